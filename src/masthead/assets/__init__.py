@@ -1,0 +1,1 @@
+"""Static files: the site's public/ folder and the theme's CSS."""

@@ -1,0 +1,154 @@
+"""The ``masthead`` command: argument parsing and reporting only; the work is elsewhere."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from masthead import __version__
+from masthead.build import BuildReport, build, terminal_progress
+from masthead.config import load_config
+from masthead.content.load import BuildOptions
+from masthead.errors import BuildFailed, ConfigError, Diagnostic, Reporter, Severity
+from masthead.output import DiskSink, MemorySink, OutputRefused
+
+STARTER = Path(__file__).parent / "starter"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        print("\nstopped", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="masthead", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"masthead {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    new = commands.add_parser("new", help="create a starter site in DIR")
+    new.add_argument("dir", type=Path)
+    new.set_defaults(handler=_new)
+
+    for name, handler, text in (("build", _build, "build the site into its output folder"),
+                                ("check", _check, "validate the content without writing"),
+                                ("serve", _serve, "build, then serve the site on 127.0.0.1")):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("site", nargs="?", type=Path, default=Path("."),
+                         help="the site folder (default: the current folder)")
+        sub.add_argument("--drafts", action="store_true", help="include drafts")
+        sub.add_argument("--future", action="store_true", help="include scheduled posts")
+        sub.add_argument("--strict", action="store_true", help="fail on warnings too")
+        if name != "check":
+            sub.add_argument("-o", "--output", type=Path, help="output folder (default: dist)")
+            sub.add_argument("--timings", action="store_true", help="print time per stage")
+        if name == "serve":
+            sub.add_argument("--port", type=int, default=8000)
+        sub.set_defaults(handler=handler)
+    return parser
+
+
+def _new(args: argparse.Namespace) -> int:
+    target: Path = args.dir
+    if target.exists() and any(target.iterdir()):
+        print(f"masthead: {target} is not empty; choose a new folder", file=sys.stderr)
+        return 1
+    shutil.copytree(STARTER, target, dirs_exist_ok=True)
+    print(f"Created a starter site in {target}.\n"
+          f"  masthead serve {target}    # preview it at http://127.0.0.1:8000/\n"
+          f"  masthead build {target}    # write the site to {target}/dist")
+    return 0
+
+
+def _options(args: argparse.Namespace) -> BuildOptions:
+    return BuildOptions(drafts=args.drafts, future=args.future)
+
+
+def _print_diagnostics(diagnostics: list[Diagnostic], root: Path) -> None:
+    for diagnostic in diagnostics:
+        print(diagnostic.format(root), file=sys.stderr)
+
+
+def _run_build(args: argparse.Namespace, serve_mode: bool = False) -> BuildReport | None:
+    try:
+        config = load_config(args.site)
+    except ConfigError as exc:
+        _print_diagnostics(exc.diagnostics, args.site.resolve())
+        print(f"masthead: the configuration has {len(exc.diagnostics)} problem(s)",
+              file=sys.stderr)
+        return None
+    out = args.output.resolve() if args.output else config.output_dir
+    try:
+        sink = DiskSink(out, config.root)
+    except OutputRefused as exc:
+        print(f"masthead: {exc}", file=sys.stderr)
+        return None
+    try:
+        report = build(config, sink, _options(args), strict=args.strict, serve_mode=serve_mode,
+                       progress=terminal_progress())
+    except BuildFailed as exc:
+        _print_diagnostics(exc.diagnostics, config.root)
+        reporter = Reporter(list(exc.diagnostics))
+        print(f"masthead: build failed: {reporter.summary()}; "
+              f"the previous output in {out} is unchanged", file=sys.stderr)
+        return None
+    except ConfigError as exc:
+        _print_diagnostics(exc.diagnostics, config.root)
+        return None
+    _print_diagnostics(report.diagnostics, config.root)
+    warnings = sum(d.severity is Severity.WARNING for d in report.diagnostics)
+    print(f"Built {report.pages} pages ({report.files} files) in {report.seconds:.2f} s "
+          f"-> {out}" + (f" ({warnings} warnings)" if warnings else ""))
+    if args.timings:
+        for stage, seconds in report.timings.items():
+            print(f"  {stage:<10} {seconds:8.3f} s")
+    args.resolved_output = out
+    return report
+
+
+def _build(args: argparse.Namespace) -> int:
+    return 0 if _run_build(args) else 1
+
+
+def _check(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.site)
+    except ConfigError as exc:
+        _print_diagnostics(exc.diagnostics, args.site.resolve())
+        return 1
+    try:
+        report = build(config, MemorySink(), _options(args), strict=args.strict)
+    except BuildFailed as exc:
+        _print_diagnostics(exc.diagnostics, config.root)
+        print(f"masthead: {Reporter(list(exc.diagnostics)).summary()}", file=sys.stderr)
+        return 1
+    _print_diagnostics(report.diagnostics, config.root)
+    for entry in report.skipped:
+        state = "draft" if entry.draft else f"scheduled for {entry.date.isoformat()}"
+        print(f"{entry.source}: {state} ({entry.lang}); not published")
+    print(f"OK: {report.pages} pages, {Reporter(list(report.diagnostics)).summary()}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from masthead.dev.static_server import serve_directory
+
+    report = _run_build(args, serve_mode=True)
+    if report is None:
+        return 1
+    languages = list(report.site.languages) if report.site else []
+    prefixes = [f"/{code}/" for code in languages[1:]]
+    return serve_directory(args.resolved_output, args.port, prefixes)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

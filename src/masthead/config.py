@@ -1,0 +1,369 @@
+"""SiteConfig: the typed settings of one site, read from masthead.toml or a Banter config/.
+
+A Banter project keeps its settings in ``config/site.config.js``, ``menus.js`` and
+``social.js`` (JavaScript modules holding object literals, or the same objects as
+``.json``). masthead reads those as they are, then applies ``masthead.toml`` on top,
+so a newsroom can adopt masthead without rewriting anything and add what Banter
+lacks (languages, collections, time zone) in one small file.
+
+Every problem is collected as a Diagnostic and raised once as ``ConfigError``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import MISSING, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import json5
+
+from masthead.errors import ConfigError, Diagnostic, did_you_mean
+
+CONFIG_FILE = "masthead.toml"
+BANTER_FILES = ("site.config", "menus", "social")
+
+
+@dataclass(frozen=True, slots=True)
+class MenuItem:
+    name: str
+    link: str
+    submenu: tuple[MenuItem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SocialLink:
+    name: str
+    href: str
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionConfig:
+    """An extra content collection such as ``docs`` or ``videos``."""
+
+    name: str
+    folder: str
+    url: str
+    template: str
+
+
+def _doc(text: str, default: Any = None, **kw: Any) -> Any:
+    if "default_factory" in kw:
+        return field(default_factory=kw["default_factory"], metadata={"doc": text})
+    return field(default=default, metadata={"doc": text})
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Settings of one site. Each field's ``doc`` is its reference documentation."""
+
+    root: Path
+    title: str = _doc("Site name, shown in the header and page titles.", "My Magazine")
+    description: str = _doc("Default meta description of the site.", "")
+    author: str = _doc("Publisher or owner, used in meta tags and the footer.", "")
+    keywords: str = _doc("Comma-separated keywords for the home page meta tags.", "")
+    og_image: str = _doc("Default social-sharing image (path under public/ or URL).", "")
+    base_url: str = _doc("Absolute address of the published site, e.g. https://example.org/.",
+                         "http://localhost:8000/")
+    logo: str = _doc("Logo image shown in the header (path under public/).", "")
+    logo_cropped: str = _doc("Square logo for small screens (Banter's logoCropped).", "")
+    logo_text: str = _doc("Text shown beside or instead of the logo.", "")
+    favicon: str = _doc("Favicon path under public/.", "")
+    posts_per_page: int = _doc("Posts on each page of the home, category, author and tag feeds.",
+                               6)
+    copyright: str = _doc("Footer copyright line.", "")
+    main_menu: tuple[MenuItem, ...] = _doc(
+        "Header menu: a list of {name, link, submenu = [...]}.", default_factory=tuple)
+    footer_menu: tuple[MenuItem, ...] = _doc("Footer links: a list of {name, link}.",
+                                             default_factory=tuple)
+    social: tuple[SocialLink, ...] = _doc("Social profiles: a list of {name, href}.",
+                                          default_factory=tuple)
+    language: str = _doc("Default language: its pages live at the site root.", "en")
+    languages: tuple[str, ...] = _doc(
+        "All languages in order; default: the locale folders found under content/posts.",
+        default_factory=tuple)
+    timezone: str = _doc("Time zone for dates written without an offset (IANA name).", "UTC")
+    output: str = _doc("Output folder, relative to the site folder.", "dist")
+    words_per_minute: int = _doc("Reading speed used when a post has no time_to_read_in_minutes.",
+                                 200)
+    featured_count: int = _doc("How many Featured posts the home page shows.", 5)
+    popular_count: int = _doc("How many posts the 'Most read' lists show.", 5)
+    popular_tags_count: int = _doc("How many tags the home page's popular tags list shows.", 12)
+    collections: tuple[CollectionConfig, ...] = _doc(
+        "Extra collections: a list of {name, folder, url, template}; docs/ and videos/ are "
+        "detected without it.", default_factory=tuple)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def output_dir(self) -> Path:
+        return (self.root / self.output).resolve()
+
+    def absolute_url(self, path: str) -> str:
+        """``/posts/a/`` -> ``https://example.org/posts/a/``."""
+        if re.match(r"^[a-z][a-z0-9+.-]*:", path):
+            return path
+        return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+# Banter's camelCase keys -> SiteConfig fields.
+_BANTER_KEYS = {
+    "baseURL": "base_url",
+    "logo": "logo",
+    "logoFull": "logo",
+    "logoCropped": "logo_cropped",
+    "logoText": "logo_text",
+    "favicon": "favicon",
+    "postPerPage": "posts_per_page",
+    "copyright": "copyright",
+}
+_BANTER_META = {
+    "title": "title",
+    "description": "description",
+    "author": "author",
+    "keyword": "keywords",
+    "ogImage": "og_image",
+}
+
+
+def load_config(root: Path) -> SiteConfig:
+    """Read a site's settings; raise ConfigError listing every problem."""
+    root = root.resolve()
+    problems: list[Diagnostic] = []
+    values: dict[str, Any] = {}
+    toml_path = root / CONFIG_FILE
+    found_banter = _read_banter(root, values, problems)
+    if toml_path.is_file():
+        _read_toml(toml_path, values, problems)
+    elif not found_banter:
+        raise ConfigError([Diagnostic(
+            str(root), None, f"no {CONFIG_FILE} or config/site.config.js in this folder",
+            f"run 'masthead new {root.name}' to start a site, or point to a site folder")])
+    config = replace(SiteConfig(root=root), **values) if not problems else SiteConfig(root=root)
+    problems += _validate(config, toml_path if toml_path.is_file() else None)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _banter_file(root: Path, stem: str) -> Path | None:
+    for ext in (".js", ".mjs", ".json"):
+        path = root / "config" / f"{stem}{ext}"
+        if path.is_file():
+            return path
+    return None
+
+
+def _read_banter(root: Path, values: dict[str, Any], problems: list[Diagnostic]) -> bool:
+    site_path = _banter_file(root, "site.config")
+    if site_path is None:
+        return False
+    site = _read_js_object(site_path, root, problems)
+    if isinstance(site, dict):
+        for key, name in _BANTER_KEYS.items():
+            if key in site and site[key] not in (None, ""):
+                values[name] = site[key]
+        meta = site.get("metaData") or {}
+        if isinstance(meta, dict):
+            for key, name in _BANTER_META.items():
+                if meta.get(key):
+                    values[name] = meta[key]
+    menus_path = _banter_file(root, "menus")
+    if menus_path:
+        menus = _read_js_object(menus_path, root, problems)
+        if isinstance(menus, dict):
+            values["main_menu"] = _menu(menus.get("mainMenu"), menus_path, root, problems)
+            values["footer_menu"] = _menu(menus.get("footer"), menus_path, root, problems)
+    social_path = _banter_file(root, "social")
+    if social_path:
+        social = _read_js_object(social_path, root, problems)
+        values["social"] = _social(social, social_path, root, problems)
+    return True
+
+
+_EXPORT = re.compile(r"^\s*(export\s+default|module\.exports\s*=)\s*", re.M)
+
+
+def _read_js_object(path: Path, root: Path, problems: list[Diagnostic]) -> Any:
+    """Parse ``export default { ... }`` (or JSON) with a JSON5 parser, keeping line numbers."""
+    rel = _rel(path, root)
+    text = path.read_text(encoding="utf-8")
+    offset_line = 0
+    if path.suffix != ".json":
+        match = _EXPORT.search(text)
+        if match is None:
+            problems.append(Diagnostic(rel, None, "no 'export default { ... }' found",
+                                       "the file must export one object literal"))
+            return None
+        offset_line = text.count("\n", 0, match.end())
+        body = text[match.end():].strip().rstrip(";").strip()
+        named = re.fullmatch(r"[A-Za-z_$][\w$]*", body)
+        if named:  # const config = {...}; export default config
+            decl = re.search(rf"(?:const|let|var)\s+{re.escape(body)}\s*=\s*", text)
+            if decl is None:
+                problems.append(Diagnostic(rel, offset_line + 1,
+                                           f"'{body}' is exported but never defined"))
+                return None
+            offset_line = text.count("\n", 0, decl.end())
+            body = _balanced_object(text[decl.end():])
+        text = body
+    try:
+        return json5.loads(text)
+    except ValueError as exc:
+        line_match = re.search(r"<string>:(\d+)", str(exc))
+        line = int(line_match.group(1)) + offset_line if line_match else None
+        problems.append(Diagnostic(rel, line, f"cannot read this object literal: {exc}",
+                                   "keep it a plain object: quoted or bare keys, no code"))
+        return None
+
+
+def _balanced_object(text: str) -> str:
+    depth = 0
+    for index, char in enumerate(text):
+        if char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+            if depth == 0:
+                return text[: index + 1]
+    return text
+
+
+def _menu(raw: Any, path: Path, root: Path, problems: list[Diagnostic]) -> tuple[MenuItem, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.append(Diagnostic(_rel(path, root), None, "a menu must be a list of {name, link}"))
+        return ()
+    items = []
+    for entry in raw:
+        if not isinstance(entry, dict) or "name" not in entry:
+            problems.append(Diagnostic(_rel(path, root), None,
+                                       f"menu entry {entry!r} has no 'name'",
+                                       "write each entry as { name: '...', link: '/...' }"))
+            continue
+        items.append(MenuItem(str(entry["name"]), str(entry.get("link") or "#"),
+                              _menu(entry.get("submenu"), path, root, problems)))
+    return tuple(items)
+
+
+def _social(raw: Any, path: Path, root: Path,
+            problems: list[Diagnostic]) -> tuple[SocialLink, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, dict):  # some Banter forks export { facebook: "...", ... }
+        raw = [{"name": k, "href": v} for k, v in raw.items()]
+    if not isinstance(raw, list):
+        problems.append(Diagnostic(_rel(path, root), None, "social must be a list of {name, href}"))
+        return ()
+    links = []
+    for entry in raw:
+        if isinstance(entry, dict) and entry.get("name") and (entry.get("href") or entry.get("url")):
+            links.append(SocialLink(str(entry["name"]), str(entry.get("href") or entry["url"])))
+        else:
+            problems.append(Diagnostic(_rel(path, root), None,
+                                       f"social entry {entry!r} needs 'name' and 'href'"))
+    return tuple(links)
+
+
+_TOML_SPECIAL = {"main_menu", "footer_menu", "social", "collections", "languages"}
+
+
+def _read_toml(path: Path, values: dict[str, Any], problems: list[Diagnostic]) -> None:
+    rel = path.name
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line_match = re.search(r"line (\d+)", str(exc))
+        problems.append(Diagnostic(rel, int(line_match.group(1)) if line_match else None,
+                                   f"invalid TOML: {exc}"))
+        return
+    known = {f.name: f for f in fields(SiteConfig) if f.name != "root"}
+    for key, value in data.items():
+        line = _toml_line(text, key)
+        if key not in known:
+            problems.append(Diagnostic(rel, line, f"unknown setting '{key}'",
+                                       did_you_mean(key, known, "settings")))
+            continue
+        if key in ("main_menu", "footer_menu"):
+            values[key] = _menu(value, path, path.parent, problems)
+        elif key == "social":
+            values[key] = _social(value, path, path.parent, problems)
+        elif key == "languages":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                problems.append(Diagnostic(rel, line, "'languages' must be a list of codes",
+                                           'write languages = ["en", "ru"]'))
+            else:
+                values[key] = tuple(value)
+        elif key == "collections":
+            values[key] = _collections(value, rel, line, problems)
+        else:
+            expected = type(known[key].default)
+            if expected is int and (not isinstance(value, int) or isinstance(value, bool)):
+                problems.append(Diagnostic(rel, line, f"'{key}' must be a whole number",
+                                           f"write {key} = {known[key].default}"))
+            elif expected is str and not isinstance(value, str):
+                problems.append(Diagnostic(rel, line, f"'{key}' must be text",
+                                           f'write {key} = "..."'))
+            else:
+                values[key] = value
+
+
+def _collections(raw: Any, rel: str, line: int | None,
+                 problems: list[Diagnostic]) -> tuple[CollectionConfig, ...]:
+    result = []
+    for entry in raw if isinstance(raw, list) else [raw]:
+        if not isinstance(entry, dict) or not entry.get("name"):
+            problems.append(Diagnostic(rel, line, "each collection needs a 'name'",
+                                       '[[collections]]\nname = "docs"'))
+            continue
+        name = str(entry["name"])
+        result.append(CollectionConfig(
+            name=name, folder=str(entry.get("folder", name)),
+            url=str(entry.get("url", f"/{name}")).rstrip("/") or f"/{name}",
+            template=str(entry.get("template", "item.html"))))
+    return tuple(result)
+
+
+def _toml_line(text: str, key: str) -> int | None:
+    match = re.search(rf"^\s*(\[\[?)?\s*{re.escape(key)}\b", text, re.M)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def _validate(config: SiteConfig, toml_path: Path | None) -> list[Diagnostic]:
+    rel = toml_path.name if toml_path else "config/site.config.js"
+    problems = []
+    if config.posts_per_page < 1:
+        problems.append(Diagnostic(rel, None, "posts_per_page must be at least 1"))
+    if not re.match(r"^https?://", config.base_url):
+        problems.append(Diagnostic(rel, None, f"base_url '{config.base_url}' is not absolute",
+                                   "write it as https://example.org/"))
+    try:
+        ZoneInfo(config.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(Diagnostic(rel, None, f"unknown time zone '{config.timezone}'",
+                                   "use an IANA name such as Europe/Moscow or UTC"))
+    return problems
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def documented_fields() -> list[tuple[str, str, Any]]:
+    """(name, doc, default) of every setting, for the README and `masthead new`."""
+    result = []
+    for f in fields(SiteConfig):
+        if f.name == "root":
+            continue
+        default = f.default if f.default is not MISSING else []
+        result.append((f.name, f.metadata["doc"], default))
+    return result

@@ -1,0 +1,1 @@
+"""Reading a site's content folder: files, front matter, Markdown, typed models."""

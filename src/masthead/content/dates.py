@@ -1,0 +1,35 @@
+"""Dates in front matter: ISO 8601 with an offset, or a bare date / naive time in the
+site's time zone (accepted with a warning, since the moment it names is ambiguous)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+EXAMPLE = "2024-01-13T09:00:00+03:00"
+
+
+class DateProblem(ValueError):
+    """A value that is not a date; the message says why."""
+
+
+def parse_date(value: object, zone: ZoneInfo) -> tuple[dt.datetime, bool]:
+    """Return (aware datetime, was_naive). Raise DateProblem for anything else."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=zone), True
+        return value, False
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=zone), True
+    if not isinstance(value, str) or not value.strip():
+        raise DateProblem(f"is not a date ({value!r})")
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise DateProblem(f"is not a date ('{value}')") from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=zone), True
+    return parsed, False

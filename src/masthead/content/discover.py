@@ -1,0 +1,100 @@
+"""Finding the content files of a site and what each one is.
+
+A Banter site keeps each kind of content in its own folder under ``content/``; our
+first user's fork adds locale subfolders (``content/posts/en``, ``content/posts/ru``),
+``people/`` instead of ``authors/``, and the ``docs`` and ``videos`` collections.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from masthead.config import CollectionConfig, SiteConfig
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+AUTO_COLLECTIONS = {
+    "docs": CollectionConfig("docs", "docs", "/docs", "doc.html"),
+    "videos": CollectionConfig("videos", "videos", "/videos", "video.html"),
+}
+_LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One Markdown file: where it is, what kind of content, which language, its slug."""
+
+    path: Path
+    rel: str
+    kind: str
+    lang: str | None
+    slug: str
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """What a content folder holds: languages, the authors folder, the collections."""
+
+    languages: tuple[str, ...]
+    default_language: str
+    authors_folder: str
+    collections: tuple[CollectionConfig, ...]
+    localized: bool
+
+    @property
+    def authors_url(self) -> str:
+        return "/" + self.authors_folder
+
+
+def detect_layout(config: SiteConfig) -> Layout:
+    content = config.root / "content"
+    authors = "people" if (content / "people").is_dir() and not (
+        content / "authors").is_dir() else "authors"
+    collections = {c.name: c for c in config.collections}
+    for name, auto in AUTO_COLLECTIONS.items():
+        if name not in collections and (content / auto.folder).is_dir():
+            collections[name] = auto
+    found: list[str] = []
+    posts = content / "posts"
+    if posts.is_dir():
+        for child in sorted(posts.iterdir()):
+            if child.is_dir() and _LOCALE.match(child.name):
+                found.append(child.name)
+    localized = bool(found)
+    if config.languages:
+        languages = tuple(config.languages)
+    elif found:
+        languages = tuple(sorted(found, key=lambda code: (code != config.language, code)))
+    else:
+        languages = (config.language,)
+    default = config.language if config.language in languages else languages[0]
+    ordered = (default, *[code for code in languages if code != default])
+    return Layout(ordered, default, authors, tuple(collections.values()), localized)
+
+
+def discover(config: SiteConfig, layout: Layout) -> list[SourceFile]:
+    """Every content file, sorted by path so that builds are reproducible."""
+    content = config.root / "content"
+    kinds = ["posts", layout.authors_folder, "categories", "pages", "shared"]
+    kinds += [c.folder for c in layout.collections]
+    kind_names = {layout.authors_folder: "authors"}
+    kind_names.update({c.folder: c.name for c in layout.collections})
+    files: list[SourceFile] = []
+    for folder in kinds:
+        base = content / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*")):
+            if path.suffix.lower() not in MARKDOWN_SUFFIXES or not path.is_file():
+                continue
+            if any(part.startswith((".", "_")) for part in path.relative_to(base).parts):
+                continue
+            parts = path.relative_to(base).parts
+            lang = None
+            if len(parts) > 1 and parts[0] in layout.languages:
+                lang = parts[0]
+            files.append(SourceFile(
+                path=path, rel=str(path.relative_to(config.root)),
+                kind=kind_names.get(folder, folder), lang=lang, slug=path.stem))
+    return files

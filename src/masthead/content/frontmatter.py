@@ -1,0 +1,92 @@
+"""YAML front matter: split it from the body and parse it, keeping line numbers.
+
+PyYAML's C loader is used for speed; line numbers of a key are looked up in the raw
+text only when a diagnostic needs one, so the common path pays nothing for them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from masthead.content.discover import SourceFile
+from masthead.errors import Diagnostic
+
+try:
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - wheels ship libyaml
+    _Loader = yaml.SafeLoader
+
+_FENCE = re.compile(r"^---[ \t]*\r?$", re.M)
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A content file split into its front matter and Markdown body."""
+
+    source: SourceFile
+    text: str
+    meta: dict[str, Any]
+    body: str
+    body_line: int
+
+    def line_of(self, key: str) -> int | None:
+        """The line where ``key:`` is written in the front matter (1-based)."""
+        match = re.search(rf"^\s*{re.escape(key)}\s*:", self.text[: self._meta_end()], re.M)
+        return self.text.count("\n", 0, match.start()) + 1 if match else None
+
+    def _meta_end(self) -> int:
+        lines = self.text.split("\n", self.body_line - 1)
+        return len(self.text) - len(lines[-1]) if len(lines) >= self.body_line else len(self.text)
+
+
+def parse_document(source: SourceFile, text: str) -> Document | Diagnostic:
+    """Split and parse one file; a problem becomes a Diagnostic naming file and line."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.startswith("---"):
+        return Diagnostic(source.rel, 1, "no front matter found",
+                          "start the file with a line '---', the YAML keys, then '---'")
+    first = _FENCE.match(text)
+    if first is None:
+        return Diagnostic(source.rel, 1, "the first line must be exactly '---'",
+                          "start the file with a line '---'")
+    closing = _FENCE.search(text, first.end())
+    if closing is None:
+        return Diagnostic(source.rel, 1, "front matter is not closed",
+                          "add a line '---' after the last YAML key")
+    yaml_text = text[first.end():closing.start()]
+    meta_line = 2
+    try:
+        meta = yaml.load(yaml_text, Loader=_Loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        return _yaml_diagnostic(source, exc, meta_line)
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        return Diagnostic(source.rel, meta_line, "front matter must be a set of 'key: value' lines",
+                          "write one key per line, such as 'title: \"My post\"'")
+    body_start = closing.end()
+    if text.startswith("\r\n", body_start):
+        body_start += 2
+    elif text.startswith("\n", body_start):
+        body_start += 1
+    body_line = text.count("\n", 0, body_start) + 1
+    meta = {str(k): v for k, v in meta.items()}
+    return Document(source, text, meta, text[body_start:], body_line)
+
+
+def _yaml_diagnostic(source: SourceFile, exc: yaml.YAMLError, meta_line: int) -> Diagnostic:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = meta_line + mark.line if mark is not None else meta_line
+    col = mark.column + 1 if mark is not None else None
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+    hint = "put text that contains ':' or starts with a quote in double quotes"
+    if "tab" in str(problem).lower():
+        hint = "indent with spaces, not tabs"
+    return Diagnostic(source.rel, line, message, hint, col=col)

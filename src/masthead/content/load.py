@@ -1,0 +1,376 @@
+"""From files to typed content, per language, with every problem reported.
+
+Each file is read and parsed once. A file with errors is skipped (its diagnostics
+kept) so that one bad post does not hide the problems of the others. A language
+that lacks a file gets the default language's file of the same slug, as our first
+user's Next.js site did.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from masthead.config import SiteConfig
+from masthead.content.dates import EXAMPLE, DateProblem, parse_date
+from masthead.content.discover import Layout, SourceFile
+from masthead.content.frontmatter import Document, parse_document
+from masthead.content.markdown import count_words
+from masthead.content.models import (
+    Author,
+    Body,
+    Category,
+    Entry,
+    Newsletter,
+    Page,
+    Reference,
+    SocialProfile,
+)
+from masthead.errors import Diagnostic, Reporter, closest
+from masthead.media import PublicFiles
+
+_ENTRY_KEYS = {
+    "title", "description", "image", "date", "modified", "author", "time_to_read_in_minutes",
+    "views", "category", "tags", "group", "draft", "youtubeId", "slug", "lang",
+}
+_AUTHOR_KEYS = {"name", "image", "role", "title", "order", "social_links", "externalAuthorLink",
+                "draft", "description"}
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What to include: drafts and scheduled posts are left out unless asked for."""
+
+    drafts: bool = False
+    future: bool = False
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+
+@dataclass
+class LanguageContent:
+    """Everything one language's site is made of."""
+
+    lang: str
+    posts: list[Entry] = field(default_factory=list)
+    items: dict[str, list[Entry]] = field(default_factory=dict)
+    authors: list[Author] = field(default_factory=list)
+    categories: list[Category] = field(default_factory=list)
+    pages: list[Page] = field(default_factory=list)
+    newsletter: Newsletter = field(default_factory=Newsletter)
+
+
+@dataclass
+class Content:
+    languages: dict[str, LanguageContent]
+    skipped: list[Entry]  # drafts and scheduled entries left out of this build
+
+
+def load_content(config: SiteConfig, layout: Layout, files: list[SourceFile],
+                 public: PublicFiles, options: BuildOptions, reporter: Reporter,
+                 read: Callable[[SourceFile], str] | None = None) -> Content:
+    reader = _Reader(config, public, reporter)
+    by_lang: dict[str, dict[tuple[str, str], Any]] = {code: {} for code in layout.languages}
+    shared: dict[tuple[str, str], Any] = {}
+    for source in files:
+        text = read(source) if read else _read_text(source, reporter)
+        if text is None:
+            continue
+        parsed = parse_document(source, text)
+        if isinstance(parsed, Diagnostic):
+            reporter.add(parsed)
+            continue
+        lang = source.lang or layout.default_language
+        model = reader.model(parsed, lang)
+        if model is None:
+            continue
+        key = (source.kind, source.slug)
+        target = by_lang[source.lang] if source.lang else shared
+        if key in target:
+            first = target[key]
+            reporter.error(source.rel, 1, f"duplicate slug '{source.slug}': "
+                           f"{getattr(first, 'source', '?')} already uses it",
+                           "rename one of the two files")
+            continue
+        target[key] = model
+
+    default = layout.default_language
+    languages: dict[str, LanguageContent] = {}
+    skipped: list[Entry] = []
+    for code in layout.languages:
+        merged: dict[tuple[str, str], Any] = {}
+        for key, model in shared.items():
+            merged[key] = _relang(model, code)
+        if code != default:
+            for key, model in by_lang[default].items():
+                merged[key] = _relang(model, code)
+        merged.update(by_lang[code])
+        languages[code] = _assemble(code, merged, layout, options, skipped)
+    return Content(languages, skipped)
+
+
+def _read_text(source: SourceFile, reporter: Reporter) -> str | None:
+    try:
+        return source.path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        reporter.error(source.rel, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+                       "save the file as UTF-8")
+    except OSError as exc:
+        reporter.error(source.rel, None, f"cannot read: {exc.strerror}")
+    return None
+
+
+def _relang(model: Any, code: str) -> Any:
+    if isinstance(model, Newsletter) or model.lang == code:
+        return model
+    return replace(model, lang=code)
+
+
+def _assemble(code: str, merged: dict[tuple[str, str], Any], layout: Layout,
+              options: BuildOptions, skipped: list[Entry]) -> LanguageContent:
+    result = LanguageContent(code, items={c.name: [] for c in layout.collections})
+    for (kind, _slug), model in sorted(merged.items()):
+        if isinstance(model, Entry):
+            if model.draft and not options.drafts:
+                skipped.append(model)
+                continue
+            if model.date > options.now and not options.future:
+                skipped.append(model)
+                continue
+            if kind == "posts":
+                result.posts.append(model)
+            else:
+                result.items.setdefault(kind, []).append(model)
+        elif isinstance(model, Author):
+            result.authors.append(model)
+        elif isinstance(model, Category):
+            result.categories.append(model)
+        elif isinstance(model, Page):
+            result.pages.append(model)
+        elif isinstance(model, Newsletter):
+            result.newsletter = model
+    return result
+
+
+class _Reader:
+    """Turns one parsed Document into a model, reporting each bad field."""
+
+    def __init__(self, config: SiteConfig, public: PublicFiles, reporter: Reporter) -> None:
+        self.config = config
+        self.public = public
+        self.reporter = reporter
+
+    def model(self, doc: Document, lang: str) -> Any:
+        kind = doc.source.kind
+        before = len(self.reporter.errors)
+        if kind == "authors":
+            model: Any = self.author(doc, lang)
+        elif kind == "categories":
+            model = self.category(doc, lang)
+        elif kind == "pages":
+            model = self.page(doc, lang)
+        elif kind == "shared":
+            model = self.newsletter(doc) if doc.source.slug == "newsletter" else None
+        else:
+            model = self.entry(doc, lang)
+        return model if len(self.reporter.errors) == before else None
+
+    # --- fields -------------------------------------------------------------------------
+
+    def error(self, doc: Document, key: str, message: str, hint: str | None = None) -> None:
+        self.reporter.error(doc.source.rel, doc.line_of(key) or 1, message, hint)
+
+    def warn(self, doc: Document, key: str, message: str, hint: str | None = None) -> None:
+        self.reporter.warning(doc.source.rel, doc.line_of(key) or 1, message, hint)
+
+    def text(self, doc: Document, key: str, required: bool = False) -> str:
+        value = doc.meta.get(key)
+        if value is None:
+            if required:
+                self.reporter.error(doc.source.rel, 1, f"'{key}' is missing",
+                                    f"add a line '{key}: ...' to the front matter")
+            return ""
+        if isinstance(value, (dict, list)):
+            self.error(doc, key, f"'{key}' must be text, not a "
+                       f"{'list' if isinstance(value, list) else 'mapping'}",
+                       f"write {key}: \"...\"")
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value).strip()
+
+    def number(self, doc: Document, key: str, default: int, minimum: int = 0) -> int:
+        value = doc.meta.get(key)
+        if value is None or value == "":
+            return default
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            self.error(doc, key, f"'{key}' must be a whole number of at least {minimum} "
+                       f"({value!r})", f"write {key}: {max(default, minimum)}")
+            return default
+        return value
+
+    def flag(self, doc: Document, key: str) -> bool:
+        value = doc.meta.get(key, False)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            self.error(doc, key, f"'{key}' must be true or false ({value!r})",
+                       f"write {key}: true")
+            return False
+        return value
+
+    def image(self, doc: Document, key: str = "image") -> str:
+        url = self.text(doc, key)
+        if url and self.public.is_local(url) and not self.public.exists(url):
+            self.error(doc, key, f"image '{url}' does not exist",
+                       f"put the file at public{url}, or correct the path")
+        elif url and not url.startswith(("/", "http://", "https://", "data:")):
+            self.error(doc, key, f"image '{url}' must start with '/' (a file under public/) "
+                       "or be an http(s) URL", f"write {key}: \"/{url.lstrip('./')}\"")
+        return url
+
+    def date(self, doc: Document, key: str, required: bool) -> dt.datetime | None:
+        value = doc.meta.get(key)
+        if value is None or value == "":
+            if required:
+                self.reporter.error(doc.source.rel, 1, f"'{key}' is missing",
+                                    f"add a line '{key}: \"{EXAMPLE}\"'")
+            return None
+        try:
+            parsed, naive = parse_date(value, self.config.zone)
+        except DateProblem as exc:
+            self.error(doc, key, f"'{key}' {exc}", f"use an ISO date such as {EXAMPLE}")
+            return None
+        if naive:
+            self.warn(doc, key, f"'{key}' has no time zone offset; read in "
+                      f"{self.config.timezone}", f"write it with an offset, e.g. {EXAMPLE}")
+        return parsed
+
+    def body(self, doc: Document) -> Body:
+        return Body(doc.body, doc.body_line, doc.source.rel)
+
+    def unknown_keys(self, doc: Document, known: set[str]) -> None:
+        for key in doc.meta:
+            if key in known:
+                continue
+            near = closest(key, known)
+            if near and near != key:
+                self.warn(doc, key, f"unknown key '{key}'", f"did you mean '{near}'?")
+
+    # --- models -------------------------------------------------------------------------
+
+    def entry(self, doc: Document, lang: str) -> Entry | None:
+        meta = doc.meta
+        self.unknown_keys(doc, _ENTRY_KEYS)
+        title = self.text(doc, "title", required=True)
+        date = self.date(doc, "date", required=True)
+        modified = self.date(doc, "modified", required=False)
+        tags = self.tags(doc)
+        words = count_words(doc.body)
+        default_minutes = max(1, round(words / max(1, self.config.words_per_minute)))
+        minutes = self.number(doc, "time_to_read_in_minutes", default_minutes, minimum=1)
+        author = self.text(doc, "author")
+        category = self.text(doc, "category")
+        if date is None:
+            return None
+        known = _ENTRY_KEYS
+        return Entry(
+            collection=doc.source.kind, slug=doc.source.slug, lang=lang, source=doc.source.rel,
+            title=title, description=self.text(doc, "description"), image=self.image(doc),
+            date=date, modified=modified,
+            author=Reference(author, doc.line_of("author")) if author else None,
+            category=Reference(category, doc.line_of("category")) if category else None,
+            tags=tags, group=self.text(doc, "group"), draft=self.flag(doc, "draft"),
+            views=self.number(doc, "views", 0), reading_minutes=minutes,
+            youtube_id=self.text(doc, "youtubeId"), body=self.body(doc),
+            extra={k: v for k, v in meta.items() if k not in known},
+        )
+
+    def tags(self, doc: Document) -> tuple[str, ...]:
+        value = doc.meta.get("tags")
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [part for part in value.split(",")]
+        if not isinstance(value, list):
+            self.error(doc, "tags", "'tags' must be a list", "write tags: [Culture, History]")
+            return ()
+        result: list[str] = []
+        for tag in value:
+            if isinstance(tag, (dict, list)) or tag is None:
+                self.error(doc, "tags", f"tag {tag!r} is not a name",
+                           "write tags: [Culture, History]")
+                continue
+            name = str(tag).strip()
+            if name and name not in result:
+                result.append(name)
+        return tuple(result)
+
+    def author(self, doc: Document, lang: str) -> Author:
+        self.unknown_keys(doc, _AUTHOR_KEYS)
+        links_raw = doc.meta.get("social_links") or []
+        links = []
+        if not isinstance(links_raw, list):
+            self.error(doc, "social_links", "'social_links' must be a list of {name, url}")
+            links_raw = []
+        for link in links_raw:
+            if isinstance(link, dict) and link.get("url"):
+                links.append(SocialProfile(str(link.get("name") or link["url"]), str(link["url"])))
+            else:
+                self.error(doc, "social_links", f"social link {link!r} needs a 'url'",
+                           "write - name: \"twitter\"\n      url: \"https://...\"")
+        return Author(
+            slug=doc.source.slug, lang=lang, source=doc.source.rel,
+            name=self.text(doc, "name", required=True), image=self.image(doc),
+            role=self.text(doc, "role"), title=self.text(doc, "title"),
+            order=self.number(doc, "order", 1000), social_links=tuple(links),
+            external_link=self.text(doc, "externalAuthorLink"), body=self.body(doc))
+
+    def category(self, doc: Document, lang: str) -> Category:
+        return Category(
+            slug=doc.source.slug, lang=lang, source=doc.source.rel,
+            name=self.text(doc, "name", required=True), image=self.image(doc),
+            description=self.text(doc, "description") or doc.body.strip())
+
+    def page(self, doc: Document, lang: str) -> Page:
+        sections = {k: v for k, v in doc.meta.items() if isinstance(v, (dict, list))}
+        header = sections.get("header") if isinstance(sections.get("header"), dict) else {}
+        assert isinstance(header, dict)
+        title = self.text(doc, "title") or str(header.get("heading") or "") \
+            or doc.source.slug.replace("-", " ").title()
+        for section in sections.values():
+            self._check_section_images(doc, section)
+        return Page(slug=doc.source.slug, lang=lang, source=doc.source.rel, title=title,
+                    description=self.text(doc, "description"), sections=sections,
+                    body=self.body(doc))
+
+    def _check_section_images(self, doc: Document, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if key in ("image", "logo", "icon") and isinstance(inner, str) and inner \
+                        and self.public.is_local(inner) and not self.public.exists(inner):
+                    self.reporter.error(doc.source.rel, _find_line(doc, inner),
+                                        f"image '{inner}' does not exist",
+                                        f"put the file at public{inner}, or correct the path")
+                else:
+                    self._check_section_images(doc, inner)
+        elif isinstance(value, list):
+            for inner in value:
+                self._check_section_images(doc, inner)
+
+    def newsletter(self, doc: Document) -> Newsletter:
+        defaults = Newsletter()
+        return Newsletter(
+            title=self.text(doc, "title"), subtext=self.text(doc, "subtext"),
+            placeholder=self.text(doc, "formPlaceholder") or defaults.placeholder,
+            button=self.text(doc, "formButtonText") or defaults.button,
+            action=self.text(doc, "formAction") or defaults.action,
+            footer=self.text(doc, "formFooterText"))
+
+
+def _find_line(doc: Document, needle: str) -> int | None:
+    index = doc.text.find(needle)
+    return doc.text.count("\n", 0, index) + 1 if index >= 0 else None

@@ -1,0 +1,36 @@
+"""The one place where slugs are made.
+
+Banter compares categories, tags and authors by lower-casing a name and turning
+spaces into hyphens; masthead does the same so that existing links keep working,
+and keeps non-ASCII letters (Cyrillic tags stay Cyrillic, percent-encoded in links).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import quote
+
+_SPACES = re.compile(r"\s+")
+_UNSAFE = re.compile(r"[/?#%\\<>\"'`|^{}\[\]]")
+
+
+def banter_slug(name: str) -> str:
+    """Banter's rule: lower case, whitespace to hyphens (``Free Nations`` -> ``free-nations``)."""
+    text = unicodedata.normalize("NFC", str(name)).strip().lower()
+    return _UNSAFE.sub("", _SPACES.sub("-", text))
+
+
+_NON_WORD = re.compile(r"[^\w\- ]+", re.UNICODE)
+
+
+def anchor_slug(text: str) -> str:
+    """An id for a heading: words kept (any script), punctuation dropped."""
+    text = unicodedata.normalize("NFC", text).strip().lower()
+    text = _NON_WORD.sub("", text)
+    return _SPACES.sub("-", text).strip("-") or "section"
+
+
+def url_path(path: str) -> str:
+    """Percent-encode a path for an href, keeping '/' (Cyrillic tags become %D0%...)."""
+    return quote(path, safe="/:@!$&'()*+,;=-._~")

@@ -1,0 +1,1 @@
+"""Preview tools: the local server."""

@@ -1,0 +1,57 @@
+"""The site's public/ folder: which files exist and how large images are.
+
+Width and height go on every <img> so that pages do not shift while images load;
+reading them costs one header read per image per build, cached here.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from PIL import Image, UnidentifiedImageError
+
+
+class PublicFiles:
+    """Answers questions about files under ``public/`` by their site URL."""
+
+    def __init__(self, public_dir: Path) -> None:
+        self.public_dir = public_dir
+        self._sizes: dict[str, tuple[int, int] | None] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def is_local(url: str) -> bool:
+        parts = urlsplit(url)
+        return not parts.scheme and not parts.netloc and url.startswith("/")
+
+    def path_of(self, url: str) -> Path | None:
+        """The file behind a local URL such as ``/images/a.jpg``, or None."""
+        if not self.is_local(url):
+            return None
+        relative = unquote(urlsplit(url).path).lstrip("/")
+        candidate = (self.public_dir / relative).resolve()
+        if self.public_dir.resolve() not in candidate.parents:
+            return None
+        return candidate if candidate.is_file() else None
+
+    def exists(self, url: str) -> bool:
+        return self.path_of(url) is not None
+
+    def size(self, url: str) -> tuple[int, int] | None:
+        """(width, height) of a local raster image; None for SVG, remote or unreadable."""
+        with self._lock:
+            if url in self._sizes:
+                return self._sizes[url]
+        path = self.path_of(url)
+        size = None
+        if path is not None and path.suffix.lower() != ".svg":
+            try:
+                with Image.open(path) as image:
+                    size = image.size
+            except (OSError, UnidentifiedImageError):
+                size = None
+        with self._lock:
+            self._sizes[url] = size
+        return size

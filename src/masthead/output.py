@@ -1,0 +1,106 @@
+"""Where a build's files go: a folder on disk swapped in whole, or memory for tests.
+
+DiskSink writes into a fresh temporary folder beside the output and swaps it in
+only when the whole build succeeded, so a failed build leaves the last good site
+in place and a deleted post's page disappears with the old folder. It refuses to
+replace a folder that masthead did not make (or the site itself), so that nothing
+a user wrote is ever deleted.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+MARKER = ".masthead-output"
+
+
+class OutputRefused(Exception):
+    """The output folder cannot be used; the message says why and what to do."""
+
+
+class Sink(Protocol):
+    def write(self, rel_path: str, data: bytes) -> None: ...
+    def copy(self, rel_path: str, source: Path) -> None: ...
+    def commit(self) -> None: ...
+    def abort(self) -> None: ...
+
+
+class MemorySink:
+    """Keeps every output file in a dict: fast, and what tests look at."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+
+    def write(self, rel_path: str, data: bytes) -> None:
+        self.files[rel_path] = data
+
+    def copy(self, rel_path: str, source: Path) -> None:
+        self.files[rel_path] = source.read_bytes()
+
+    def commit(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        self.files.clear()
+
+    def text(self, rel_path: str) -> str:
+        return self.files[rel_path].decode("utf-8")
+
+
+class DiskSink:
+    """Builds into ``<out>.tmp-XXXX`` and swaps it for ``<out>`` on commit."""
+
+    def __init__(self, out_dir: Path, site_root: Path) -> None:
+        self.out_dir = out_dir.resolve()
+        _check_target(self.out_dir, site_root.resolve())
+        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.tmp-",
+                                         dir=self.out_dir.parent))
+        self._dirs: set[Path] = set()
+
+    def _target(self, rel_path: str) -> Path:
+        path = self.tmp / rel_path
+        parent = path.parent
+        if parent not in self._dirs:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(parent)
+        return path
+
+    def write(self, rel_path: str, data: bytes) -> None:
+        self._target(rel_path).write_bytes(data)
+
+    def copy(self, rel_path: str, source: Path) -> None:
+        shutil.copyfile(source, self._target(rel_path))
+
+    def commit(self) -> None:
+        (self.tmp / MARKER).write_text("This folder is rebuilt by masthead; edits here are lost.\n")
+        os.chmod(self.tmp, 0o755)
+        old = None
+        if self.out_dir.exists():
+            old = self.out_dir.with_name(f".{self.out_dir.name}.old-{os.getpid()}")
+            os.replace(self.out_dir, old)
+        os.replace(self.tmp, self.out_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def abort(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _check_target(out_dir: Path, site_root: Path) -> None:
+    if out_dir == site_root or out_dir in site_root.parents:
+        raise OutputRefused(f"the output folder {out_dir} would replace the site itself; "
+                            "choose another with -o, such as dist")
+    for precious in ("content", "public", "templates", "config"):
+        if out_dir == site_root / precious:
+            raise OutputRefused(f"the output folder {out_dir} is the site's {precious}/ folder; "
+                                "choose another with -o, such as dist")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputRefused(f"the output path {out_dir} is a file; choose a folder with -o")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
+        raise OutputRefused(f"{out_dir} holds files that masthead did not write; it will not "
+                            "replace them. Remove the folder or choose another with -o")

@@ -1,0 +1,1 @@
+"""Rendering routes to HTML with Jinja2 templates."""

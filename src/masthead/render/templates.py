@@ -1,0 +1,196 @@
+"""Jinja2 environment and the Renderer that turns a Route into HTML.
+
+Templates come from the site's own ``templates/`` first, then the default theme,
+so a site overrides any template by giving one of the same name. Templates see the
+read-only LanguageSite and frozen models; helpers for URLs, strings, images and
+bodies are globals, so no template needs Python to compute anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from masthead.config import MenuItem, SiteConfig
+from masthead.content.markdown import render_markdown
+from masthead.content.models import Author, Body, Entry, Page
+from masthead.errors import Reporter
+from masthead.i18n import Strings
+from masthead.media import PublicFiles
+from masthead.site.index import LanguageSite, Site
+from masthead.site.routes import Route
+from masthead.site.urls import Urls
+
+THEME_TEMPLATES = Path(__file__).parent.parent / "themes" / "default" / "templates"
+
+
+def make_environment(site_root: Path) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = []
+    if (site_root / "templates").is_dir():
+        loaders.append(jinja2.FileSystemLoader(site_root / "templates"))
+    loaders.append(jinja2.FileSystemLoader(THEME_TEMPLATES))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters["iso"] = lambda moment: moment.isoformat() if moment else ""
+    return env
+
+
+@dataclass
+class Renderer:
+    """Renders routes of one build. Body HTML is made here, when its page is rendered."""
+
+    site: Site
+    strings: dict[str, Strings]
+    public: PublicFiles
+    env: jinja2.Environment
+    assets: dict[str, str]
+    reporter: Reporter
+    serve_mode: bool = False
+
+    def __post_init__(self) -> None:
+        self._alternates = self._translation_map()
+        self._body_cache: dict[tuple[str, int], str] = {}
+        self.env.globals.update(
+            config=self.site.config,
+            assets=self.assets,
+            image_size=self.public.size,
+            md=self.markdown,
+            now=dt.datetime.now(dt.UTC),
+            serve_mode=self.serve_mode,
+        )
+
+    def render(self, route: Route) -> str | None:
+        """The page's HTML; a template mistake becomes a diagnostic (and None)."""
+        try:
+            return self._render(route)
+        except jinja2.TemplateSyntaxError as exc:
+            self.reporter.error(_template_path(exc.filename, self.site.config.root), exc.lineno,
+                                f"template error: {exc.message}",
+                                "check the tag's spelling and that every block is closed")
+        except (jinja2.TemplateError, TypeError, AttributeError, KeyError, ValueError) as exc:
+            frame = _template_frame(exc)
+            self.reporter.error(_template_path(frame[0], self.site.config.root) if frame
+                                else route.template, frame[1] if frame else None,
+                                f"template error while rendering {route.url}: "
+                                f"{type(exc).__name__}: {exc}",
+                                "a value the template uses is missing or of the wrong kind")
+        return None
+
+    def _render(self, route: Route) -> str:
+        lang_site = self.site.languages[route.lang]
+        urls = Urls(lang_site.prefix, self.site.layout)
+        template = self.env.get_template(route.template)
+        context: dict[str, Any] = {
+            "site": lang_site,
+            "route": route,
+            "lang": route.lang,
+            "urls": urls,
+            "t": self.strings[route.lang],
+            "canonical": self.site.config.absolute_url(route.url),
+            "alternates": self._alternates.get(route.key, {}),
+            "languages": self._language_links(route),
+            "main_menu": _localize(self.site.config.main_menu, urls),
+            "footer_menu": _localize(self.site.config.footer_menu, urls),
+            "body": self.body,
+            **route.context,
+        }
+        return template.render(context)
+
+    def body(self, owner: Entry | Author | Page | Body) -> Markup:
+        """The HTML of a model's Markdown body (rendered once per build)."""
+        body = owner if isinstance(owner, Body) else owner.body
+        key = (body.source, hash(body.markdown))
+        html = self._body_cache.get(key)
+        if html is None:
+            rendered = render_markdown(body.markdown, self.public.size)
+            for src in rendered.images:
+                if self.public.is_local(src) and not self.public.exists(src):
+                    line = _line_of(body, src)
+                    self.reporter.error(body.source, line, f"image '{src}' does not exist",
+                                        f"put the file at public{src}, or correct the path")
+            html = rendered.html
+            self._body_cache[key] = html
+        return Markup(html)
+
+    def markdown(self, text: str | None) -> Markup:
+        """Markdown in front matter values (bios, section texts)."""
+        if not text:
+            return Markup("")
+        return Markup(render_markdown(str(text), self.public.size).html)
+
+    def _translation_map(self) -> dict[tuple[str, ...], dict[str, str]]:
+        return {}
+
+    def set_alternates(self, routes: list[Route]) -> None:
+        """hreflang links: the same content key in every language that has it."""
+        table: dict[tuple[str, ...], dict[str, str]] = {}
+        for route in routes:
+            table.setdefault(route.key, {})[route.lang] = self.site.config.absolute_url(route.url)
+        self._alternates = {k: v for k, v in table.items() if len(v) > 1}
+
+    def _language_links(self, route: Route) -> list[dict[str, Any]]:
+        if len(self.site.languages) < 2:
+            return []
+        alternates = self._alternates.get(route.key, {})
+        links = []
+        for code, lang_site in self.site.languages.items():
+            href = alternates.get(code) or self.site.config.absolute_url(
+                Urls(lang_site.prefix, self.site.layout).home())
+            links.append({"code": code, "name": self.strings[code]("language_name"),
+                          "href": _site_relative(href, self.site.config),
+                          "current": code == route.lang})
+        return links
+
+
+def _localize(items: tuple[MenuItem, ...], urls: Urls) -> list[dict[str, Any]]:
+    return [{"name": item.name, "link": urls.link(item.link),
+             "submenu": _localize(item.submenu, urls)} for item in items]
+
+
+def _site_relative(url: str, config: SiteConfig) -> str:
+    base = config.base_url.rstrip("/")
+    return url[len(base):] if url.startswith(base) else url
+
+
+def _line_of(body: Body, needle: str) -> int:
+    index = body.markdown.find(needle)
+    return body.line + (body.markdown.count("\n", 0, index) if index >= 0 else 0)
+
+
+def language_site(site: Site, lang: str) -> LanguageSite:
+    return site.languages[lang]
+
+
+def _template_path(filename: str | None, root: Path) -> str:
+    if not filename:
+        return "templates"
+    path = Path(filename)
+    for base in (root, THEME_TEMPLATES.parent.parent.parent.parent):
+        try:
+            return str(path.relative_to(base))
+        except ValueError:
+            continue
+    return str(path)
+
+
+def _template_frame(exc: BaseException) -> tuple[str, int] | None:
+    """The innermost template file and line of an exception, from its traceback."""
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith(".html") and "__jinja" not in name:
+            found = (name, tb.tb_lineno)
+        tb = tb.tb_next
+    return found

@@ -1,0 +1,219 @@
+"""The Site: every lookup a page needs, computed once in linear time.
+
+Banter re-reads every post for every page; here each index (by category, author,
+tag, featured, popular, next article) is built in one pass and then only read.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from masthead.config import SiteConfig
+from masthead.content.discover import Layout
+from masthead.content.load import Content, LanguageContent
+from masthead.content.models import Author, Category, Entry, Newsletter, Page, Reference
+from masthead.content.slugs import banter_slug
+from masthead.errors import Reporter, did_you_mean
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    slug: str
+    name: str
+    posts: tuple[Entry, ...]
+
+
+def newest_first(entries: Iterable[Entry]) -> list[Entry]:
+    return sorted(entries, key=lambda e: (e.date, e.slug), reverse=True)
+
+
+def most_viewed(entries: Iterable[Entry], count: int) -> tuple[Entry, ...]:
+    return tuple(sorted(entries, key=lambda e: (e.views, e.date, e.slug), reverse=True)[:count])
+
+
+@dataclass
+class LanguageSite:
+    """One language's content, indexed. Built once by ``index_site``; never changed after."""
+
+    config: SiteConfig
+    layout: Layout
+    lang: str
+    prefix: str
+    posts: tuple[Entry, ...]
+    items: dict[str, tuple[Entry, ...]]
+    authors: dict[str, Author]
+    categories: dict[str, Category]
+    pages: dict[str, Page]
+    newsletter: Newsletter
+    posts_by_category: dict[str, tuple[Entry, ...]] = field(default_factory=dict)
+    posts_by_author: dict[str, tuple[Entry, ...]] = field(default_factory=dict)
+    tags: dict[str, Tag] = field(default_factory=dict)
+    featured: tuple[Entry, ...] = ()
+    popular: tuple[Entry, ...] = ()
+    popular_tags: tuple[Tag, ...] = ()
+    next_entry: dict[tuple[str, str], Entry] = field(default_factory=dict)
+    author_of_entry: dict[tuple[str, str], Author] = field(default_factory=dict)
+    category_of_entry: dict[tuple[str, str], Category] = field(default_factory=dict)
+
+    # --- what templates ask -------------------------------------------------------------
+
+    def author_of(self, entry: Entry) -> Author | None:
+        return self.author_of_entry.get((entry.collection, entry.slug))
+
+    def category_of(self, entry: Entry) -> Category | None:
+        return self.category_of_entry.get((entry.collection, entry.slug))
+
+    def next_of(self, entry: Entry) -> Entry | None:
+        return self.next_entry.get((entry.collection, entry.slug))
+
+    def tag_slug(self, name: str) -> str:
+        return banter_slug(name)
+
+    def popular_in(self, entries: Iterable[Entry], count: int = 4) -> tuple[Entry, ...]:
+        return most_viewed(entries, count)
+
+    def category_count(self, category: Category) -> int:
+        return len(self.category_entries(category))
+
+    def category_entries(self, category: Category) -> tuple[Entry, ...]:
+        """Posts of a category; a category named like a collection lists its items too."""
+        own = self.posts_by_category.get(category.slug, ())
+        collection = self.items.get(category.slug, ())
+        if not collection:
+            return own
+        return tuple(newest_first([*own, *collection]))
+
+    @property
+    def members(self) -> tuple[Author, ...]:
+        """People listed on the about page: members (or everyone, on a plain Banter site)."""
+        people = sorted(self.authors.values(), key=lambda a: (a.order, a.name))
+        members = [a for a in people if a.role == "member"]
+        return tuple(members or [a for a in people if a.role != "external"])
+
+    @property
+    def all_authors(self) -> tuple[Author, ...]:
+        return tuple(sorted(self.authors.values(), key=lambda a: (a.order, a.name)))
+
+
+@dataclass
+class Site:
+    config: SiteConfig
+    layout: Layout
+    languages: dict[str, LanguageSite]
+
+    @property
+    def default(self) -> LanguageSite:
+        return self.languages[self.layout.default_language]
+
+
+def index_site(config: SiteConfig, layout: Layout, content: Content,
+               reporter: Reporter) -> Site:
+    languages = {}
+    for code, lang_content in content.languages.items():
+        prefix = "" if code == layout.default_language else f"/{code}"
+        languages[code] = _index_language(config, layout, lang_content, prefix, reporter)
+    return Site(config, layout, languages)
+
+
+def _index_language(config: SiteConfig, layout: Layout, content: LanguageContent, prefix: str,
+                    reporter: Reporter) -> LanguageSite:
+    posts = tuple(newest_first(content.posts))
+    items = {name: tuple(newest_first(entries)) for name, entries in content.items.items()}
+    site = LanguageSite(
+        config=config, layout=layout, lang=content.lang, prefix=prefix, posts=posts,
+        items=items, authors={a.slug: a for a in content.authors},
+        categories={c.slug: c for c in content.categories},
+        pages={p.slug: p for p in content.pages}, newsletter=content.newsletter)
+    authors = _Matcher({a.slug: a for a in content.authors}, lambda a: a.name)
+    categories = _Matcher({c.slug: c for c in content.categories}, lambda c: c.name)
+
+    by_category: dict[str, list[Entry]] = defaultdict(list)
+    by_author: dict[str, list[Entry]] = defaultdict(list)
+    by_tag: dict[str, list[Entry]] = defaultdict(list)
+    tag_names: dict[str, str] = {}
+    everything = [*posts, *(e for entries in items.values() for e in entries)]
+    for entry in everything:
+        key = (entry.collection, entry.slug)
+        if entry.author is not None:
+            author = authors.find(entry.author)
+            if author is None:
+                _unknown(reporter, entry, entry.author, "author", authors.names())
+            else:
+                site.author_of_entry[key] = author
+                if entry.collection == "posts":
+                    by_author[author.slug].append(entry)
+        if entry.category is not None:
+            category = categories.find(entry.category)
+            if category is None:
+                _unknown(reporter, entry, entry.category, "category", categories.names())
+            else:
+                site.category_of_entry[key] = category
+                if entry.collection == "posts":
+                    by_category[category.slug].append(entry)
+        if entry.collection == "posts":
+            for name in entry.tags:
+                slug = banter_slug(name)
+                if not slug:
+                    continue
+                tag_names.setdefault(slug, name)
+                by_tag[slug].append(entry)
+
+    site.posts_by_category = {slug: tuple(v) for slug, v in by_category.items()}
+    site.posts_by_author = {slug: tuple(v) for slug, v in by_author.items()}
+    site.tags = {slug: Tag(slug, tag_names[slug], tuple(v)) for slug, v in by_tag.items()}
+    site.featured = tuple(p for p in posts if p.featured)[: config.featured_count]
+    site.popular = most_viewed(posts, config.popular_count)
+    site.popular_tags = tuple(sorted(site.tags.values(), key=lambda t: (-len(t.posts), t.slug))
+                              [: config.popular_tags_count])
+    site.next_entry = _next_entries(site, posts, items)
+    return site
+
+
+def _next_entries(site: LanguageSite, posts: tuple[Entry, ...],
+                  items: dict[str, tuple[Entry, ...]]) -> dict[tuple[str, str], Entry]:
+    """Next article = the next older post of the same category; the oldest wraps around.
+
+    Stable across builds (Banter picks one at random). Posts without a category follow
+    the whole feed; collection items follow their collection.
+    """
+    groups: dict[str, list[Entry]] = defaultdict(list)
+    for post in posts:  # newest first
+        category = site.category_of(post)
+        groups[category.slug if category else ""].append(post)
+    sequences = list(groups.values()) + [list(entries) for entries in items.values()]
+    result = {}
+    for sequence in sequences:
+        if len(sequence) < 2:
+            continue
+        for index, entry in enumerate(sequence):
+            result[(entry.collection, entry.slug)] = sequence[(index + 1) % len(sequence)]
+    return result
+
+
+class _Matcher(Generic[T]):
+    """Finds a model by name or slug, compared the Banter way (lower case, hyphens)."""
+
+    def __init__(self, by_slug: dict[str, T], name_of: Callable[[T], str]) -> None:
+        self.by_slug = by_slug
+        self.name_of = name_of
+        self.by_name: dict[str, T] = {}
+        for model in by_slug.values():
+            self.by_name.setdefault(banter_slug(name_of(model)), model)
+
+    def find(self, reference: Reference) -> T | None:
+        key = banter_slug(reference.value)
+        return self.by_name.get(key) or self.by_slug.get(key) or self.by_slug.get(reference.value)
+
+    def names(self) -> list[str]:
+        return [self.name_of(m) for m in self.by_slug.values()]
+
+
+def _unknown(reporter: Reporter, entry: Entry, reference: Reference, what: str,
+             names: list[str]) -> None:
+    reporter.error(entry.source, reference.line, f"unknown {what} '{reference.value}'",
+                   did_you_mean(reference.value, names, f"{what} names"))

@@ -1,0 +1,126 @@
+"""Site -> Routes: every page the site serves, with its template and what it shows.
+
+Two routes for one URL are an error naming both files (a page called
+``categories.md`` would hide the category list, for instance).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from masthead.errors import Reporter
+from masthead.site.index import LanguageSite, Site
+from masthead.site.paginate import paginate
+from masthead.site.urls import Urls
+
+SPECIAL_PAGES = ("about", "contact", "privacy")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One output page: its URL, template, language and the values its template shows."""
+
+    url: str
+    template: str
+    lang: str
+    kind: str
+    key: tuple[str, ...]
+    source: str = ""
+    context: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def output_path(self) -> str:
+        """The file a static host serves for this URL (Unicode path, not %-encoded)."""
+        path = unquote(self.url)
+        if path.endswith(".html"):
+            return path.lstrip("/")
+        return path.lstrip("/") + "index.html"
+
+
+def build_routes(site: Site, reporter: Reporter) -> list[Route]:
+    routes: list[Route] = []
+    for lang_site in site.languages.values():
+        routes.extend(_language_routes(lang_site))
+    return _without_collisions(routes, reporter)
+
+
+def _language_routes(site: LanguageSite) -> list[Route]:
+    urls = Urls(site.prefix, site.layout)
+    per_page = site.config.posts_per_page
+    lang = site.lang
+    routes: list[Route] = []
+
+    for pager in paginate(site.posts, per_page, urls.home()):
+        if pager.number == 1:
+            routes.append(Route(pager.url, "home.html", lang, "home", ("home",),
+                                context={"pager": pager}))
+        else:
+            routes.append(Route(pager.url, "list.html", lang, "archive",
+                                ("home", str(pager.number)), context={"pager": pager}))
+
+    for entry in site.posts:
+        routes.append(Route(urls.entry(entry), "post.html", lang, "post", ("posts", entry.slug),
+                            entry.source, {"entry": entry}))
+    for collection in site.layout.collections:
+        for entry in site.items.get(collection.name, ()):
+            routes.append(Route(urls.entry(entry), collection.template, lang, "item",
+                                (collection.name, entry.slug), entry.source,
+                                {"entry": entry, "collection": collection}))
+
+    for category in site.categories.values():
+        entries = site.category_entries(category)
+        for pager in paginate(entries, per_page, urls.category(category)):
+            routes.append(Route(pager.url, "category.html", lang, "category",
+                                ("categories", category.slug, str(pager.number)),
+                                category.source,
+                                {"pager": pager, "category": category,
+                                 "popular": site.popular_in(entries)}))
+    for author in site.authors.values():
+        entries = site.posts_by_author.get(author.slug, ())
+        for pager in paginate(entries, per_page, urls.author_page(author)):
+            routes.append(Route(pager.url, "author.html", lang, "author",
+                                ("authors", author.slug, str(pager.number)), author.source,
+                                {"pager": pager, "author": author,
+                                 "popular": site.popular_in(entries)}))
+    for tag in site.tags.values():
+        for pager in paginate(tag.posts, per_page, urls.tag(tag.name)):
+            routes.append(Route(pager.url, "tag.html", lang, "tag",
+                                ("tags", tag.slug, str(pager.number)), "",
+                                {"pager": pager, "tag": tag,
+                                 "popular": site.popular_in(tag.posts)}))
+
+    routes.append(Route(urls.categories(), "terms.html", lang, "terms", ("categories",),
+                        context={"terms": "categories"}))
+    routes.append(Route(urls.authors(), "terms.html", lang, "terms", ("authors",),
+                        context={"terms": "authors"}))
+    routes.append(Route(urls.tags(), "terms.html", lang, "terms", ("tags",),
+                        context={"terms": "tags"}))
+    routes.append(Route(urls.archive(), "archive.html", lang, "archive-years", ("archive",)))
+
+    for page in site.pages.values():
+        template = f"{page.slug}.html" if page.slug in SPECIAL_PAGES else "page.html"
+        routes.append(Route(urls.page(page), template, lang, "page", ("pages", page.slug),
+                            page.source, {"page": page}))
+
+    routes.append(Route(f"{site.prefix}/404.html", "404.html", lang, "404", ("404",)))
+    return routes
+
+
+def _without_collisions(routes: list[Route], reporter: Reporter) -> list[Route]:
+    seen: dict[str, Route] = {}
+    kept = []
+    for route in routes:
+        path = route.output_path.lower()  # one URL on case-insensitive hosts too
+        first = seen.get(path)
+        if first is not None:
+            reporter.error(route.source or first.source or "content", 1,
+                           f"two files for one URL {unquote(route.url)}: "
+                           f"{first.source or 'masthead ' + first.kind + ' page'} and "
+                           f"{route.source or 'masthead ' + route.kind + ' page'}",
+                           "rename one of them (the file name is the URL)")
+            continue
+        seen[path] = route
+        kept.append(route)
+    return kept

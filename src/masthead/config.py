@@ -143,7 +143,7 @@ def load_config(root: Path) -> SiteConfig:
         raise ConfigError([Diagnostic(
             str(root), None, f"no {CONFIG_FILE} or config/site.config.js in this folder",
             f"run 'masthead new {root.name}' to start a site, or point to a site folder")])
-    config = replace(SiteConfig(root=root), **values) if not problems else SiteConfig(root=root)
+    config = replace(SiteConfig(root=root), **values)
     problems += _validate(config, toml_path if toml_path.is_file() else None)
     if problems:
         raise ConfigError(problems)

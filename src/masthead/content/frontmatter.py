@@ -59,7 +59,7 @@ def parse_document(source: SourceFile, text: str) -> Document | Diagnostic:
         return Diagnostic(source.rel, 1, "front matter is not closed",
                           "add a line '---' after the last YAML key")
     yaml_text = text[first.end():closing.start()]
-    meta_line = 2
+    meta_line = 1  # yaml_text starts with the newline that ends line 1
     try:
         meta = yaml.load(yaml_text, Loader=_Loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
@@ -67,7 +67,7 @@ def parse_document(source: SourceFile, text: str) -> Document | Diagnostic:
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
-        return Diagnostic(source.rel, meta_line, "front matter must be a set of 'key: value' lines",
+        return Diagnostic(source.rel, meta_line + 1, "front matter must be a set of 'key: value' lines",
                           "write one key per line, such as 'title: \"My post\"'")
     body_start = closing.end()
     if text.startswith("\r\n", body_start):

@@ -9,6 +9,7 @@ user's Next.js site did.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -270,7 +271,7 @@ class _Reader:
         modified = self.date(doc, "modified", required=False)
         tags = self.tags(doc)
         words = count_words(doc.body)
-        default_minutes = max(1, round(words / max(1, self.config.words_per_minute)))
+        default_minutes = max(1, math.ceil(words / max(1, self.config.words_per_minute)))
         minutes = self.number(doc, "time_to_read_in_minutes", default_minutes, minimum=1)
         author = self.text(doc, "author")
         category = self.text(doc, "category")

@@ -66,6 +66,7 @@ def render_markdown(markdown: str, image_size: ImageSize | None = None) -> Rende
     tree = LexborHTMLParser(f"<div id=masthead-root>{html}</div>")
     root = tree.css_first("#masthead-root")
     assert root is not None
+    _normalize_headings(root)
     toc = _heading_ids(root)
     _autolink(root)
     _footnotes(root)
@@ -73,6 +74,25 @@ def render_markdown(markdown: str, image_size: ImageSize | None = None) -> Rende
     _drop_obsolete(root)
     _wrap_tables(root)
     return RenderedMarkdown(root.inner_html or "", tuple(toc), tuple(images))
+
+
+def _normalize_headings(root: LexborNode) -> None:
+    """Make the body's top heading level h2: the page's title is its only h1, and a
+    body that starts at ### would skip a level (screen readers navigate by them)."""
+    headings = root.css("h1, h2, h3, h4, h5, h6")
+    if not headings:
+        return
+    shift = 2 - min(int(node.tag[1]) for node in headings)
+    if shift == 0:
+        return
+    for node in headings:
+        level = min(6, max(2, int(node.tag[1]) + shift))
+        attrs = "".join(f' {k}="{_escape(v or "")}"' for k, v in node.attrs.items())
+        replacement = LexborHTMLParser(
+            f"<h{level}{attrs}>{node.inner_html or ''}</h{level}>").css_first(f"h{level}")
+        assert replacement is not None
+        node.insert_before(replacement)
+        node.decompose()
 
 
 def _heading_ids(root: LexborNode) -> list[TocEntry]:
@@ -181,4 +201,5 @@ def _wrap_tables(root: LexborNode) -> None:
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))

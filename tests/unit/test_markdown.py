@@ -1,0 +1,44 @@
+from masthead.content.markdown import count_words, render_markdown
+
+
+def test_gfm_table_strikethrough_and_footnote() -> None:
+    html = render_markdown("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ new[^n]\n\n[^n]: note\n").html
+    assert '<div class="table-wrap"' in html and "<td>1</td>" in html
+    assert "<del>old</del>" in html
+    assert 'href="#fn-n"' in html and 'id="fn-n"' in html
+
+
+def test_raw_html_passes_through() -> None:
+    embed = '<blockquote class="twitter-tweet"><p>hi</p></blockquote>'
+    assert embed in render_markdown(embed + "\n").html
+
+
+def test_bare_urls_become_links_but_not_in_code() -> None:
+    html = render_markdown("See https://example.org/a, and `https://no.example`\n").html
+    assert '<a href="https://example.org/a">https://example.org/a</a>,' in html
+    assert "<code>https://no.example</code>" in html
+
+
+def test_heading_ids_are_unique_and_body_starts_at_h2() -> None:
+    rendered = render_markdown("### Intro\n\n### Intro\n\n#### Детали\n")
+    assert '<h2 id="intro">' in rendered.html
+    assert '<h2 id="intro-2">' in rendered.html
+    assert '<h3 id="детали">' in rendered.html
+    assert [e.id for e in rendered.toc] == ["intro", "intro-2", "детали"]
+
+
+def test_images_get_size_and_lazy_loading() -> None:
+    rendered = render_markdown("![A river](/images/r.jpg)\n", lambda src: (800, 600))
+    assert 'width="800" height="600"' in rendered.html
+    assert 'loading="lazy"' in rendered.html
+    assert rendered.images == ("/images/r.jpg",)
+
+
+def test_obsolete_iframe_attributes_are_removed() -> None:
+    html = render_markdown('<iframe src="https://e.example/v" frameborder="0"></iframe>\n').html
+    assert "frameborder" not in html
+    assert 'title="Embedded content"' in html
+
+
+def test_count_words_ignores_tags() -> None:
+    assert count_words('one <a href="x">two</a> three') == 3

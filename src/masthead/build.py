@@ -19,6 +19,7 @@ from masthead.config import SiteConfig
 from masthead.content.discover import detect_layout, discover
 from masthead.content.load import BuildOptions, load_content
 from masthead.content.models import Entry
+from masthead.emit.sitemap import robots_txt, sitemap_files
 from masthead.errors import BuildFailed, Diagnostic, Reporter
 from masthead.i18n import load_strings
 from masthead.media import PublicFiles
@@ -104,6 +105,13 @@ def _run(config: SiteConfig, sink: Sink, options: BuildOptions, reporter: Report
                 progress(number, total)
         report.pages = total
         report.files += total
+    with _timed(report, "emit"):
+        emitted = sitemap_files(config, routes)
+        if not (config.root / "public" / "robots.txt").exists():
+            emitted["robots.txt"] = robots_txt(config)
+        for rel, data in emitted.items():
+            sink.write(rel, data)
+        report.files += len(emitted)
 
 
 def terminal_progress(stream: object = sys.stderr) -> Progress | None:

@@ -1,0 +1,75 @@
+"""The command line: exit codes, messages, no tracebacks for content mistakes."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from masthead.cli import main
+from tests.conftest import post, write_site
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "masthead.cli", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_build_reports_pages_and_time(tmp_path: Path) -> None:
+    root = write_site(tmp_path, {"content/posts/a.md": post()})
+    result = run("build", str(root))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Built ") and " pages " in result.stdout
+    assert (root / "dist" / "index.html").exists()
+
+
+def test_build_error_exits_1_with_context_and_no_traceback(tmp_path: Path) -> None:
+    root = write_site(tmp_path, {"content/posts/a.md": post(author="Anne Lee")})
+    result = run("build", str(root))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "content/posts/a.md:4: error: unknown author 'Anne Lee'" in result.stderr
+    assert '  >   4 | author: "Anne Lee"' in result.stderr
+    assert "hint: did you mean 'Ann Lee'?" in result.stderr
+    assert "1 error in 1 file" in result.stderr
+
+
+def test_strict_fails_on_warnings(tmp_path: Path) -> None:
+    root = write_site(tmp_path, {"content/posts/a.md": post(date="2024-01-01")})
+    assert run("build", str(root)).returncode == 0
+    strict = run("build", str(root), "--strict")
+    assert strict.returncode == 1
+    assert "warning: 'date' has no time zone offset" in strict.stderr
+
+
+def test_check_lists_scheduled_and_draft_posts(tmp_path: Path) -> None:
+    root = write_site(tmp_path, {"content/posts/a.md": post(),
+                                 "content/posts/later.md": post(date="2099-01-01T00:00:00Z"),
+                                 "content/posts/wip.md": post(draft=True)})
+    result = run("check", str(root))
+    assert result.returncode == 0, result.stderr
+    assert "content/posts/later.md: scheduled for 2099-01-01T00:00:00+00:00" in result.stdout
+    assert "content/posts/wip.md: draft" in result.stdout
+    assert not (root / "dist").exists()
+
+
+def test_new_creates_a_site_that_builds(tmp_path: Path) -> None:
+    target = tmp_path / "mysite"
+    assert main(["new", str(target)]) == 0
+    assert main(["build", str(target)]) == 0
+    assert (target / "dist" / "index.html").exists()
+    assert main(["new", str(target)]) == 1  # never over an existing site
+
+
+def test_output_option_and_refusal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = write_site(tmp_path / "s", {"content/posts/a.md": post()})
+    assert main(["build", str(root), "-o", str(tmp_path / "public_html")]) == 0
+    assert (tmp_path / "public_html" / "posts" / "a" / "index.html").exists()
+    assert main(["build", str(root), "-o", str(root / "content")]) == 1
+    assert "choose another with -o" in capsys.readouterr().err
+
+
+def test_missing_config_is_explained(tmp_path: Path) -> None:
+    result = run("build", str(tmp_path))
+    assert result.returncode == 1
+    assert "no masthead.toml or config/site.config.js" in result.stderr

@@ -262,8 +262,9 @@ def _social(raw: Any, path: Path, root: Path,
         return ()
     links = []
     for entry in raw:
-        if isinstance(entry, dict) and entry.get("name") and (entry.get("href") or entry.get("url")):
-            links.append(SocialLink(str(entry["name"]), str(entry.get("href") or entry["url"])))
+        href = entry.get("href") or entry.get("url") if isinstance(entry, dict) else None
+        if isinstance(entry, dict) and entry.get("name") and href:
+            links.append(SocialLink(str(entry["name"]), str(href)))
         else:
             problems.append(Diagnostic(_rel(path, root), None,
                                        f"social entry {entry!r} needs 'name' and 'href'"))

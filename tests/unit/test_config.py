@@ -93,3 +93,13 @@ def test_a_folder_without_config_says_how_to_start(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as failure:
         load_config(tmp_path)
     assert "masthead new" in (failure.value.diagnostics[0].hint or "")
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    from masthead.config import documented_fields
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for name, doc, _default in documented_fields():
+        assert f"| `{name}` |" in readme, f"README lacks the setting {name}"
+        assert doc in readme

@@ -2,7 +2,8 @@ from masthead.content.markdown import count_words, render_markdown
 
 
 def test_gfm_table_strikethrough_and_footnote() -> None:
-    html = render_markdown("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ new[^n]\n\n[^n]: note\n").html
+    source = "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ new[^n]\n\n[^n]: note\n"
+    html = render_markdown(source).html
     assert '<div class="table-wrap"' in html and "<td>1</td>" in html
     assert "<del>old</del>" in html
     assert 'href="#fn-n"' in html and 'id="fn-n"' in html
@@ -42,3 +43,11 @@ def test_obsolete_iframe_attributes_are_removed() -> None:
 
 def test_count_words_ignores_tags() -> None:
     assert count_words('one <a href="x">two</a> three') == 3
+
+
+def test_third_party_scripts_are_dropped_but_the_quote_stays() -> None:
+    html = render_markdown('<blockquote class="twitter-tweet"><p>Words</p></blockquote> '
+                           '<script async src="https://platform.twitter.com/widgets.js"></script>\n'
+                           ).html
+    assert "<p>Words</p>" in html
+    assert "widgets.js" not in html

@@ -15,10 +15,7 @@ import yaml
 from masthead.content.discover import SourceFile
 from masthead.errors import Diagnostic
 
-try:
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - wheels ship libyaml
-    _Loader = yaml.SafeLoader
+_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is in the wheels
 
 _FENCE = re.compile(r"^---[ \t]*\r?$", re.M)
 
@@ -61,13 +58,14 @@ def parse_document(source: SourceFile, text: str) -> Document | Diagnostic:
     yaml_text = text[first.end():closing.start()]
     meta_line = 1  # yaml_text starts with the newline that ends line 1
     try:
-        meta = yaml.load(yaml_text, Loader=_Loader)  # noqa: S506 - a safe loader
+        meta = yaml.load(yaml_text, Loader=_Loader)
     except yaml.YAMLError as exc:
         return _yaml_diagnostic(source, exc, meta_line)
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
-        return Diagnostic(source.rel, meta_line + 1, "front matter must be a set of 'key: value' lines",
+        return Diagnostic(source.rel, meta_line + 1,
+                          "front matter must be a set of 'key: value' lines",
                           "write one key per line, such as 'title: \"My post\"'")
     body_start = closing.end()
     if text.startswith("\r\n", body_start):

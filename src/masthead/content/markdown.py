@@ -72,8 +72,13 @@ def render_markdown(markdown: str, image_size: ImageSize | None = None) -> Rende
     _footnotes(root)
     images = _images(root, image_size)
     _drop_obsolete(root)
+    _drop_remote_scripts(root)
     _wrap_tables(root)
     return RenderedMarkdown(root.inner_html or "", tuple(toc), tuple(images))
+
+
+def _level(node: LexborNode) -> int:
+    return int((node.tag or "h2")[1])
 
 
 def _normalize_headings(root: LexborNode) -> None:
@@ -82,11 +87,11 @@ def _normalize_headings(root: LexborNode) -> None:
     headings = root.css("h1, h2, h3, h4, h5, h6")
     if not headings:
         return
-    shift = 2 - min(int(node.tag[1]) for node in headings)
+    shift = 2 - min(_level(node) for node in headings)
     if shift == 0:
         return
     for node in headings:
-        level = min(6, max(2, int(node.tag[1]) + shift))
+        level = min(6, max(2, _level(node) + shift))
         attrs = "".join(f' {k}="{_escape(v or "")}"' for k, v in node.attrs.items())
         replacement = LexborHTMLParser(
             f"<h{level}{attrs}>{node.inner_html or ''}</h{level}>").css_first(f"h{level}")
@@ -111,7 +116,7 @@ def _heading_ids(root: LexborNode) -> list[TocEntry]:
                 ident = f"{base}-{number}"
             seen.add(ident)
             node.attrs["id"] = ident
-        toc.append(TocEntry(int(node.tag[1]), ident, text))
+        toc.append(TocEntry(_level(node), ident, text))
     return toc
 
 
@@ -186,6 +191,15 @@ def _drop_obsolete(root: LexborNode) -> None:
                 node.attrs["loading"] = "lazy"
                 if not node.attrs.get("title"):
                     node.attrs["title"] = "Embedded content"
+
+
+def _drop_remote_scripts(root: LexborNode) -> None:
+    """Third-party scripts in a body (Twitter's widgets.js, say) would tell another company
+    who reads what, and fail where it is blocked; the quoted text stays readable."""
+    for script in root.css("script[src]"):
+        src = script.attrs.get("src") or ""
+        if src.startswith(("http:", "https:", "//")):
+            script.decompose()
 
 
 def _wrap_tables(root: LexborNode) -> None:

@@ -98,8 +98,9 @@ def _run_build(args: argparse.Namespace, serve_mode: bool = False) -> BuildRepor
     except BuildFailed as exc:
         _print_diagnostics(exc.diagnostics, config.root)
         reporter = Reporter(list(exc.diagnostics))
-        print(f"masthead: build failed: {reporter.summary()}; "
-              f"the previous output in {out} is unchanged", file=sys.stderr)
+        kept = (f"the previous output in {out} is unchanged" if out.exists()
+                else "nothing was written")
+        print(f"masthead: build failed: {reporter.summary()}; {kept}", file=sys.stderr)
         return None
     except ConfigError as exc:
         _print_diagnostics(exc.diagnostics, config.root)

@@ -24,6 +24,7 @@ from masthead.errors import BuildFailed, Diagnostic, Reporter
 from masthead.i18n import load_strings
 from masthead.media import PublicFiles
 from masthead.output import Sink
+from masthead.render.pool import default_jobs, render_routes
 from masthead.render.templates import Renderer, make_environment
 from masthead.site.index import Site, index_site
 from masthead.site.routes import Route, build_routes
@@ -54,14 +55,14 @@ def _timed(report: BuildReport, stage: str) -> Iterator[None]:
 
 def build(config: SiteConfig, sink: Sink, options: BuildOptions | None = None, *,
           strict: bool = False, serve_mode: bool = False,
-          progress: Progress | None = None) -> BuildReport:
+          progress: Progress | None = None, jobs: int = 0) -> BuildReport:
     """Build the site into ``sink``; raise BuildFailed (sink aborted) on content errors."""
     options = options or BuildOptions()
     started = time.perf_counter()
     report = BuildReport()
     reporter = Reporter()
     try:
-        _run(config, sink, options, reporter, report, serve_mode, progress)
+        _run(config, sink, options, reporter, report, serve_mode, progress, jobs)
     except BaseException:
         sink.abort()
         raise
@@ -76,7 +77,7 @@ def build(config: SiteConfig, sink: Sink, options: BuildOptions | None = None, *
 
 
 def _run(config: SiteConfig, sink: Sink, options: BuildOptions, reporter: Reporter,
-         report: BuildReport, serve_mode: bool, progress: Progress | None) -> None:
+         report: BuildReport, serve_mode: bool, progress: Progress | None, jobs: int) -> None:
     public = PublicFiles(config.root / "public")
     with _timed(report, "discover"):
         layout = detect_layout(config)
@@ -96,15 +97,9 @@ def _run(config: SiteConfig, sink: Sink, options: BuildOptions, reporter: Report
         renderer = Renderer(site, strings, public, make_environment(config.root), assets,
                             reporter, serve_mode=serve_mode)
         renderer.set_alternates(routes)
-        total = len(routes)
-        for number, route in enumerate(routes, 1):
-            html = renderer.render(route)
-            if html is not None:
-                sink.write(route.output_path, html.encode("utf-8"))
-            if progress and (number % 250 == 0 or number == total):
-                progress(number, total)
-        report.pages = total
-        report.files += total
+        written = render_routes(renderer, routes, sink, jobs or default_jobs(), progress)
+        report.pages = written
+        report.files += written
     with _timed(report, "emit"):
         emitted = sitemap_files(config, routes)
         if not (config.root / "public" / "robots.txt").exists():

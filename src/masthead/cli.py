@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
         if name != "check":
             sub.add_argument("-o", "--output", type=Path, help="output folder (default: dist)")
             sub.add_argument("--timings", action="store_true", help="print time per stage")
+            sub.add_argument("--jobs", type=int, default=0,
+                             help="worker processes for rendering (default: all cores)")
         if name == "serve":
             sub.add_argument("--port", type=int, default=8000)
         sub.set_defaults(handler=handler)
@@ -94,7 +96,7 @@ def _run_build(args: argparse.Namespace, serve_mode: bool = False) -> BuildRepor
         return None
     try:
         report = build(config, sink, _options(args), strict=args.strict, serve_mode=serve_mode,
-                       progress=terminal_progress())
+                       progress=terminal_progress(), jobs=args.jobs)
     except BuildFailed as exc:
         _print_diagnostics(exc.diagnostics, config.root)
         reporter = Reporter(list(exc.diagnostics))

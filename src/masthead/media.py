@@ -19,6 +19,8 @@ class PublicFiles:
     def __init__(self, public_dir: Path) -> None:
         self.public_dir = public_dir
         self._sizes: dict[str, tuple[int, int] | None] = {}
+        self._paths: dict[str, Path | None] = {}
+        self._root = public_dir.resolve()
         self._lock = threading.Lock()
 
     @staticmethod
@@ -27,14 +29,20 @@ class PublicFiles:
         return not parts.scheme and not parts.netloc and url.startswith("/")
 
     def path_of(self, url: str) -> Path | None:
-        """The file behind a local URL such as ``/images/a.jpg``, or None."""
-        if not self.is_local(url):
-            return None
-        relative = unquote(urlsplit(url).path).lstrip("/")
-        candidate = (self.public_dir / relative).resolve()
-        if self.public_dir.resolve() not in candidate.parents:
-            return None
-        return candidate if candidate.is_file() else None
+        """The file behind a local URL such as ``/images/a.jpg``, or None (cached: the
+        same hero image is asked about by every page that shows its card)."""
+        try:
+            return self._paths[url]
+        except KeyError:
+            pass
+        found = None
+        if self.is_local(url):
+            relative = unquote(urlsplit(url).path).lstrip("/")
+            candidate = (self._root / relative).resolve()
+            if self._root in candidate.parents and candidate.is_file():
+                found = candidate
+        self._paths[url] = found
+        return found
 
     def exists(self, url: str) -> bool:
         return self.path_of(url) is not None

@@ -54,6 +54,8 @@ class MemorySink:
 class DiskSink:
     """Builds into ``<out>.tmp-XXXX`` and swaps it for ``<out>`` on commit."""
 
+    parallel_safe = True  # forked workers may write their pages themselves
+
     def __init__(self, out_dir: Path, site_root: Path) -> None:
         self.out_dir = out_dir.resolve()
         _check_target(self.out_dir, site_root.resolve())

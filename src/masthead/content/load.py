@@ -270,9 +270,10 @@ class _Reader:
         date = self.date(doc, "date", required=True)
         modified = self.date(doc, "modified", required=False)
         tags = self.tags(doc)
-        words = count_words(doc.body)
-        default_minutes = max(1, math.ceil(words / max(1, self.config.words_per_minute)))
-        minutes = self.number(doc, "time_to_read_in_minutes", default_minutes, minimum=1)
+        minutes = self.number(doc, "time_to_read_in_minutes", 0, minimum=1)
+        if not minutes:  # computed only when not written: counting words is not free
+            words = count_words(doc.body)
+            minutes = max(1, math.ceil(words / max(1, self.config.words_per_minute)))
         author = self.text(doc, "author")
         category = self.text(doc, "category")
         if date is None:

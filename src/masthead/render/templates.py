@@ -61,6 +61,8 @@ class Renderer:
     def __post_init__(self) -> None:
         self._alternates = self._translation_map()
         self._body_cache: dict[tuple[str, int], str] = {}
+        self._card_cache: dict[tuple[str, str, str, str, bool, bool], Markup] = {}
+        self._shared: dict[str, dict[str, Any]] = {}
         self.env.globals.update(
             config=self.site.config,
             assets=self.assets,
@@ -88,24 +90,57 @@ class Renderer:
         return None
 
     def _render(self, route: Route) -> str:
-        lang_site = self.site.languages[route.lang]
-        urls = Urls(lang_site.prefix, self.site.layout)
         template = self.env.get_template(route.template)
         context: dict[str, Any] = {
-            "site": lang_site,
+            **self._language_context(route.lang),
             "route": route,
-            "lang": route.lang,
-            "urls": urls,
-            "t": self.strings[route.lang],
             "canonical": self.site.config.absolute_url(route.url),
             "alternates": self._alternates.get(route.key, {}),
             "languages": self._language_links(route),
-            "main_menu": _localize(self.site.config.main_menu, urls),
-            "footer_menu": _localize(self.site.config.footer_menu, urls),
-            "body": self.body,
             **route.context,
         }
         return template.render(context)
+
+    def _language_context(self, lang: str) -> dict[str, Any]:
+        """What every page of one language shares, made once."""
+        shared = self._shared.get(lang)
+        if shared is None:
+            lang_site = self.site.languages[lang]
+            urls = Urls(lang_site.prefix, self.site.layout)
+            shared = {
+                "site": lang_site,
+                "lang": lang,
+                "urls": urls,
+                "t": self.strings[lang],
+                "main_menu": _localize(self.site.config.main_menu, urls),
+                "footer_menu": _localize(self.site.config.footer_menu, urls),
+                "body": self.body,
+                "card": lambda entry, heading="h3", eager=False, show_image=True: self.card(
+                    lang, entry, heading, eager, show_image),
+            }
+            self._shared[lang] = shared
+        return shared
+
+    def warm_up(self, templates: set[str]) -> None:
+        """Compile every template once before workers are forked, so they share them."""
+        for name in sorted(templates | {"partials/card.html"}):
+            self.env.get_template(name)
+        for lang in self.site.languages:
+            self._language_context(lang)
+
+    def card(self, lang: str, entry: Entry, heading: str = "h3", eager: bool = False,
+             show_image: bool = True) -> Markup:
+        """A story card, rendered once per entry and reused on every listing (most of a
+        listing page's cost is its cards; a post appears in five or six listings)."""
+        key = (lang, entry.collection, entry.slug, heading, eager, show_image)
+        html = self._card_cache.get(key)
+        if html is None:
+            template = self.env.get_template("partials/card.html")
+            html = Markup(template.render({
+                **self._language_context(lang), "entry": entry, "heading": heading,
+                "eager": eager, "show_image": show_image}))
+            self._card_cache[key] = html
+        return html
 
     def body(self, owner: Entry | Author | Page | Body) -> Markup:
         """The HTML of a model's Markdown body (rendered once per build)."""

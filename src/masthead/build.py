@@ -24,7 +24,8 @@ from masthead.errors import BuildFailed, Diagnostic, Reporter
 from masthead.i18n import load_strings
 from masthead.media import PublicFiles
 from masthead.output import Sink
-from masthead.render.pool import default_jobs, render_routes
+from masthead.parallel import default_jobs
+from masthead.render.pool import render_routes
 from masthead.render.templates import Renderer, make_environment
 from masthead.site.index import Site, index_site
 from masthead.site.routes import Route, build_routes
@@ -84,7 +85,8 @@ def _run(config: SiteConfig, sink: Sink, options: BuildOptions, reporter: Report
         files = discover(config, layout)
         strings = load_strings(config.root, layout.languages)
     with _timed(report, "load"):
-        content = load_content(config, layout, files, public, options, reporter)
+        content = load_content(config, layout, files, public, options, reporter,
+                               jobs or default_jobs())
         report.skipped = content.skipped
     with _timed(report, "index"):
         site = index_site(config, layout, content, reporter)

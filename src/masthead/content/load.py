@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -31,6 +30,7 @@ from masthead.content.models import (
 )
 from masthead.errors import Diagnostic, Reporter, closest
 from masthead.media import PublicFiles
+from masthead.parallel import fork_map
 
 _ENTRY_KEYS = {
     "title", "description", "image", "date", "modified", "author", "time_to_read_in_minutes",
@@ -70,20 +70,12 @@ class Content:
 
 def load_content(config: SiteConfig, layout: Layout, files: list[SourceFile],
                  public: PublicFiles, options: BuildOptions, reporter: Reporter,
-                 read: Callable[[SourceFile], str] | None = None) -> Content:
-    reader = _Reader(config, public, reporter)
+                 jobs: int = 1) -> Content:
+    """Parse every file into its model, then put each language's content together."""
+    models = read_models(config, layout, files, public, reporter, jobs)
     by_lang: dict[str, dict[tuple[str, str], Any]] = {code: {} for code in layout.languages}
     shared: dict[tuple[str, str], Any] = {}
-    for source in files:
-        text = read(source) if read else _read_text(source, reporter)
-        if text is None:
-            continue
-        parsed = parse_document(source, text)
-        if isinstance(parsed, Diagnostic):
-            reporter.add(parsed)
-            continue
-        lang = source.lang or layout.default_language
-        model = reader.model(parsed, lang)
+    for source, model in zip(files, models, strict=True):
         if model is None:
             continue
         key = (source.kind, source.slug)
@@ -109,6 +101,29 @@ def load_content(config: SiteConfig, layout: Layout, files: list[SourceFile],
         merged.update(by_lang[code])
         languages[code] = _assemble(code, merged, layout, options, skipped)
     return Content(languages, skipped)
+
+
+def read_models(config: SiteConfig, layout: Layout, files: list[SourceFile],
+                public: PublicFiles, reporter: Reporter, jobs: int = 1) -> list[Any]:
+    """The model of each file (None where the file has errors), in the order given.
+
+    Reading and YAML parsing are most of the load stage; with many files they run in
+    forked workers, which return the models and their diagnostics.
+    """
+    models: list[Any] = [None] * len(files)
+
+    def work(part: range) -> tuple[range, list[Any], list[Diagnostic]]:
+        local = Reporter()
+        reader = _Reader(config, public, local)
+        return part, [reader.load(files[i], layout.default_language) for i in part], \
+            local.diagnostics
+
+    for part, results, diagnostics in fork_map(work, len(files), jobs, 500, 2000):
+        for index, model in zip(part, results, strict=True):
+            models[index] = model
+        for diagnostic in diagnostics:
+            reporter.add(diagnostic)
+    return models
 
 
 def _read_text(source: SourceFile, reporter: Reporter) -> str | None:
@@ -161,6 +176,17 @@ class _Reader:
         self.config = config
         self.public = public
         self.reporter = reporter
+
+    def load(self, source: SourceFile, default_language: str) -> Any:
+        """Read, parse and validate one file; None if it has errors."""
+        text = _read_text(source, self.reporter)
+        if text is None:
+            return None
+        parsed = parse_document(source, text)
+        if isinstance(parsed, Diagnostic):
+            self.reporter.add(parsed)
+            return None
+        return self.model(parsed, source.lang or default_language)
 
     def model(self, doc: Document, lang: str) -> Any:
         kind = doc.source.kind

@@ -7,6 +7,7 @@ and keeps non-ASCII letters (Cyrillic tags stay Cyrillic, percent-encoded in lin
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from urllib.parse import quote
@@ -15,6 +16,7 @@ _SPACES = re.compile(r"\s+")
 _UNSAFE = re.compile(r"[/?#%\\<>\"'`|^{}\[\]]")
 
 
+@functools.lru_cache(maxsize=65536)
 def banter_slug(name: str) -> str:
     """Banter's rule: lower case, whitespace to hyphens (``Free Nations`` -> ``free-nations``)."""
     text = unicodedata.normalize("NFC", str(name)).strip().lower()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from masthead.config import MenuItem, SiteConfig
 from masthead.content.markdown import render_markdown
@@ -63,10 +63,12 @@ class Renderer:
         self._body_cache: dict[tuple[str, int], str] = {}
         self._card_cache: dict[tuple[str, str, str, str, bool, bool], Markup] = {}
         self._shared: dict[str, dict[str, Any]] = {}
+        self._partial_cache: dict[tuple[Any, ...], Markup] = {}
         self.env.globals.update(
             config=self.site.config,
             assets=self.assets,
             image_size=self.public.size,
+            img=self.img,
             md=self.markdown,
             now=dt.datetime.now(dt.UTC),
             serve_mode=self.serve_mode,
@@ -97,9 +99,20 @@ class Renderer:
             "canonical": self.site.config.absolute_url(route.url),
             "alternates": self._alternates.get(route.key, {}),
             "languages": self._language_links(route),
+            "menu_current": self._menu_current(route),
             **route.context,
         }
         return template.render(context)
+
+    def _menu_current(self, route: Route) -> str:
+        """The menu link that points at this page (written with or without a final '/')."""
+        urls = Urls(self.site.languages[route.lang].prefix, self.site.layout)
+        for item in self.site.config.main_menu:
+            for link in (item.link, *(sub.link for sub in item.submenu)):
+                localized = urls.link(link)
+                if localized.rstrip("/") == route.url.rstrip("/") and localized != "#":
+                    return localized
+        return ""
 
     def _language_context(self, lang: str) -> dict[str, Any]:
         """What every page of one language shares, made once."""
@@ -117,9 +130,25 @@ class Renderer:
                 "body": self.body,
                 "card": lambda entry, heading="h3", eager=False, show_image=True: self.card(
                     lang, entry, heading, eager, show_image),
+                "partial": lambda name, **values: self.partial(lang, name, values),
             }
             self._shared[lang] = shared
         return shared
+
+    def adopt_cards(self, cards: dict[tuple[str, str, str, str, bool, bool], Markup]) -> None:
+        """Take cards rendered by workers into this renderer's cache."""
+        self._card_cache.update(cards)
+
+    def partial(self, lang: str, name: str, values: dict[str, Any]) -> Markup:
+        """A template fragment that depends only on the language and ``values``, rendered
+        once and reused (the footer, the menu, the "Most read" block on every page)."""
+        key = (lang, name, tuple(sorted((k, _cache_key(v)) for k, v in values.items())))
+        html = self._partial_cache.get(key)
+        if html is None:
+            template = self.env.get_template(name)
+            html = Markup(template.render({**self._language_context(lang), **values}))
+            self._partial_cache[key] = html
+        return html
 
     def warm_up(self, templates: set[str]) -> None:
         """Compile every template once before workers are forked, so they share them."""
@@ -158,6 +187,20 @@ class Renderer:
             self._body_cache[key] = html
         return Markup(html)
 
+    def img(self, src: str | None, alt: str = "", cls: str = "", eager: bool = False) -> Markup:
+        """An <img> with its width and height (no layout shift); lazy unless ``eager``
+        (the hero, which should load first)."""
+        if not src:
+            return Markup("")
+        size = self.public.size(src)
+        parts = [f'<img src="{escape(src)}" alt="{escape(alt)}"']
+        if size:
+            parts.append(f' width="{size[0]}" height="{size[1]}"')
+        parts.append(' fetchpriority="high"' if eager else ' loading="lazy" decoding="async"')
+        if cls:
+            parts.append(f' class="{escape(cls)}"')
+        return Markup("".join(parts) + ">")
+
     def markdown(self, text: str | None) -> Markup:
         """Markdown in front matter values (bios, section texts)."""
         if not text:
@@ -186,6 +229,15 @@ class Renderer:
                           "href": _site_relative(href, self.site.config),
                           "current": code == route.lang})
         return links
+
+
+def _cache_key(value: Any) -> Any:
+    """A hashable stand-in for a template value: entries by identity, sequences by items."""
+    if isinstance(value, Entry):
+        return (value.collection, value.lang, value.slug)
+    if isinstance(value, (list, tuple)):
+        return tuple(_cache_key(item) for item in value)
+    return value
 
 
 def _localize(items: tuple[MenuItem, ...], urls: Urls) -> list[dict[str, Any]]:

@@ -71,25 +71,25 @@ def _language_routes(site: LanguageSite) -> list[Route]:
 
     for category in site.categories.values():
         entries = site.category_entries(category)
+        popular = site.popular_in(entries)
         for pager in paginate(entries, per_page, urls.category(category)):
             routes.append(Route(pager.url, "category.html", lang, "category",
                                 ("categories", category.slug, str(pager.number)),
                                 category.source,
-                                {"pager": pager, "category": category,
-                                 "popular": site.popular_in(entries)}))
+                                {"pager": pager, "category": category, "popular": popular}))
     for author in site.authors.values():
         entries = site.posts_by_author.get(author.slug, ())
+        popular = site.popular_in(entries)
         for pager in paginate(entries, per_page, urls.author_page(author)):
             routes.append(Route(pager.url, "author.html", lang, "author",
                                 ("authors", author.slug, str(pager.number)), author.source,
-                                {"pager": pager, "author": author,
-                                 "popular": site.popular_in(entries)}))
+                                {"pager": pager, "author": author, "popular": popular}))
     for tag in site.tags.values():
+        popular = site.popular_in(tag.posts)
         for pager in paginate(tag.posts, per_page, urls.tag(tag.name)):
             routes.append(Route(pager.url, "tag.html", lang, "tag",
                                 ("tags", tag.slug, str(pager.number)), "",
-                                {"pager": pager, "tag": tag,
-                                 "popular": site.popular_in(tag.posts)}))
+                                {"pager": pager, "tag": tag, "popular": popular}))
 
     routes.append(Route(urls.categories(), "terms.html", lang, "terms", ("categories",),
                         context={"terms": "categories"}))

@@ -1,0 +1,55 @@
+"""Map work over forked worker processes that inherit the parent's state.
+
+Forking after the expensive state exists (the Site, compiled templates, the Reader)
+lets workers share it copy-on-write: only the small work items and results cross
+process boundaries. On a platform without fork, or for little work, it runs here.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+R = TypeVar("R")
+
+_TASK: Callable[[range], Any] | None = None
+
+
+def default_jobs() -> int:
+    """Cores this process may use (respects CPU affinity and container limits)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def fork_map(task: Callable[[range], R], total: int, jobs: int, chunk: int,
+             minimum: int) -> Iterator[R]:
+    """Yield ``task(range)`` for consecutive ranges covering ``0..total``, in any order.
+
+    With ``jobs > 1`` and at least ``minimum`` items, ranges run in forked workers;
+    ``task`` sees the parent's state as it was at the fork.
+    """
+    ranges = [range(start, min(start + chunk, total)) for start in range(0, total, chunk)]
+    if jobs <= 1 or total < minimum or "fork" not in multiprocessing.get_all_start_methods():
+        for part in ranges:
+            yield task(part)
+        return
+    global _TASK
+    _TASK = task
+    # Objects alive now are the shared state: move them out of the collector's sight so
+    # that workers neither scan them nor touch (and so copy) the pages they live on.
+    gc.freeze()
+    try:
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(ranges))) as pool:
+            yield from pool.imap_unordered(_run, ranges)
+    finally:
+        _TASK = None
+        gc.unfreeze()
+
+
+def _run(part: range) -> Any:
+    assert _TASK is not None, "worker forked without a task"
+    return _TASK(part)

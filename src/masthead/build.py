@@ -1,48 +1,75 @@
 """build(): the stages in order, each timed, ending in one BuildReport.
 
-config -> discover -> load -> index -> routes -> render -> write -> commit. Content
-problems are collected by a Reporter; if any is an error (or a warning under
-``strict``), the sink is aborted and BuildFailed carries the diagnostics, so the
-previous output stays in place.
+config -> discover -> load -> index -> routes -> render -> write. Content problems are
+collected by a Reporter; if any is an error (or a warning under ``strict``) nothing is
+written and BuildFailed carries the diagnostics, so the previous output stays in place.
+
+``build`` writes everything into a Sink (memory, or a fresh folder swapped in whole).
+``build_site`` is what the command line uses: with a BuildCache it re-reads only
+changed files and, when the output folder is the one the cache describes, renders
+and writes only the pages whose fingerprint changed and deletes the pages that are
+gone; otherwise it does a full build and records the fingerprints for next time.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from masthead.assets.static import copy_public, theme_assets
+from masthead.assets.static import public_files, theme_assets
 from masthead.config import SiteConfig
 from masthead.content.discover import detect_layout, discover
-from masthead.content.load import BuildOptions, load_content
+from masthead.content.load import BuildOptions, CachedModel, load_content
 from masthead.content.models import Entry
 from masthead.emit.sitemap import robots_txt, sitemap_files
 from masthead.errors import BuildFailed, Diagnostic, Reporter
 from masthead.i18n import load_strings
+from masthead.incremental import BuildCache, Manifest
 from masthead.media import PublicFiles
-from masthead.output import Sink
+from masthead.output import MARKER, DiskSink, MemorySink, Sink, check_output_dir
 from masthead.parallel import default_jobs
+from masthead.render.fingerprint import Fingerprints, digest, files_digest
 from masthead.render.pool import render_routes
-from masthead.render.templates import Renderer, make_environment
+from masthead.render.templates import THEME_TEMPLATES, Renderer, make_environment
 from masthead.site.index import Site, index_site
 from masthead.site.routes import Route, build_routes
 
 Progress = Callable[[int, int], None]
+FULL_REBUILD_SHARE = 0.3  # past this share of changed pages, a clean build is as fast
 
 
 @dataclass
 class BuildReport:
-    pages: int = 0
-    files: int = 0
+    pages: int = 0  # pages rendered by this build
+    files: int = 0  # files written by this build
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     skipped: list[Entry] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
     site: Site | None = None
+    incremental: bool = False
+    removed: int = 0
+
+
+@dataclass
+class _Prepared:
+    """Everything up to rendering, shared by full and incremental builds."""
+
+    site: Site
+    routes: list[Route]
+    renderer: Renderer
+    public: dict[str, Path]
+    static: dict[str, bytes]  # theme assets, sitemap, robots.txt
+    fingerprints: Fingerprints
+    models: dict[str, CachedModel]
+    models_key: str
 
 
 @contextmanager
@@ -57,58 +84,189 @@ def _timed(report: BuildReport, stage: str) -> Iterator[None]:
 def build(config: SiteConfig, sink: Sink, options: BuildOptions | None = None, *,
           strict: bool = False, serve_mode: bool = False,
           progress: Progress | None = None, jobs: int = 0) -> BuildReport:
-    """Build the site into ``sink``; raise BuildFailed (sink aborted) on content errors."""
-    options = options or BuildOptions()
+    """A full build into ``sink``; raise BuildFailed (sink aborted) on content errors."""
     started = time.perf_counter()
-    report = BuildReport()
-    reporter = Reporter()
+    report, reporter = BuildReport(), Reporter()
+    jobs = jobs or default_jobs()
     try:
-        _run(config, sink, options, reporter, report, serve_mode, progress, jobs)
+        prepared = _prepare(config, options or BuildOptions(), reporter, report, serve_mode,
+                            jobs, None)
+        _write_all(prepared, sink, report, jobs, progress)
     except BaseException:
         sink.abort()
         raise
-    report.diagnostics = reporter.sorted()
-    if reporter.errors or (strict and reporter.warnings):
-        sink.abort()
-        raise BuildFailed(report.diagnostics)
+    _finish(reporter, report, strict, sink.abort)
     with _timed(report, "commit"):
         sink.commit()
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _run(config: SiteConfig, sink: Sink, options: BuildOptions, reporter: Reporter,
-         report: BuildReport, serve_mode: bool, progress: Progress | None, jobs: int) -> None:
+def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None = None, *,
+               strict: bool = False, serve_mode: bool = False,
+               progress: Progress | None = None, jobs: int = 0,
+               cache: BuildCache | None = None,
+               full_rebuild_share: float = FULL_REBUILD_SHARE) -> BuildReport:
+    """Build into ``out_dir`` on disk, incrementally when ``cache`` allows it (and fewer
+    than ``full_rebuild_share`` of the files changed)."""
+    started = time.perf_counter()
+    report, reporter = BuildReport(), Reporter()
+    jobs = jobs or default_jobs()
+    out_dir = out_dir.resolve()
+    check_output_dir(out_dir, config.root)
+    sink = None
+    try:
+        prepared = _prepare(config, options or BuildOptions(), reporter, report, serve_mode,
+                            jobs, cache)
+        manifest = cache.load_manifest() if cache else None
+        if manifest is not None and _usable(manifest, out_dir):
+            done = _update(prepared, manifest, out_dir, reporter, report, strict, jobs, progress,
+                           full_rebuild_share)
+        else:
+            done = None
+        if done is None:
+            sink = DiskSink(out_dir, config.root)
+            if cache:
+                cache.forget_manifest()  # the output is about to change under it
+            _write_all(prepared, sink, report, jobs, progress)
+            _finish(reporter, report, strict, sink.abort)
+            with _timed(report, "commit"):
+                sink.commit()
+            done = _manifest(prepared, out_dir)
+    except BaseException:
+        if sink is not None:
+            sink.abort()
+        raise
+    if cache:
+        with _timed(report, "cache"):
+            cache.save_manifest(done)
+            cache.save_models(prepared.models_key, prepared.models)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _finish(reporter: Reporter, report: BuildReport, strict: bool,
+            abort: Callable[[], None]) -> None:
+    report.diagnostics = reporter.sorted()
+    if reporter.errors or (strict and reporter.warnings):
+        abort()
+        raise BuildFailed(report.diagnostics)
+
+
+def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
+             report: BuildReport, serve_mode: bool, jobs: int,
+             cache: BuildCache | None) -> _Prepared:
     public = PublicFiles(config.root / "public")
     with _timed(report, "discover"):
         layout = detect_layout(config)
         files = discover(config, layout)
         strings = load_strings(config.root, layout.languages)
+        published = public_files(config.root / "public")
+        public_digest = files_digest([config.root / "public"])
+        models_key = digest(repr(config), public_digest)
+        cached = cache.load_models(models_key) if cache else None
     with _timed(report, "load"):
-        content = load_content(config, layout, files, public, options, reporter,
-                               jobs or default_jobs())
+        content = load_content(config, layout, files, public, options, reporter, jobs, cached)
         report.skipped = content.skipped
     with _timed(report, "index"):
         site = index_site(config, layout, content, reporter)
         routes = build_routes(site, reporter)
         report.site, report.routes = site, routes
     with _timed(report, "assets"):
-        report.files += copy_public(config.root / "public", sink)
-        assets = theme_assets(config.root, sink)
-    with _timed(report, "render"):
+        static, assets = theme_assets(config.root)
+        static.update(sitemap_files(config, routes))
+        if "robots.txt" not in published:
+            static["robots.txt"] = robots_txt(config)
         renderer = Renderer(site, strings, public, make_environment(config.root), assets,
                             reporter, serve_mode=serve_mode)
         renderer.set_alternates(routes)
-        written = render_routes(renderer, routes, sink, jobs or default_jobs(), progress)
+        fingerprints = Fingerprints(site, strings, assets,
+                                    [THEME_TEMPLATES, config.root / "templates"],
+                                    public_digest, serve_mode,
+                                    {rel: c.digest for rel, c in content.cache.items()})
+        fingerprints.set_alternates(routes)
+    return _Prepared(site, routes, renderer, published, static, fingerprints, content.cache,
+                     models_key)
+
+
+def _write_all(prepared: _Prepared, sink: Sink, report: BuildReport, jobs: int,
+               progress: Progress | None) -> None:
+    with _timed(report, "assets"):
+        for rel, source in prepared.public.items():
+            sink.copy(rel, source)
+        for rel, data in prepared.static.items():
+            sink.write(rel, data)
+        report.files += len(prepared.public) + len(prepared.static)
+    with _timed(report, "render"):
+        written = render_routes(prepared.renderer, prepared.routes, sink, jobs, progress)
         report.pages = written
         report.files += written
-    with _timed(report, "emit"):
-        emitted = sitemap_files(config, routes)
-        if not (config.root / "public" / "robots.txt").exists():
-            emitted["robots.txt"] = robots_txt(config)
-        for rel, data in emitted.items():
-            sink.write(rel, data)
-        report.files += len(emitted)
+
+
+def _manifest(prepared: _Prepared, out_dir: Path) -> Manifest:
+    files = {route.output_path: prepared.fingerprints.route(route) for route in prepared.routes}
+    for rel, source in prepared.public.items():
+        stat = source.stat()
+        files[rel] = f"public:{stat.st_size}:{stat.st_mtime_ns}"
+    for rel, data in prepared.static.items():
+        files[rel] = digest(data)
+    return Manifest(str(out_dir), files)
+
+
+def _usable(manifest: Manifest, out_dir: Path) -> bool:
+    return manifest.output == str(out_dir) and (out_dir / MARKER).is_file()
+
+
+def _update(prepared: _Prepared, old: Manifest, out_dir: Path, reporter: Reporter,
+            report: BuildReport, strict: bool, jobs: int, progress: Progress | None,
+            full_rebuild_share: float) -> Manifest | None:
+    """Render and write only what changed; None when a full build is the better deal."""
+    with _timed(report, "fingerprint"):
+        new = _manifest(prepared, out_dir)
+        changed = [rel for rel, fingerprint in new.files.items()
+                   if old.files.get(rel) != fingerprint or not (out_dir / rel).exists()]
+        removed = [rel for rel in old.files if rel not in new.files]
+    if len(changed) > full_rebuild_share * max(1, len(new.files)):
+        return None
+    changed_set = set(changed)
+    routes = [route for route in prepared.routes if route.output_path in changed_set]
+    pending = MemorySink()
+    with _timed(report, "render"):
+        report.pages = render_routes(prepared.renderer, routes, pending, jobs, progress)
+    _finish(reporter, report, strict, pending.abort)
+    with _timed(report, "write"):
+        for rel in changed:
+            if rel in prepared.public:
+                _replace(out_dir / rel, prepared.public[rel].read_bytes())
+            elif rel in prepared.static:
+                _replace(out_dir / rel, prepared.static[rel])
+            elif rel in pending.files:
+                _replace(out_dir / rel, pending.files[rel])
+        for rel in removed:
+            _remove(out_dir, rel)
+    report.files = len(changed)
+    report.removed = len(removed)
+    report.incremental = True
+    return new
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write a file so that a reader (or the dev server) sees the old or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".masthead-")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def _remove(out_dir: Path, rel: str) -> None:
+    path = out_dir / rel
+    path.unlink(missing_ok=True)
+    parent = path.parent
+    while parent != out_dir and parent.is_dir() and not any(parent.iterdir()):
+        parent.rmdir()
+        parent = parent.parent
 
 
 def terminal_progress(stream: object = sys.stderr) -> Progress | None:

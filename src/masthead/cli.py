@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 from masthead import __version__
-from masthead.build import BuildReport, build, terminal_progress
+from masthead.build import BuildReport, build, build_site, terminal_progress
 from masthead.config import load_config
 from masthead.content.load import BuildOptions
 from masthead.errors import BuildFailed, ConfigError, Diagnostic, Reporter, Severity
-from masthead.output import DiskSink, MemorySink, OutputRefused
+from masthead.incremental import CACHE_DIR, BuildCache
+from masthead.output import MemorySink, OutputRefused
 
 STARTER = Path(__file__).parent / "starter"
 
@@ -51,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
         if name != "check":
             sub.add_argument("-o", "--output", type=Path, help="output folder (default: dist)")
             sub.add_argument("--timings", action="store_true", help="print time per stage")
+            sub.add_argument("--no-cache", action="store_true",
+                             help="build everything from scratch, ignoring .masthead/")
             sub.add_argument("--jobs", type=int, default=0,
                              help="worker processes for rendering (default: all cores)")
         if name == "serve":
@@ -89,14 +92,14 @@ def _run_build(args: argparse.Namespace, serve_mode: bool = False) -> BuildRepor
               file=sys.stderr)
         return None
     out = args.output.resolve() if args.output else config.output_dir
+    cache = None if args.no_cache else BuildCache(config.root / CACHE_DIR)
     try:
-        sink = DiskSink(out, config.root)
+        report = build_site(config, out, _options(args), strict=args.strict,
+                            serve_mode=serve_mode, progress=terminal_progress(),
+                            jobs=args.jobs, cache=cache)
     except OutputRefused as exc:
         print(f"masthead: {exc}", file=sys.stderr)
         return None
-    try:
-        report = build(config, sink, _options(args), strict=args.strict, serve_mode=serve_mode,
-                       progress=terminal_progress(), jobs=args.jobs)
     except BuildFailed as exc:
         _print_diagnostics(exc.diagnostics, config.root)
         reporter = Reporter(list(exc.diagnostics))
@@ -109,8 +112,13 @@ def _run_build(args: argparse.Namespace, serve_mode: bool = False) -> BuildRepor
         return None
     _print_diagnostics(report.diagnostics, config.root)
     warnings = sum(d.severity is Severity.WARNING for d in report.diagnostics)
-    print(f"Built {report.pages} pages ({report.files} files) in {report.seconds:.2f} s "
-          f"-> {out}" + (f" ({warnings} warnings)" if warnings else ""))
+    if report.incremental:
+        what = (f"Updated {report.files} files ({report.pages} pages rendered, "
+                f"{report.removed} removed) of {len(report.routes)} pages")
+    else:
+        what = f"Built {report.pages} pages ({report.files} files)"
+    print(f"{what} in {report.seconds:.2f} s -> {out}"
+          + (f" ({warnings} warnings)" if warnings else ""))
     if args.timings:
         for stage, seconds in report.timings.items():
             print(f"  {stage:<10} {seconds:8.3f} s")

@@ -58,7 +58,7 @@ class DiskSink:
 
     def __init__(self, out_dir: Path, site_root: Path) -> None:
         self.out_dir = out_dir.resolve()
-        _check_target(self.out_dir, site_root.resolve())
+        check_output_dir(self.out_dir, site_root.resolve())
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.tmp-",
                                          dir=self.out_dir.parent))
@@ -93,7 +93,8 @@ class DiskSink:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def _check_target(out_dir: Path, site_root: Path) -> None:
+def check_output_dir(out_dir: Path, site_root: Path) -> None:
+    """Raise OutputRefused if writing ``out_dir`` could destroy something a user wrote."""
     if out_dir == site_root or out_dir in site_root.parents:
         raise OutputRefused(f"the output folder {out_dir} would replace the site itself; "
                             "choose another with -o, such as dist")

@@ -1,7 +1,7 @@
-"""Copying public/ as is, and the theme's static files under content-hashed names.
+"""Static files: public/ copied as is, and the theme's files under content-hashed names.
 
-A hashed name (``style.3f2a9c1e.css``) lets hosts cache the file forever: a reader
-on a slow connection downloads the stylesheet once, and a new build changes the name.
+A hashed name (``style.3f2a9c1e.css``) lets hosts cache the file forever: a reader on
+a slow connection downloads the stylesheet once, and a new build changes the name.
 """
 
 from __future__ import annotations
@@ -9,38 +9,39 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from masthead.output import Sink
-
 THEME_STATIC = Path(__file__).parent.parent / "themes" / "default" / "static"
 
 
-def copy_public(public_dir: Path, sink: Sink) -> int:
+def public_files(public_dir: Path) -> dict[str, Path]:
+    """Output path -> source file for everything under public/ (dot-files left out)."""
     if not public_dir.is_dir():
-        return 0
-    count = 0
+        return {}
+    found = {}
     for path in sorted(public_dir.rglob("*")):
-        if path.is_file() and not path.name.startswith("."):
-            sink.copy(path.relative_to(public_dir).as_posix(), path)
-            count += 1
-    return count
+        rel = path.relative_to(public_dir)
+        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+            found[rel.as_posix()] = path
+    return found
 
 
-def theme_assets(site_root: Path, sink: Sink) -> dict[str, str]:
-    """Write theme static files (a site's static/ overrides by name); return their URLs."""
-    urls: dict[str, str] = {}
+def theme_assets(site_root: Path) -> tuple[dict[str, bytes], dict[str, str]]:
+    """(output path -> bytes, name -> URL) of the theme's static files; a site's own
+    ``static/`` replaces a theme file of the same name."""
     sources: dict[str, Path] = {}
     for folder in (THEME_STATIC, site_root / "static"):
         if folder.is_dir():
             for path in folder.rglob("*"):
                 if path.is_file():
                     sources[path.relative_to(folder).as_posix()] = path
+    files: dict[str, bytes] = {}
+    urls: dict[str, str] = {}
     for rel, path in sorted(sources.items()):
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()[:10]
         stem, dot, suffix = rel.rpartition(".")
         hashed = f"assets/{stem}.{digest}.{suffix}" if dot else f"assets/{rel}.{digest}"
-        sink.write(hashed, data)
+        files[hashed] = data
         key = Path(rel).stem if Path(rel).suffix in (".css", ".js") else rel
         urls[key] = "/" + hashed
     urls.setdefault("css", urls.get("style", ""))
-    return urls
+    return files, urls

@@ -9,7 +9,9 @@ user's Next.js site did.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
+import os
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -66,13 +68,14 @@ class LanguageContent:
 class Content:
     languages: dict[str, LanguageContent]
     skipped: list[Entry]  # drafts and scheduled entries left out of this build
+    cache: dict[str, CachedModel] = field(default_factory=dict)  # to keep for the next build
 
 
 def load_content(config: SiteConfig, layout: Layout, files: list[SourceFile],
                  public: PublicFiles, options: BuildOptions, reporter: Reporter,
-                 jobs: int = 1) -> Content:
+                 jobs: int = 1, cache: dict[str, CachedModel] | None = None) -> Content:
     """Parse every file into its model, then put each language's content together."""
-    models = read_models(config, layout, files, public, reporter, jobs)
+    models, kept = read_models(config, layout, files, public, reporter, jobs, cache)
     by_lang: dict[str, dict[tuple[str, str], Any]] = {code: {} for code in layout.languages}
     shared: dict[tuple[str, str], Any] = {}
     for source, model in zip(files, models, strict=True):
@@ -100,30 +103,73 @@ def load_content(config: SiteConfig, layout: Layout, files: list[SourceFile],
                 merged[key] = _relang(model, code)
         merged.update(by_lang[code])
         languages[code] = _assemble(code, merged, layout, options, skipped)
-    return Content(languages, skipped)
+    return Content(languages, skipped, kept)
+
+
+@dataclass
+class CachedModel:
+    """A file's model (None if the file had errors) and its diagnostics, with the size and
+    modification time of the file they were made from."""
+
+    mtime_ns: int
+    size: int
+    model: Any
+    diagnostics: list[Diagnostic]
+    digest: str = ""  # of the file's text: what changed pages are recognised by
 
 
 def read_models(config: SiteConfig, layout: Layout, files: list[SourceFile],
-                public: PublicFiles, reporter: Reporter, jobs: int = 1) -> list[Any]:
-    """The model of each file (None where the file has errors), in the order given.
+                public: PublicFiles, reporter: Reporter, jobs: int = 1,
+                cache: dict[str, CachedModel] | None = None) -> tuple[list[Any],
+                                                                      dict[str, CachedModel]]:
+    """The model of each file (None where the file has errors), in the order given, and
+    the cache entries to keep for the next build.
 
-    Reading and YAML parsing are most of the load stage; with many files they run in
-    forked workers, which return the models and their diagnostics.
+    A file whose size and modification time match its cache entry is not read again.
+    Reading and YAML parsing are most of the load stage; with many files to parse they
+    run in forked workers, which return the models and their diagnostics.
     """
-    models: list[Any] = [None] * len(files)
+    cache = cache or {}
+    entries: list[CachedModel | None] = [None] * len(files)
+    stats: list[os.stat_result | None] = []
+    todo: list[int] = []
+    for index, source in enumerate(files):
+        try:
+            stat = source.path.stat()
+        except OSError:
+            stat = None
+        stats.append(stat)
+        hit = cache.get(source.rel)
+        if stat and hit and hit.mtime_ns == stat.st_mtime_ns and hit.size == stat.st_size:
+            entries[index] = hit
+        else:
+            todo.append(index)
 
-    def work(part: range) -> tuple[range, list[Any], list[Diagnostic]]:
-        local = Reporter()
-        reader = _Reader(config, public, local)
-        return part, [reader.load(files[i], layout.default_language) for i in part], \
-            local.diagnostics
+    def work(part: range) -> list[tuple[int, Any, list[Diagnostic], str]]:
+        results = []
+        for position in part:
+            index = todo[position]
+            local = Reporter()
+            model, text_digest = _Reader(config, public, local).load(files[index],
+                                                                     layout.default_language)
+            results.append((index, model, local.diagnostics, text_digest))
+        return results
 
-    for part, results, diagnostics in fork_map(work, len(files), jobs, 500, 2000):
-        for index, model in zip(part, results, strict=True):
-            models[index] = model
-        for diagnostic in diagnostics:
+    for results in fork_map(work, len(todo), jobs, 500, 2000):
+        for index, model, diagnostics, text_digest in results:
+            stat = stats[index]
+            entries[index] = CachedModel(stat.st_mtime_ns if stat else 0,
+                                         stat.st_size if stat else -1, model, diagnostics,
+                                         text_digest)
+    models = []
+    kept = {}
+    for source, entry in zip(files, entries, strict=True):
+        assert entry is not None
+        for diagnostic in entry.diagnostics:
             reporter.add(diagnostic)
-    return models
+        models.append(entry.model)
+        kept[source.rel] = entry
+    return models, kept
 
 
 def _read_text(source: SourceFile, reporter: Reporter) -> str | None:
@@ -177,16 +223,19 @@ class _Reader:
         self.public = public
         self.reporter = reporter
 
-    def load(self, source: SourceFile, default_language: str) -> Any:
-        """Read, parse and validate one file; None if it has errors."""
+    def load(self, source: SourceFile, default_language: str) -> tuple[Any, str]:
+        """Read, parse and validate one file: (model or None if it has errors, digest of
+        its text)."""
         text = _read_text(source, self.reporter)
         if text is None:
-            return None
+            return None, ""
+        text_digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"),
+                                      digest_size=16).hexdigest()
         parsed = parse_document(source, text)
         if isinstance(parsed, Diagnostic):
             self.reporter.add(parsed)
-            return None
-        return self.model(parsed, source.lang or default_language)
+            return None, text_digest
+        return self.model(parsed, source.lang or default_language), text_digest
 
     def model(self, doc: Document, lang: str) -> Any:
         kind = doc.source.kind

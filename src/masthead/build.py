@@ -70,6 +70,8 @@ class _Prepared:
     fingerprints: Fingerprints
     models: dict[str, CachedModel]
     models_key: str
+    models_changed: bool
+    models_before: dict[str, CachedModel] | None
 
 
 @contextmanager
@@ -115,6 +117,7 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
     out_dir = out_dir.resolve()
     check_output_dir(out_dir, config.root)
     sink = None
+    manifest = None
     try:
         prepared = _prepare(config, options or BuildOptions(), reporter, report, serve_mode,
                             jobs, cache)
@@ -139,8 +142,10 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
         raise
     if cache:
         with _timed(report, "cache"):
-            cache.save_manifest(done)
-            cache.save_models(prepared.models_key, prepared.models)
+            if manifest is None or done.files != manifest.files:
+                cache.save_manifest(done)
+            if prepared.models_changed:
+                cache.save_models(prepared.models_key, prepared.models, prepared.models_before)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -185,8 +190,10 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
                                     public_digest, serve_mode,
                                     {rel: c.digest for rel, c in content.cache.items()})
         fingerprints.set_alternates(routes)
+    changed = cached is None or len(cached) != len(content.cache) or any(
+        cached.get(rel) is not entry for rel, entry in content.cache.items())
     return _Prepared(site, routes, renderer, published, static, fingerprints, content.cache,
-                     models_key)
+                     models_key, changed, cached or None)
 
 
 def _write_all(prepared: _Prepared, sink: Sink, report: BuildReport, jobs: int,
@@ -223,8 +230,10 @@ def _update(prepared: _Prepared, old: Manifest, out_dir: Path, reporter: Reporte
     """Render and write only what changed; None when a full build is the better deal."""
     with _timed(report, "fingerprint"):
         new = _manifest(prepared, out_dir)
+        # The manifest is trusted for files it lists: checking 20,000 files for
+        # existence would cost more than the rest of a no-change build.
         changed = [rel for rel, fingerprint in new.files.items()
-                   if old.files.get(rel) != fingerprint or not (out_dir / rel).exists()]
+                   if old.files.get(rel) != fingerprint]
         removed = [rel for rel in old.files if rel not in new.files]
     if len(changed) > full_rebuild_share * max(1, len(new.files)):
         return None

@@ -16,6 +16,7 @@ import json
 import os
 import pickle
 import tempfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from masthead.content.load import CachedModel
 
 CACHE_DIR = ".masthead"
 MODELS = "models.pickle"
+SHARDS = 32
 MANIFEST = "manifest.json"
 
 
@@ -39,17 +41,36 @@ class BuildCache:
         self.folder = folder
 
     # --- parsed models ----------------------------------------------------------------
+    # Kept in 32 shards by file name, so that after an edit only one shard is rewritten.
 
     def load_models(self, key: str) -> dict[str, CachedModel]:
-        data = self._read_pickle(MODELS)
-        if not isinstance(data, dict) or data.get("key") != (__version__, key):
-            return {}
-        models = data.get("models")
-        return models if isinstance(models, dict) else {}
+        models: dict[str, CachedModel] = {}
+        for shard in range(SHARDS):
+            data = self._read_pickle(f"{MODELS}.{shard}")
+            if not isinstance(data, dict) or data.get("key") != (__version__, key):
+                return {}
+            part = data.get("models")
+            if not isinstance(part, dict):
+                return {}
+            models.update(part)
+        return models
 
-    def save_models(self, key: str, models: dict[str, CachedModel]) -> None:
-        self._write(MODELS, pickle.dumps({"key": (__version__, key), "models": models},
-                                         protocol=pickle.HIGHEST_PROTOCOL))
+    def save_models(self, key: str, models: dict[str, CachedModel],
+                    previous: dict[str, CachedModel] | None = None) -> None:
+        """Write the shards whose models differ from ``previous`` (all without it)."""
+        shards: list[dict[str, CachedModel]] = [{} for _ in range(SHARDS)]
+        dirty = set(range(SHARDS)) if previous is None else set()
+        for rel, model in models.items():
+            shard = _shard(rel)
+            shards[shard][rel] = model
+            if previous is not None and previous.get(rel) is not model:
+                dirty.add(shard)
+        if previous is not None:
+            dirty |= {_shard(rel) for rel in previous if rel not in models}
+        for shard in sorted(dirty):
+            self._write(f"{MODELS}.{shard}", pickle.dumps(
+                {"key": (__version__, key), "models": shards[shard]},
+                protocol=pickle.HIGHEST_PROTOCOL))
 
     # --- output manifest --------------------------------------------------------------
 
@@ -95,3 +116,7 @@ class BuildCache:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def _shard(rel: str) -> int:
+    return zlib.crc32(rel.encode("utf-8", "surrogatepass")) % SHARDS

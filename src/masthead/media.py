@@ -10,8 +10,6 @@ import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from PIL import Image, UnidentifiedImageError
-
 
 class PublicFiles:
     """Answers questions about files under ``public/`` by their site URL."""
@@ -55,6 +53,8 @@ class PublicFiles:
         path = self.path_of(url)
         size = None
         if path is not None and path.suffix.lower() != ".svg":
+            from PIL import Image, UnidentifiedImageError  # only when an image is measured
+
             try:
                 with Image.open(path) as image:
                     size = image.size

@@ -7,6 +7,7 @@ first user's fork adds locale subfolders (``content/posts/en``, ``content/posts/
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,8 @@ class SourceFile:
     kind: str
     lang: str | None
     slug: str
+    mtime_ns: int = 0  # as found, so that the build cache need not ask again
+    size: int = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,20 +84,31 @@ def discover(config: SiteConfig, layout: Layout) -> list[SourceFile]:
     kind_names = {layout.authors_folder: "authors"}
     kind_names.update({c.folder: c.name for c in layout.collections})
     files: list[SourceFile] = []
+    root = str(config.root)
     for folder in kinds:
         base = content / folder
         if not base.is_dir():
             continue
-        for path in sorted(base.rglob("*")):
-            if path.suffix.lower() not in MARKDOWN_SUFFIXES or not path.is_file():
-                continue
-            if any(part.startswith((".", "_")) for part in path.relative_to(base).parts):
-                continue
-            parts = path.relative_to(base).parts
-            lang = None
-            if len(parts) > 1 and parts[0] in layout.languages:
-                lang = parts[0]
+        kind = kind_names.get(folder, folder)
+        for path, parts, stat in _walk(str(base), ()):
+            lang = parts[0] if len(parts) > 1 and parts[0] in layout.languages else None
+            name = parts[-1]
             files.append(SourceFile(
-                path=path, rel=str(path.relative_to(config.root)),
-                kind=kind_names.get(folder, folder), lang=lang, slug=path.stem))
+                path=Path(path), rel=os.path.relpath(path, root), kind=kind, lang=lang,
+                slug=name.rsplit(".", 1)[0], mtime_ns=stat.st_mtime_ns, size=stat.st_size))
     return files
+
+
+def _walk(folder: str, parts: tuple[str, ...]) -> list[tuple[str, tuple[str, ...],
+                                                           os.stat_result]]:
+    """Markdown files under ``folder``, sorted, skipping names that start with . or _."""
+    found = []
+    with os.scandir(folder) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.name.startswith((".", "_")):
+                continue
+            if entry.is_dir():
+                found.extend(_walk(entry.path, (*parts, entry.name)))
+            elif entry.is_file() and entry.name.lower().endswith(MARKDOWN_SUFFIXES):
+                found.append((entry.path, (*parts, entry.name), entry.stat()))
+    return found

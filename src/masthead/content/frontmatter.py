@@ -29,6 +29,7 @@ class Document:
     meta: dict[str, Any]
     body: str
     body_line: int
+    body_offset: int
 
     def line_of(self, key: str) -> int | None:
         """The line where ``key:`` is written in the front matter (1-based)."""
@@ -74,7 +75,7 @@ def parse_document(source: SourceFile, text: str) -> Document | Diagnostic:
         body_start += 1
     body_line = text.count("\n", 0, body_start) + 1
     meta = {str(k): v for k, v in meta.items()}
-    return Document(source, text, meta, text[body_start:], body_line)
+    return Document(source, text, meta, text[body_start:], body_line, body_start)
 
 
 def _yaml_diagnostic(source: SourceFile, exc: yaml.YAMLError, meta_line: int) -> Diagnostic:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
-import os
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -131,16 +130,10 @@ def read_models(config: SiteConfig, layout: Layout, files: list[SourceFile],
     """
     cache = cache or {}
     entries: list[CachedModel | None] = [None] * len(files)
-    stats: list[os.stat_result | None] = []
     todo: list[int] = []
     for index, source in enumerate(files):
-        try:
-            stat = source.path.stat()
-        except OSError:
-            stat = None
-        stats.append(stat)
         hit = cache.get(source.rel)
-        if stat and hit and hit.mtime_ns == stat.st_mtime_ns and hit.size == stat.st_size:
+        if hit and hit.mtime_ns == source.mtime_ns and hit.size == source.size:
             entries[index] = hit
         else:
             todo.append(index)
@@ -157,9 +150,8 @@ def read_models(config: SiteConfig, layout: Layout, files: list[SourceFile],
 
     for results in fork_map(work, len(todo), jobs, 500, 2000):
         for index, model, diagnostics, text_digest in results:
-            stat = stats[index]
-            entries[index] = CachedModel(stat.st_mtime_ns if stat else 0,
-                                         stat.st_size if stat else -1, model, diagnostics,
+            source = files[index]
+            entries[index] = CachedModel(source.mtime_ns, source.size, model, diagnostics,
                                          text_digest)
     models = []
     kept = {}
@@ -326,7 +318,8 @@ class _Reader:
         return parsed
 
     def body(self, doc: Document) -> Body:
-        return Body(doc.body, doc.body_line, doc.source.rel)
+        return Body(doc.body, doc.body_line, doc.source.rel, str(doc.source.path),
+                    doc.body_offset)
 
     def unknown_keys(self, doc: Document, known: set[str]) -> None:
         for key in doc.meta:

@@ -9,16 +9,43 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Body:
-    """Markdown text and where it starts in its file (for diagnostics)."""
+    """Markdown text, and where it starts in its file (for diagnostics).
 
-    markdown: str
+    A body read from a file is pickled without its text, which is read again from the
+    file when a page needs it: the build cache and what workers send back stay small
+    (a 10,000-post archive is about 60 MB of Markdown, its metadata a few MB).
+    """
+
+    text: str | None
     line: int
     source: str
+    path: str = ""  # the file, to read the text again
+    offset: int = 0  # where the body starts in the file's text
+
+    @property
+    def markdown(self) -> str:
+        text = self.text
+        if text is None:
+            raw = Path(self.path).read_text(encoding="utf-8")
+            text = raw[1:] if raw.startswith("\ufeff") else raw
+            text = text[self.offset:]
+            object.__setattr__(self, "text", text)
+        return text
+
+    def __getstate__(self) -> tuple[str | None, int, str, str, int]:
+        return (None if self.path else self.text, self.line, self.source, self.path,
+                self.offset)
+
+    def __setstate__(self, state: tuple[str | None, int, str, str, int]) -> None:
+        for name, value in zip(("text", "line", "source", "path", "offset"), state,
+                               strict=True):
+            object.__setattr__(self, name, value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,12 +25,9 @@ from masthead.site.routes import Route
 
 
 def digest(*parts: object) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        h.update(part.encode("utf-8", "surrogatepass") if isinstance(part, str)
-                 else repr(part).encode("utf-8", "surrogatepass"))
-        h.update(b"\x1f")
-    return h.hexdigest()
+    """A 128-bit digest of the parts (strings as they are, anything else by its repr)."""
+    text = "\x1f".join(part if isinstance(part, str) else repr(part) for part in parts)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def files_digest(folders: Iterable[Path]) -> str:
@@ -72,13 +69,15 @@ class Fingerprints:
                          _model_repr(lang_site.newsletter),
                          [self.card(lang_site, e) + str(e.views) for e in lang_site.popular])
             for lang, lang_site in site.languages.items()}
-        self._alternates: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+        self._alternates: dict[tuple[str, ...], str] = {}
 
     def set_alternates(self, routes: list[Route]) -> None:
-        table: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+        """The translations of each page show up in its head and language switch."""
+        table: dict[tuple[str, ...], list[str]] = {}
         for route in routes:
-            table.setdefault(route.key, []).append((route.lang, route.url))
-        self._alternates = table
+            table.setdefault(route.key, []).append(f"{route.lang}={route.url}")
+        self._alternates = {key: " ".join(sorted(urls)) for key, urls in table.items()
+                            if len(urls) > 1}
 
     def model(self, model: Any) -> str:
         """A model is what its file says, read in its language."""
@@ -122,8 +121,8 @@ class Fingerprints:
     def route(self, route: Route) -> str:
         site = self.site.languages[route.lang]
         parts: list[object] = [self._global[route.lang], route.url, route.template, route.kind,
-                               sorted(self._alternates.get(route.key, []))]
-        for name, value in sorted(route.context.items()):
+                               self._alternates.get(route.key, "")]
+        for name, value in route.context.items():  # built in a fixed order by routes.py
             parts.append(name)
             parts.append(self._value(site, name, value))
         parts.append(self._kind_extra(site, route))
@@ -133,8 +132,8 @@ class Fingerprints:
         if isinstance(value, Entry):
             return self._entry_page(site, value)
         if isinstance(value, Pager):
-            return (value.base, value.number, value.count, value.total,
-                    [self.card(site, e) for e in value.items])
+            return " ".join([value.base, str(value.number), str(value.count), str(value.total),
+                             *(self.card(site, e) for e in value.items)])
         if isinstance(value, tuple) and all(isinstance(e, Entry) for e in value):
             return [self.card(site, e) + str(e.views) for e in value]
         if isinstance(value, Tag):

@@ -113,10 +113,10 @@ def check_output_dir(out_dir: Path, site_root: Path) -> None:
 def _delete_later(folder: Path) -> None:
     """Delete the replaced output without making the user wait: removing 20,000 files
     takes seconds, and the new site is already in place."""
-    rm = shutil.which("rm")
-    if rm and os.name == "posix":
-        subprocess.Popen([rm, "-rf", "--", str(folder)], stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         start_new_session=True)
+    shell = shutil.which("sh")
+    if shell and os.name == "posix":
+        # sh starts rm in the background and exits at once: nothing is left to wait for
+        subprocess.run([shell, "-c", 'rm -rf -- "$1" >/dev/null 2>&1 &', "sh", str(folder)],
+                       stdin=subprocess.DEVNULL, check=False, start_new_session=True)
     else:
         shutil.rmtree(folder, ignore_errors=True)

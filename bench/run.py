@@ -141,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--no-hugo", action="store_true", help="time masthead only")
+    parser.add_argument("--rebuilds", type=int, default=5,
+                        help="timed incremental rebuilds: no change, then one post edited")
     parser.add_argument("--jobs", type=int, default=0, help="masthead workers (0: all cores)")
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED,
                         help=f"the shared anchors folder (default {DEFAULT_SHARED})")
@@ -156,8 +158,9 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
     corpus = prepare(args.shared, args.root, args.posts, hugo is not None)
     out_root = args.root / "out" / f"run-{os.getpid()}"
-    engines = [Engine("masthead", [sys.executable, "-m", "masthead.cli", "build", str(corpus),
-                                   "-o", "{out}", "--jobs", str(args.jobs)])]
+    masthead = [sys.executable, "-m", "masthead.cli", "build", str(corpus), "--jobs",
+                str(args.jobs)]
+    engines = [Engine("masthead", [*masthead, "--no-cache", "-o", "{out}"])]
     if hugo:
         hugo_site = args.root / f"hugo-{args.posts}"
         engines.append(Engine("hugo", [hugo, "--source", str(hugo_site), "--destination", "{out}"]))
@@ -194,7 +197,34 @@ def main(argv: list[str] | None = None) -> int:
               f"{last.html / median:8.0f}")
     if "hugo" in medians:
         print(f"masthead/hugo wall-time ratio: {medians['masthead'] / medians['hugo']:.2f}")
+    if args.rebuilds:
+        rebuilds(corpus, [*masthead, "-o", str(out_root / "incremental")], args.rebuilds)
+        shutil.rmtree(out_root, ignore_errors=True)
     return 0
+
+
+def rebuilds(corpus: Path, command: list[str], count: int) -> None:
+    """Incremental builds with the cache: nothing changed, then one post's body edited."""
+    posts = sorted((corpus / "content" / "posts").glob("*.md"))
+    target = posts[len(posts) // 2]
+    original = target.read_bytes()
+    cache = corpus / ".masthead"
+    shutil.rmtree(cache, ignore_errors=True)
+    try:
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)  # fills the cache
+        unchanged, edited = [], []
+        for number in range(count):
+            os.sync()
+            unchanged.append(timed_run(command)[0])
+            target.write_bytes(original + f"\nEdited paragraph number {number}.\n".encode())
+            os.sync()
+            edited.append(timed_run(command)[0])
+        print(f"rebuild, nothing changed: {statistics.median(unchanged):.2f} s "
+              f"(min {min(unchanged):.2f}); one post edited: {statistics.median(edited):.2f} s "
+              f"(min {min(edited):.2f}), {count} runs each")
+    finally:
+        target.write_bytes(original)
+        shutil.rmtree(cache, ignore_errors=True)
 
 
 if __name__ == "__main__":

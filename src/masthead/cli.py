@@ -151,14 +151,44 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from masthead.dev.static_server import serve_directory
+    from masthead.dev.server import serve
 
-    report = _run_build(args, serve_mode=True)
-    if report is None:
+    try:
+        config = load_config(args.site)
+    except ConfigError as exc:
+        _print_diagnostics(exc.diagnostics, args.site.resolve())
         return 1
-    languages = list(report.site.languages) if report.site else []
+    root = config.root
+    # Serve mode marks drafts and scheduled posts, so it never writes into dist/.
+    out = args.output.resolve() if args.output else root / CACHE_DIR / "serve" / "site"
+    cache = None if args.no_cache else BuildCache(root / CACHE_DIR / "serve")
+
+    def rebuild() -> BuildReport:
+        try:
+            current = load_config(root)
+            report = build_site(current, out, _options(args), strict=args.strict,
+                                serve_mode=True, jobs=args.jobs, cache=cache)
+        except (BuildFailed, ConfigError) as exc:
+            _print_diagnostics(exc.diagnostics, root)
+            print(f"masthead: build failed: {Reporter(list(exc.diagnostics)).summary()}; "
+                  "serving the last good build", file=sys.stderr, flush=True)
+            raise
+        _print_diagnostics(report.diagnostics, root)
+        return report
+
+    initial_errors = None
+    languages: list[str] = []
+    try:
+        report = rebuild()
+        languages = list(report.site.languages) if report.site else []
+        print(f"Built {len(report.routes)} pages in {report.seconds:.2f} s")
+    except (BuildFailed, ConfigError) as exc:
+        initial_errors = [d.format(root) for d in exc.diagnostics]
+    except OutputRefused as exc:
+        print(f"masthead: {exc}", file=sys.stderr)
+        return 1
     prefixes = [f"/{code}/" for code in languages[1:]]
-    return serve_directory(args.resolved_output, args.port, prefixes)
+    return serve(root, out, args.port, rebuild, prefixes, initial_errors)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from masthead.build import build
 from masthead.config import load_config
 from masthead.content.load import BuildOptions
-from masthead.dev.static_server import make_server
+from masthead.dev.server import serving
 from masthead.output import DiskSink
 from tests.conftest import DEMO, NOW
 
@@ -27,12 +26,8 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     out = tmp_path_factory.mktemp("demo") / "dist"
     config = load_config(DEMO)
     build(config, DiskSink(out, config.root), BuildOptions(now=NOW))
-    server = make_server(out, 0, ["/ru/"])
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(out, ["/ru/"]) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -151,3 +151,24 @@ def test_languages_with_fallback_and_hreflang(build_site: SiteBuilder) -> None:
     assert '<link rel="alternate" hreflang="ru" href="https://t.example/ru/posts/a/">' in ru
     assert "Only English" in built.html("/ru/posts/only-en/")
     assert "мин чтения" in ru
+
+
+def test_serve_mode_marks_drafts_and_scheduled_posts(build_site: SiteBuilder) -> None:
+    from masthead.build import build
+    from masthead.config import load_config
+    from masthead.content.load import BuildOptions
+    from masthead.output import MemorySink
+    from tests.conftest import NOW
+
+    built = build_site({"content/posts/d.md": post("Draft story", draft=True),
+                        "content/posts/f.md": post("Future story", "2030-01-01T00:00:00Z")},
+                       drafts=True, future=True)
+    assert "badge" not in built.html("/posts/d/")  # a real build never shows them
+    assert built.report.site is not None
+    root = built.report.site.config.root
+    sink = MemorySink()
+    build(load_config(root), sink, BuildOptions(drafts=True, future=True, now=NOW),
+          serve_mode=True)
+    assert '<span class="badge badge-draft">draft</span>' in sink.text("posts/d/index.html")
+    assert '<span class="badge badge-scheduled">scheduled</span>' in sink.text(
+        "posts/f/index.html")

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 from masthead.build import build
 from masthead.config import load_config
 from masthead.content.load import BuildOptions
-from masthead.dev.static_server import make_server
+from masthead.dev.server import serving
 from masthead.output import DiskSink
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import DEMO, NOW, REPO
@@ -50,11 +49,8 @@ def test_every_demo_page_passes_the_nu_html_checker(demo_dist: Path) -> None:
 
 @pytest.fixture(scope="module")
 def served(demo_dist: Path) -> Iterator[str]:
-    server = make_server(demo_dist, 0, ["/ru/"])
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(demo_dist, ["/ru/"]) as url:
+        yield url
 
 
 @pytest.mark.validator

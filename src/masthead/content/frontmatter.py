@@ -79,7 +79,9 @@ def parse_document(source: SourceFile, text: str) -> Document | Diagnostic:
 
 
 def _yaml_diagnostic(source: SourceFile, exc: yaml.YAMLError, meta_line: int) -> Diagnostic:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    # Where the construct started (an unclosed quote, say) helps more than where the
+    # parser gave up (often the end of the front matter).
+    mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
     line = meta_line + mark.line if mark is not None else meta_line
     col = mark.column + 1 if mark is not None else None
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

@@ -1,0 +1,219 @@
+"""``masthead serve``: the site as a static host serves it, rebuilt and reloaded on save.
+
+A watcher (watchfiles) sees changes under content/, public/, templates/, static/, i18n/,
+config/ and masthead.toml; the site is rebuilt incrementally in a worker thread; only
+when the rebuild has finished, and its files are in place, are open tabs told to reload
+(Server-Sent Events). A failed rebuild keeps the last good site and shows its
+diagnostics over the page until a save fixes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import json
+import mimetypes
+import socket
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import (
+    FileResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from starlette.routing import Route
+
+from masthead.dev.livereload import EVENTS_PATH, inject
+
+Builder = Callable[[], object]  # raises on failure; its exception carries diagnostics
+WATCHED = ("content", "public", "templates", "static", "i18n", "config", "masthead.toml")
+TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+         ".js": "text/javascript; charset=utf-8", ".xml": "application/xml",
+         ".json": "application/json", ".txt": "text/plain; charset=utf-8",
+         ".svg": "image/svg+xml", ".webp": "image/webp", ".avif": "image/avif",
+         ".ico": "image/x-icon"}
+
+
+@dataclass
+class LiveState:
+    """What the open tabs are told: the build number and the current errors, if any."""
+
+    version: int = 0
+    errors: list[str] | None = None
+    listeners: set[asyncio.Queue[tuple[str, str]]] = field(default_factory=set)
+
+    def publish(self, event: str, data: dict[str, object]) -> None:
+        message = (event, json.dumps(data))
+        for queue in list(self.listeners):
+            queue.put_nowait(message)
+
+
+def make_app(out_dir: Path, state: LiveState, prefixes: list[str],
+             live: bool = True) -> Starlette:
+    root = out_dir.resolve()
+
+    async def events(request: Request) -> Response:
+        queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+        state.listeners.add(queue)
+
+        async def stream() -> AsyncIterator[str]:
+            try:
+                yield "retry: 500\n"
+                yield f"event: state\ndata: {json.dumps({'errors': state.errors})}\n\n"
+                while True:
+                    try:
+                        event, data = await asyncio.wait_for(queue.get(), timeout=15)
+                    except TimeoutError:
+                        yield ": keep-alive\n\n"
+                        continue
+                    yield f"event: {event}\ndata: {data}\n\n"
+            finally:
+                state.listeners.discard(queue)
+
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store"})
+
+    async def files(request: Request) -> Response:
+        path = unquote(request.url.path)
+        target = (root / path.lstrip("/")).resolve()
+        if root != target and root not in target.parents:
+            return _not_found(root, path, prefixes, live)
+        if target.is_dir():
+            if not path.endswith("/"):
+                return RedirectResponse(request.url.path + "/", status_code=301)
+            target = target / "index.html"
+        if not target.is_file():
+            return _not_found(root, path, prefixes, live)
+        return _serve(target, 200, live)
+
+    return Starlette(routes=[Route(EVENTS_PATH, events),
+                             Route("/{path:path}", files, methods=["GET", "HEAD"])])
+
+
+def _serve(target: Path, status: int, live: bool) -> Response:
+    media = TYPES.get(target.suffix.lower()) or mimetypes.guess_type(target.name)[0] \
+        or "application/octet-stream"
+    headers = {"Cache-Control": "no-store"}
+    if live and target.suffix == ".html":
+        return Response(inject(target.read_bytes()), status, headers, media)
+    if status != 200:
+        return Response(target.read_bytes(), status, headers, media)
+    return FileResponse(target, status, headers, media)
+
+
+def _not_found(root: Path, path: str, prefixes: list[str], live: bool) -> Response:
+    prefix = next((p for p in prefixes if path.startswith(p)), "/")
+    page = root / prefix.lstrip("/") / "404.html"
+    if page.is_file():
+        return _serve(page, 404, live)
+    stub = b"<!doctype html><title>Not found</title><body><h1>Not found</h1></body>"
+    return Response(inject(stub) if live else stub, 404, media_type="text/html; charset=utf-8")
+
+
+async def watch_and_rebuild(site_root: Path, state: LiveState, rebuild: Builder,
+                            stop: asyncio.Event, report: Callable[[str], None]) -> None:
+    """Rebuild after each burst of saves; tell the tabs only when the build is done."""
+    from watchfiles import awatch
+
+    paths = [site_root / name for name in WATCHED if (site_root / name).exists()]
+    async for changes in awatch(*paths, stop_event=stop, debounce=400, step=50,
+                                recursive=True):
+        started = time.perf_counter()
+        names = sorted({Path(p).name for _kind, p in changes
+                        if Path(p).exists() or _kind.name == "deleted"})
+        report(f"changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}")
+        try:
+            await asyncio.to_thread(rebuild)
+        except Exception as exc:  # shown to the user; the server keeps running
+            problems = getattr(exc, "diagnostics", None)
+            state.errors = ([d.format(site_root) for d in problems] if problems
+                            else [f"{type(exc).__name__}: {exc}"])
+            state.publish("error", {"errors": state.errors})
+            continue
+        state.errors = None
+        state.version += 1
+        state.publish("reload", {"version": state.version})
+        report(f"rebuilt in {time.perf_counter() - started:.2f} s; reloading open pages")
+
+
+def bind(port: int) -> socket.socket:
+    """The listening socket on 127.0.0.1, or OSError (EADDRINUSE) with a clear cause."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(site_root: Path, out_dir: Path, port: int, rebuild: Builder, prefixes: list[str],
+          initial_errors: list[str] | None = None) -> int:
+    """Serve until Ctrl-C. Returns the exit code."""
+    try:
+        sock = bind(port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            print(f"masthead: port {port} is in use; stop the other server or choose "
+                  f"another with --port", file=sys.stderr)
+            return 1
+        raise
+    state = LiveState(errors=initial_errors)
+    app = make_app(out_dir, state, prefixes)
+    stop = asyncio.Event()
+
+    def report(line: str) -> None:
+        print(line, flush=True)
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            asyncio.get_running_loop().create_task(
+                watch_and_rebuild(site_root, state, rebuild, stop, report))
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            stop.set()
+            state.publish("bye", {})
+            await super().shutdown(sockets)
+
+    config = uvicorn.Config(app, log_level="warning", lifespan="off",
+                            timeout_graceful_shutdown=1)
+    print(f"Serving {site_root.name} at http://127.0.0.1:{sock.getsockname()[1]}/ "
+          "(live reload on; Ctrl-C to stop)", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after shutdown
+        Server(config).run(sockets=[sock])
+    print("stopped", flush=True)
+    return 0
+
+
+@contextlib.contextmanager
+def serving(out_dir: Path, prefixes: list[str], live: bool = False) -> Iterator[str]:
+    """Serve ``out_dir`` from a background thread on a free port; yields the base URL.
+    For tests and tools that need the built site as a static host serves it."""
+    sock = bind(0)
+    server = uvicorn.Server(uvicorn.Config(make_app(out_dir, LiveState(), prefixes, live),
+                                           log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

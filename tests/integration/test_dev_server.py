@@ -1,0 +1,184 @@
+"""The dev server: static-host behaviour, reloads only after finished builds, clean exits."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from masthead import build as build_module
+from masthead.build import build_site
+from masthead.config import load_config
+from masthead.content.load import BuildOptions
+from masthead.dev.server import LiveState, watch_and_rebuild
+from masthead.incremental import BuildCache
+from tests.conftest import NOW, post, write_site
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url)
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=5) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> tuple[str, Path, subprocess.Popen[str]]:
+    root = write_site(tmp_path / "site", {"content/posts/a.md": post("First title")})
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "masthead.cli", "serve", str(root),
+                                "--port", str(port)], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            _get(base + "/")
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield base, root, process
+    if process.poll() is None:
+        process.terminate()
+        process.wait(timeout=10)
+    assert process.stdout is not None
+    process.stdout.close()
+
+
+def test_serves_like_a_static_host(served: tuple[str, Path, subprocess.Popen[str]]) -> None:
+    base, root, _ = served
+    status, headers, body = _get(base + "/posts/a/")
+    assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
+    assert b"First title" in body and b"EventSource" in body  # reload script, serve only
+    assert _get(base + "/posts/a")[0] == 301
+    status, _, body = _get(base + "/no/such/page/")
+    assert status == 404 and b"Page not found" in body
+    css = next((root / ".masthead/serve/site/assets").glob("style.*.css")).name
+    status, headers, _ = _get(f"{base}/assets/{css}")
+    assert status == 200 and headers["content-type"].startswith("text/css")
+    assert _get(base + "/../../etc/passwd")[0] == 404
+    assert not (root / "dist").exists(), "serve must not write the deployable output"
+
+
+def test_ctrl_c_stops_cleanly(served: tuple[str, Path, subprocess.Popen[str]]) -> None:
+    _, _, process = served
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=10) == 0
+    assert process.stdout is not None
+    output = process.stdout.read()
+    assert "stopped" in output and "Traceback" not in output
+
+
+def test_a_port_in_use_is_explained(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "site", {"content/posts/a.md": post()})
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "masthead.cli", "serve", str(root),
+                                 "--port", str(port)], capture_output=True, text=True,
+                                timeout=60)
+    assert result.returncode == 1
+    assert f"port {port} is in use" in result.stderr
+
+
+def test_no_reload_is_sent_before_the_output_is_complete(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build made slow on purpose (each file written 0.15 s apart): the reload event
+    comes only after every changed page carries the edit."""
+    root = write_site(tmp_path / "site", {"content/posts/a.md": post("Old title"),
+                                          "content/posts/b.md": post("Other")})
+    out = tmp_path / "out"
+    cache = BuildCache(root / ".masthead")
+    options = BuildOptions(now=NOW)
+    build_site(load_config(root), out, options, cache=cache, jobs=1)
+    real_replace = build_module._replace
+
+    def slow_replace(path: Path, data: bytes) -> None:
+        time.sleep(0.15)
+        real_replace(path, data)
+
+    monkeypatch.setattr(build_module, "_replace", slow_replace)
+
+    def rebuild() -> object:
+        return build_site(load_config(root), out, options, cache=cache, jobs=1,
+                          full_rebuild_share=1.0)
+
+    async def scenario() -> list[str]:
+        state = LiveState()
+        queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+        state.listeners.add(queue)
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(watch_and_rebuild(root, state, rebuild, stop,
+                                                        lambda line: None))
+        await asyncio.sleep(0.5)
+        (root / "content/posts/a.md").write_text(post("New title"))
+        event, data = await asyncio.wait_for(queue.get(), timeout=20)
+        pages = [p for p in out.rglob("*.html") if b"Old title" in p.read_bytes()]
+        stop.set()
+        await asyncio.wait_for(watcher, timeout=5)
+        assert event == "reload", (event, data)
+        return [str(p) for p in pages]
+
+    stale = asyncio.run(scenario())
+    assert stale == [], f"reload was sent while these pages still had the old title: {stale}"
+    assert b"New title" in (out / "posts/a/index.html").read_bytes()
+
+
+def test_failed_rebuild_reports_errors_then_recovers(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "site", {"content/posts/a.md": post("Good")})
+    out = tmp_path / "out"
+    cache = BuildCache(root / ".masthead")
+    options = BuildOptions(now=NOW)
+    build_site(load_config(root), out, options, cache=cache, jobs=1)
+
+    def rebuild() -> object:
+        return build_site(load_config(root), out, options, cache=cache, jobs=1)
+
+    async def scenario() -> list[tuple[str, str]]:
+        state = LiveState()
+        queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+        state.listeners.add(queue)
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(watch_and_rebuild(root, state, rebuild, stop,
+                                                        lambda line: None))
+        await asyncio.sleep(0.5)
+        (root / "content/posts/a.md").write_text('---\ntitle: "Broken\n---\n')
+        first = await asyncio.wait_for(queue.get(), timeout=20)
+        (root / "content/posts/a.md").write_text(post("Fixed"))
+        second = await asyncio.wait_for(queue.get(), timeout=20)
+        stop.set()
+        await asyncio.wait_for(watcher, timeout=5)
+        return [first, second]
+
+    (error, error_data), (reload, _) = asyncio.run(scenario())
+    assert error == "error"
+    problem = json.loads(error_data)["errors"][0]
+    assert problem.startswith("content/posts/a.md:2:")
+    assert "invalid YAML" in problem
+    assert reload == "reload"
+    assert b"Fixed" in (out / "posts/a/index.html").read_bytes()
+    assert os.path.exists(out / "posts/a/index.html")

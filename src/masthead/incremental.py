@@ -37,13 +37,20 @@ class Manifest:
 
 
 class BuildCache:
+    """The cache on disk, also kept in memory so that a long-running ``serve`` does not
+    read it back after every save."""
+
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._models: tuple[str, dict[str, CachedModel]] | None = None
+        self._manifest: Manifest | None = None
 
     # --- parsed models ----------------------------------------------------------------
     # Kept in 32 shards by file name, so that after an edit only one shard is rewritten.
 
     def load_models(self, key: str) -> dict[str, CachedModel]:
+        if self._models is not None and self._models[0] == key:
+            return dict(self._models[1])
         models: dict[str, CachedModel] = {}
         for shard in range(SHARDS):
             data = self._read_pickle(f"{MODELS}.{shard}")
@@ -53,7 +60,8 @@ class BuildCache:
             if not isinstance(part, dict):
                 return {}
             models.update(part)
-        return models
+        self._models = (key, models)
+        return dict(models)
 
     def save_models(self, key: str, models: dict[str, CachedModel],
                     previous: dict[str, CachedModel] | None = None) -> None:
@@ -67,6 +75,7 @@ class BuildCache:
                 dirty.add(shard)
         if previous is not None:
             dirty |= {_shard(rel) for rel in previous if rel not in models}
+        self._models = (key, dict(models))
         for shard in sorted(dirty):
             self._write(f"{MODELS}.{shard}", pickle.dumps(
                 {"key": (__version__, key), "models": shards[shard]},
@@ -75,6 +84,8 @@ class BuildCache:
     # --- output manifest --------------------------------------------------------------
 
     def load_manifest(self) -> Manifest | None:
+        if self._manifest is not None:
+            return Manifest(self._manifest.output, dict(self._manifest.files))
         try:
             data = json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -84,13 +95,16 @@ class BuildCache:
         files = data.get("files")
         if not isinstance(files, dict) or not isinstance(data.get("output"), str):
             return None
-        return Manifest(data["output"], files)
+        self._manifest = Manifest(data["output"], files)
+        return Manifest(data["output"], dict(files))
 
     def save_manifest(self, manifest: Manifest) -> None:
+        self._manifest = Manifest(manifest.output, dict(manifest.files))
         body = {"version": __version__, "output": manifest.output, "files": manifest.files}
         self._write(MANIFEST, json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
 
     def forget_manifest(self) -> None:
+        self._manifest = None
         (self.folder / MANIFEST).unlink(missing_ok=True)
 
     # --- files ------------------------------------------------------------------------

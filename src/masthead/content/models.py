@@ -30,13 +30,12 @@ class Body:
 
     @property
     def markdown(self) -> str:
-        text = self.text
-        if text is None:
-            raw = Path(self.path).read_text(encoding="utf-8")
-            text = raw[1:] if raw.startswith("\ufeff") else raw
-            text = text[self.offset:]
-            object.__setattr__(self, "text", text)
-        return text
+        """The text; read from the file each time when it was not kept (a page renders
+        its body once, and keeping 100,000 bodies would cost gigabytes)."""
+        if self.text is not None:
+            return self.text
+        raw = Path(self.path).read_text(encoding="utf-8")
+        return (raw[1:] if raw.startswith("\ufeff") else raw)[self.offset:]
 
     def __getstate__(self) -> tuple[str | None, int, str, str, int]:
         return (None if self.path else self.text, self.line, self.source, self.path,

@@ -172,19 +172,24 @@ class Renderer:
         return html
 
     def body(self, owner: Entry | Author | Page | Body) -> Markup:
-        """The HTML of a model's Markdown body (rendered once per build)."""
+        """The HTML of a model's Markdown body. Bios and pages appear on many pages and are
+        kept once rendered; a story's body appears on its own page only, so it is not
+        (keeping every body would grow with the archive)."""
         body = owner if isinstance(owner, Body) else owner.body
-        key = (body.source, hash(body.markdown))
-        html = self._body_cache.get(key)
+        keep = not isinstance(owner, Entry)
+        key = (body.source, body.line)
+        html = self._body_cache.get(key) if keep else None
         if html is None:
-            rendered = render_markdown(body.markdown, self.public.size)
+            markdown = body.markdown
+            rendered = render_markdown(markdown, self.public.size)
             for src in rendered.images:
                 if self.public.is_local(src) and not self.public.exists(src):
-                    line = _line_of(body, src)
+                    line = _line_of(body, markdown, src)
                     self.reporter.error(body.source, line, f"image '{src}' does not exist",
                                         f"put the file at public{src}, or correct the path")
             html = rendered.html
-            self._body_cache[key] = html
+            if keep:
+                self._body_cache[key] = html
         return Markup(html)
 
     def img(self, src: str | None, alt: str = "", cls: str = "", eager: bool = False) -> Markup:
@@ -250,9 +255,9 @@ def _site_relative(url: str, config: SiteConfig) -> str:
     return url[len(base):] if url.startswith(base) else url
 
 
-def _line_of(body: Body, needle: str) -> int:
-    index = body.markdown.find(needle)
-    return body.line + (body.markdown.count("\n", 0, index) if index >= 0 else 0)
+def _line_of(body: Body, markdown: str, needle: str) -> int:
+    index = markdown.find(needle)
+    return body.line + (markdown.count("\n", 0, index) if index >= 0 else 0)
 
 
 def language_site(site: Site, lang: str) -> LanguageSite:

@@ -92,14 +92,7 @@ def _fast_pass(html: str, image_size: ImageSize | None) -> RenderedMarkdown:
             level = min(6, max(2, int(match.group(1)) + shift))
             inner = match.group(3)
             text = _unescape(_TAG.sub("", inner)).strip()
-            ident = match.group(2)
-            if not ident:
-                base = anchor_slug(text)
-                ident, number = base, 1
-                while ident in seen:
-                    number += 1
-                    ident = f"{base}-{number}"
-                seen.add(ident)
+            ident = match.group(2) or _unique_id(text, seen)
             toc.append(TocEntry(level, ident, text))
             return f'<h{level} id="{_escape(ident)}">{inner}</h{level}>'
 
@@ -128,6 +121,17 @@ def _fast_pass(html: str, image_size: ImageSize | None) -> RenderedMarkdown:
         html = _TABLE.sub(lambda m: '<div class="table-wrap" tabindex="0" role="region" '
                           f'aria-label="Table">{m.group(0)}</div>', html)
     return RenderedMarkdown(html, tuple(toc), tuple(images))
+
+
+def _unique_id(text: str, seen: set[str]) -> str:
+    """A heading id from its text, numbered when the page already has it."""
+    base = anchor_slug(text)
+    ident, number = base, 1
+    while ident in seen:
+        number += 1
+        ident = f"{base}-{number}"
+    seen.add(ident)
+    return ident
 
 
 def _linkify(text: str) -> str:
@@ -189,12 +193,7 @@ def _heading_ids(root: LexborNode) -> list[TocEntry]:
         text = node.text(deep=True).strip()
         ident = node.attrs.get("id")
         if not ident:
-            base = anchor_slug(text)
-            ident, number = base, 1
-            while ident in seen:
-                number += 1
-                ident = f"{base}-{number}"
-            seen.add(ident)
+            ident = _unique_id(text, seen)
             node.attrs["id"] = ident
         toc.append(TocEntry(_level(node), ident, text))
     return toc

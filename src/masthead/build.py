@@ -27,7 +27,7 @@ from masthead.config import SiteConfig
 from masthead.content.discover import detect_layout, discover
 from masthead.content.load import BuildOptions, CachedModel, load_content
 from masthead.content.models import Entry
-from masthead.emit.sitemap import robots_txt, sitemap_files
+from masthead.emit.sitemap import listed, robots_txt, sitemap_files, sitemap_names
 from masthead.errors import BuildFailed, Diagnostic, Reporter
 from masthead.i18n import load_strings
 from masthead.incremental import BuildCache, Manifest
@@ -66,7 +66,7 @@ class _Prepared:
     routes: list[Route]
     renderer: Renderer
     public: dict[str, Path]
-    static: dict[str, bytes]  # theme assets, sitemap, robots.txt
+    static: dict[str, bytes]  # theme assets, robots.txt (the sitemap is made when written)
     fingerprints: Fingerprints
     models: dict[str, CachedModel]
     models_key: str
@@ -179,7 +179,6 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
         report.site, report.routes = site, routes
     with _timed(report, "assets"):
         static, assets = theme_assets(config.root)
-        static.update(sitemap_files(config, routes))
         if "robots.txt" not in published:
             static["robots.txt"] = robots_txt(config)
         renderer = Renderer(site, strings, public, make_environment(config.root), assets,
@@ -201,9 +200,10 @@ def _write_all(prepared: _Prepared, sink: Sink, report: BuildReport, jobs: int,
     with _timed(report, "assets"):
         for rel, source in prepared.public.items():
             sink.copy(rel, source)
-        for rel, data in prepared.static.items():
+        sitemaps = sitemap_files(prepared.site.config, prepared.routes)
+        for rel, data in {**prepared.static, **sitemaps}.items():
             sink.write(rel, data)
-        report.files += len(prepared.public) + len(prepared.static)
+        report.files += len(prepared.public) + len(prepared.static) + len(sitemaps)
     with _timed(report, "render"):
         written = render_routes(prepared.renderer, prepared.routes, sink, jobs, progress)
         report.pages = written
@@ -212,6 +212,12 @@ def _write_all(prepared: _Prepared, sink: Sink, report: BuildReport, jobs: int,
 
 def _manifest(prepared: _Prepared, out_dir: Path) -> Manifest:
     files = {route.output_path: prepared.fingerprints.route(route) for route in prepared.routes}
+    # A sitemap lists the pages and their dates, which their fingerprints cover.
+    listed_routes = listed(prepared.routes)
+    sitemap = digest("sitemap", prepared.site.config.base_url,
+                     [(r.url, files[r.output_path]) for r in listed_routes])
+    for name in sitemap_names(len(listed_routes)):
+        files[name] = sitemap
     for rel, source in prepared.public.items():
         stat = source.stat()
         files[rel] = f"public:{stat.st_size}:{stat.st_mtime_ns}"
@@ -244,11 +250,16 @@ def _update(prepared: _Prepared, old: Manifest, out_dir: Path, reporter: Reporte
         report.pages = render_routes(prepared.renderer, routes, pending, jobs, progress)
     _finish(reporter, report, strict, pending.abort)
     with _timed(report, "write"):
+        sitemaps = (sitemap_files(prepared.site.config, prepared.routes)
+                    if any(rel.startswith("sitemap") and rel.endswith(".xml") and
+                           rel not in prepared.public for rel in changed) else {})
         for rel in changed:
             if rel in prepared.public:
                 _replace(out_dir / rel, prepared.public[rel].read_bytes())
             elif rel in prepared.static:
                 _replace(out_dir / rel, prepared.static[rel])
+            elif rel in sitemaps:
+                _replace(out_dir / rel, sitemaps[rel])
             elif rel in pending.files:
                 _replace(out_dir / rel, pending.files[rel])
         for rel in removed:

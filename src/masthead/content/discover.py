@@ -84,7 +84,7 @@ def discover(config: SiteConfig, layout: Layout) -> list[SourceFile]:
     kind_names = {layout.authors_folder: "authors"}
     kind_names.update({c.folder: c.name for c in layout.collections})
     files: list[SourceFile] = []
-    root = str(config.root)
+    root_prefix = len(str(config.root)) + 1  # paths below are built from it, so slicing is exact
     for folder in kinds:
         base = content / folder
         if not base.is_dir():
@@ -94,7 +94,7 @@ def discover(config: SiteConfig, layout: Layout) -> list[SourceFile]:
             lang = parts[0] if len(parts) > 1 and parts[0] in layout.languages else None
             name = parts[-1]
             files.append(SourceFile(
-                path=Path(path), rel=os.path.relpath(path, root), kind=kind, lang=lang,
+                path=Path(path), rel=path[root_prefix:], kind=kind, lang=lang,
                 slug=name.rsplit(".", 1)[0], mtime_ns=stat.st_mtime_ns, size=stat.st_size))
     return files
 

@@ -26,12 +26,22 @@ def _lastmod(route: Route) -> dt.datetime | None:
     return max(dates) if dates else None
 
 
+def listed(routes: list[Route]) -> list[Route]:
+    """The routes a sitemap lists: every public page."""
+    return [route for route in routes if route.kind != "404"]
+
+
+def sitemap_names(count: int) -> list[str]:
+    """The sitemap files for ``count`` URLs (an index and chunks past 50,000)."""
+    chunks = max(1, -(-count // CHUNK))
+    return ["sitemap.xml"] if chunks == 1 else [
+        "sitemap.xml", *(f"sitemap-{n}.xml" for n in range(1, chunks + 1))]
+
+
 def sitemap_files(config: SiteConfig, routes: list[Route]) -> dict[str, bytes]:
     """{'sitemap.xml': ..., 'sitemap-1.xml': ...} for every public page."""
     urls = []
-    for route in routes:
-        if route.kind == "404":
-            continue
+    for route in listed(routes):
         lastmod = _lastmod(route)
         entry = f"<url><loc>{escape(config.absolute_url(route.url))}</loc>"
         if lastmod is not None:

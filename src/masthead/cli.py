@@ -68,6 +68,7 @@ def _new(args: argparse.Namespace) -> int:
         print(f"masthead: {target} is not empty; choose a new folder", file=sys.stderr)
         return 1
     shutil.copytree(STARTER, target, dirs_exist_ok=True)
+    (target / ".gitignore").write_text("# built by masthead\ndist/\n.masthead/\n")
     print(f"Created a starter site in {target}.\n"
           f"  masthead serve {target}    # preview it at http://127.0.0.1:8000/\n"
           f"  masthead build {target}    # write the site to {target}/dist")

@@ -58,6 +58,7 @@ def test_new_creates_a_site_that_builds(tmp_path: Path) -> None:
     assert main(["new", str(target)]) == 0
     assert main(["build", str(target)]) == 0
     assert (target / "dist" / "index.html").exists()
+    assert "dist/" in (target / ".gitignore").read_text()
     assert main(["new", str(target)]) == 1  # never over an existing site
 
 

@@ -9,10 +9,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -23,6 +26,8 @@ from masthead.content.load import BuildOptions
 from masthead.dev.server import LiveState, watch_and_rebuild
 from masthead.incremental import BuildCache
 from tests.conftest import NOW, post, write_site
+
+T = TypeVar("T")
 
 
 def _free_port() -> int:
@@ -39,6 +44,26 @@ def _get(url: str) -> tuple[int, dict[str, str], bytes]:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
+
+
+def run_async(scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """asyncio.run in a thread of its own: a session-wide browser (Playwright's sync API)
+    may already run an event loop in the main thread."""
+    result: list[T] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(asyncio.run(scenario()))
+        except BaseException as exc:  # handed to the test's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(timeout=120)
+    if failure:
+        raise failure[0]
+    return result[0]
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -143,7 +168,7 @@ def test_no_reload_is_sent_before_the_output_is_complete(tmp_path: Path,
         assert event == "reload", (event, data)
         return [str(p) for p in pages]
 
-    stale = asyncio.run(scenario())
+    stale = run_async(scenario)
     assert stale == [], f"reload was sent while these pages still had the old title: {stale}"
     assert b"New title" in (out / "posts/a/index.html").read_bytes()
 
@@ -174,7 +199,7 @@ def test_failed_rebuild_reports_errors_then_recovers(tmp_path: Path) -> None:
         await asyncio.wait_for(watcher, timeout=5)
         return [first, second]
 
-    (error, error_data), (reload, _) = asyncio.run(scenario())
+    (error, error_data), (reload, _) = run_async(scenario)
     assert error == "error"
     problem = json.loads(error_data)["errors"][0]
     assert problem.startswith("content/posts/a.md:2:")

@@ -20,15 +20,16 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from masthead.assets.static import public_files, theme_assets
 from masthead.config import SiteConfig
-from masthead.content.discover import detect_layout, discover
+from masthead.content.discover import Layout, SourceFile, detect_layout, discover
 from masthead.content.load import BuildOptions, CachedModel, load_content
 from masthead.content.models import Entry
 from masthead.emit.sitemap import listed, robots_txt, sitemap_files, sitemap_names
-from masthead.errors import BuildFailed, Diagnostic, Reporter
+from masthead.errors import BuildFailed, Diagnostic, Reporter, Severity
 from masthead.i18n import load_strings
 from masthead.incremental import BuildCache, Manifest
 from masthead.media import PublicFiles
@@ -56,6 +57,7 @@ class BuildReport:
     site: Site | None = None
     incremental: bool = False
     removed: int = 0
+    unchanged_pages: int = 0  # when nothing changed at all: the pages already in place
 
 
 @dataclass
@@ -116,12 +118,20 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
     jobs = jobs or default_jobs()
     out_dir = out_dir.resolve()
     check_output_dir(out_dir, config.root)
+    options = options or BuildOptions()
     sink = None
-    manifest = None
+    found = _discover(config, report)
+    inputs = _inputs(config, found, options, out_dir, serve_mode, strict)
+    manifest = cache.load_manifest() if cache else None
+    if manifest is not None and _unchanged(manifest, out_dir, inputs, options):
+        report.incremental = True
+        report.diagnostics = [Diagnostic(r[0], r[1], r[2], r[3], Severity(r[4]), r[5])
+                              for r in manifest.warnings]
+        report.unchanged_pages = manifest.pages
+        report.seconds = time.perf_counter() - started
+        return report
     try:
-        prepared = _prepare(config, options or BuildOptions(), reporter, report, serve_mode,
-                            jobs, cache)
-        manifest = cache.load_manifest() if cache else None
+        prepared = _prepare(config, options, reporter, report, serve_mode, jobs, cache, found)
         if manifest is not None and _usable(manifest, out_dir):
             done = _update(prepared, manifest, out_dir, reporter, report, strict, jobs, progress,
                            full_rebuild_share)
@@ -141,8 +151,13 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
             sink.abort()
         raise
     if cache:
+        done.inputs, done.pages = inputs, len(prepared.routes)
+        due = [e.date for e in report.skipped if not e.draft and e.date > options.now]
+        done.next_due = min(due).isoformat() if due else ""
+        done.warnings = [[d.path, d.line, d.message, d.hint, d.severity.value, d.col]
+                         for d in report.diagnostics]
         with _timed(report, "cache"):
-            if manifest is None or done.files != manifest.files:
+            if manifest is None or done != manifest:
                 cache.save_manifest(done)
             if prepared.models_changed:
                 cache.save_models(prepared.models_key, prepared.models, prepared.models_before)
@@ -158,13 +173,19 @@ def _finish(reporter: Reporter, report: BuildReport, strict: bool,
         raise BuildFailed(report.diagnostics)
 
 
-def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
-             report: BuildReport, serve_mode: bool, jobs: int,
-             cache: BuildCache | None) -> _Prepared:
-    public = PublicFiles(config.root / "public")
+def _discover(config: SiteConfig, report: BuildReport) -> tuple[Layout, list[SourceFile]]:
     with _timed(report, "discover"):
         layout = detect_layout(config)
-        files = discover(config, layout)
+        return layout, discover(config, layout)
+
+
+def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
+             report: BuildReport, serve_mode: bool, jobs: int,
+             cache: BuildCache | None,
+             found: tuple[Layout, list[SourceFile]] | None = None) -> _Prepared:
+    public = PublicFiles(config.root / "public")
+    layout, files = found or _discover(config, report)
+    with _timed(report, "discover"):
         strings = load_strings(config.root, layout.languages)
         published = public_files(config.root / "public")
         public_digest = files_digest([config.root / "public"])
@@ -224,6 +245,26 @@ def _manifest(prepared: _Prepared, out_dir: Path) -> Manifest:
     for rel, data in prepared.static.items():
         files[rel] = digest(data)
     return Manifest(str(out_dir), files)
+
+
+def _inputs(config: SiteConfig, found: tuple[Layout, list[SourceFile]], options: BuildOptions,
+            out_dir: Path, serve_mode: bool, strict: bool) -> str:
+    """A digest of everything a build reads: settings, options, every content file's size
+    and modification time, and the files under public/, templates/, static/, i18n/ and
+    the theme. Equal digests mean the output would come out the same."""
+    layout, files = found
+    root = config.root
+    folders = [root / "public", root / "templates", root / "static", root / "i18n",
+               THEME_TEMPLATES.parent, *(p for p in (root / "config",) if p.is_dir())]
+    return digest(repr(config), repr(layout), options.drafts, options.future, serve_mode,
+                  strict, str(out_dir), files_digest(folders),
+                  [(f.rel, f.mtime_ns, f.size) for f in files])
+
+
+def _unchanged(manifest: Manifest, out_dir: Path, inputs: str, options: BuildOptions) -> bool:
+    if not (manifest.inputs == inputs and _usable(manifest, out_dir)):
+        return False
+    return not manifest.next_due or options.now < datetime.fromisoformat(manifest.next_due)
 
 
 def _usable(manifest: Manifest, out_dir: Path) -> bool:

@@ -10,6 +10,7 @@ from pathlib import Path
 from masthead import __version__
 from masthead.build import BuildReport, build, build_site, terminal_progress
 from masthead.config import load_config
+from masthead.content.discover import detect_layout
 from masthead.content.load import BuildOptions
 from masthead.errors import BuildFailed, ConfigError, Diagnostic, Reporter, Severity
 from masthead.incremental import CACHE_DIR, BuildCache
@@ -113,7 +114,9 @@ def _run_build(args: argparse.Namespace, serve_mode: bool = False) -> BuildRepor
         return None
     _print_diagnostics(report.diagnostics, config.root)
     warnings = sum(d.severity is Severity.WARNING for d in report.diagnostics)
-    if report.incremental:
+    if report.unchanged_pages:
+        what = f"Nothing changed: {report.unchanged_pages} pages up to date"
+    elif report.incremental:
         what = (f"Updated {report.files} files ({report.pages} pages rendered, "
                 f"{report.removed} removed) of {len(report.routes)} pages")
     else:
@@ -178,11 +181,10 @@ def _serve(args: argparse.Namespace) -> int:
         return report
 
     initial_errors = None
-    languages: list[str] = []
+    languages = list(detect_layout(config).languages)
     try:
         report = rebuild()
-        languages = list(report.site.languages) if report.site else []
-        print(f"Built {len(report.routes)} pages in {report.seconds:.2f} s")
+        print(f"Ready in {report.seconds:.2f} s")
     except (BuildFailed, ConfigError) as exc:
         initial_errors = [d.format(root) for d in exc.diagnostics]
     except OutputRefused as exc:

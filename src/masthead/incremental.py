@@ -32,8 +32,15 @@ MANIFEST = "manifest.json"
 
 @dataclass
 class Manifest:
+    """What the output folder holds: each file's fingerprint, and a digest of every input
+    (so that a build with nothing changed can stop right after looking at the files)."""
+
     output: str
     files: dict[str, str] = field(default_factory=dict)
+    inputs: str = ""
+    pages: int = 0
+    next_due: str = ""  # the earliest scheduled post left out, as ISO 8601
+    warnings: list[list[Any]] = field(default_factory=list)
 
 
 class BuildCache:
@@ -85,7 +92,7 @@ class BuildCache:
 
     def load_manifest(self) -> Manifest | None:
         if self._manifest is not None:
-            return Manifest(self._manifest.output, dict(self._manifest.files))
+            return _copy(self._manifest)
         try:
             data = json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -95,12 +102,16 @@ class BuildCache:
         files = data.get("files")
         if not isinstance(files, dict) or not isinstance(data.get("output"), str):
             return None
-        self._manifest = Manifest(data["output"], files)
-        return Manifest(data["output"], dict(files))
+        self._manifest = Manifest(data["output"], files, str(data.get("inputs", "")),
+                                  int(data.get("pages", 0)), str(data.get("next_due", "")),
+                                  list(data.get("warnings", [])))
+        return _copy(self._manifest)
 
     def save_manifest(self, manifest: Manifest) -> None:
-        self._manifest = Manifest(manifest.output, dict(manifest.files))
-        body = {"version": __version__, "output": manifest.output, "files": manifest.files}
+        self._manifest = _copy(manifest)
+        body = {"version": __version__, "output": manifest.output, "files": manifest.files,
+                "inputs": manifest.inputs, "pages": manifest.pages,
+                "next_due": manifest.next_due, "warnings": manifest.warnings}
         self._write(MANIFEST, json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
 
     def forget_manifest(self) -> None:
@@ -134,3 +145,8 @@ class BuildCache:
 
 def _shard(rel: str) -> int:
     return zlib.crc32(rel.encode("utf-8", "surrogatepass")) % SHARDS
+
+
+def _copy(manifest: Manifest) -> Manifest:
+    return Manifest(manifest.output, dict(manifest.files), manifest.inputs, manifest.pages,
+                    manifest.next_due, [list(w) for w in manifest.warnings])

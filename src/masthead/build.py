@@ -19,14 +19,14 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from masthead.assets.static import public_files, theme_assets
 from masthead.config import SiteConfig
 from masthead.content.discover import Layout, SourceFile, detect_layout, discover
-from masthead.content.load import BuildOptions, CachedModel, load_content
+from masthead.content.load import BuildOptions, CachedModel, load_content, read_models
 from masthead.content.models import Entry
 from masthead.emit.sitemap import listed, robots_txt, sitemap_files, sitemap_names
 from masthead.errors import BuildFailed, Diagnostic, Reporter, Severity
@@ -76,6 +76,15 @@ class _Prepared:
     models_before: dict[str, CachedModel] | None
 
 
+@dataclass
+class BuildState:
+    """What a long-running process (``masthead serve``) keeps from one build to the next,
+    so that saving a story's text re-renders that story's page and nothing else."""
+
+    prepared: _Prepared | None = None
+    environment: str = ""
+
+
 @contextmanager
 def _timed(report: BuildReport, stage: str) -> Iterator[None]:
     start = time.perf_counter()
@@ -110,7 +119,8 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
                strict: bool = False, serve_mode: bool = False,
                progress: Progress | None = None, jobs: int = 0,
                cache: BuildCache | None = None,
-               full_rebuild_share: float = FULL_REBUILD_SHARE) -> BuildReport:
+               full_rebuild_share: float = FULL_REBUILD_SHARE,
+               state: BuildState | None = None) -> BuildReport:
     """Build into ``out_dir`` on disk, incrementally when ``cache`` allows it (and fewer
     than ``full_rebuild_share`` of the files changed)."""
     started = time.perf_counter()
@@ -121,7 +131,8 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
     options = options or BuildOptions()
     sink = None
     found = _discover(config, report)
-    inputs = _inputs(config, found, options, out_dir, serve_mode, strict)
+    environment = _environment(config, found[0], options, out_dir, serve_mode, strict)
+    inputs = digest(environment, [(f.rel, f.mtime_ns, f.size) for f in found[1]])
     manifest = cache.load_manifest() if cache else None
     if manifest is not None and _unchanged(manifest, out_dir, inputs, options):
         report.incremental = True
@@ -130,6 +141,17 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
         report.unchanged_pages = manifest.pages
         report.seconds = time.perf_counter() - started
         return report
+    if (cache and manifest is not None and state is not None and state.prepared is not None
+            and state.environment == environment and _usable(manifest, out_dir)):
+        before = dict(state.prepared.models)
+        updated = _update_bodies(state.prepared, found[1], manifest, out_dir, reporter, report,
+                                 strict)
+        if updated is not None:
+            updated.inputs = inputs
+            cache.save_manifest(updated)
+            cache.save_models(state.prepared.models_key, state.prepared.models, before)
+            report.seconds = time.perf_counter() - started
+            return report
     try:
         prepared = _prepare(config, options, reporter, report, serve_mode, jobs, cache, found)
         if manifest is not None and _usable(manifest, out_dir):
@@ -161,6 +183,8 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
                 cache.save_manifest(done)
             if prepared.models_changed:
                 cache.save_models(prepared.models_key, prepared.models, prepared.models_before)
+    if state is not None:
+        state.prepared, state.environment = prepared, environment
     report.seconds = time.perf_counter() - started
     return report
 
@@ -247,18 +271,16 @@ def _manifest(prepared: _Prepared, out_dir: Path) -> Manifest:
     return Manifest(str(out_dir), files)
 
 
-def _inputs(config: SiteConfig, found: tuple[Layout, list[SourceFile]], options: BuildOptions,
-            out_dir: Path, serve_mode: bool, strict: bool) -> str:
-    """A digest of everything a build reads: settings, options, every content file's size
-    and modification time, and the files under public/, templates/, static/, i18n/ and
-    the theme. Equal digests mean the output would come out the same."""
-    layout, files = found
+def _environment(config: SiteConfig, layout: Layout, options: BuildOptions, out_dir: Path,
+                 serve_mode: bool, strict: bool) -> str:
+    """A digest of everything a build reads but the content files: settings, options and
+    the files under public/, templates/, static/, i18n/, config/ and the theme. With the
+    content files' sizes and times added, equal digests mean an identical output."""
     root = config.root
     folders = [root / "public", root / "templates", root / "static", root / "i18n",
                THEME_TEMPLATES.parent, *(p for p in (root / "config",) if p.is_dir())]
     return digest(repr(config), repr(layout), options.drafts, options.future, serve_mode,
-                  strict, str(out_dir), files_digest(folders),
-                  [(f.rel, f.mtime_ns, f.size) for f in files])
+                  strict, str(out_dir), files_digest(folders))
 
 
 def _unchanged(manifest: Manifest, out_dir: Path, inputs: str, options: BuildOptions) -> bool:
@@ -309,6 +331,67 @@ def _update(prepared: _Prepared, old: Manifest, out_dir: Path, reporter: Reporte
     report.removed = len(removed)
     report.incremental = True
     return new
+
+
+def _update_bodies(prepared: _Prepared, files: list[SourceFile], manifest: Manifest,
+                   out_dir: Path, reporter: Reporter, report: BuildReport,
+                   strict: bool) -> Manifest | None:
+    """When the only change is the text of a few stories (their front matter as it was),
+    re-render just their pages with the site kept from the last build; None otherwise.
+
+    A story's body shows on its own page only: cards, listings, "next" links and the
+    sitemap show its metadata, which is compared field by field (the reading time
+    computed from the text included).
+    """
+    old = prepared.models
+    if {f.rel for f in files} != set(old):
+        return None
+    changed = [f for f in files if (old[f.rel].mtime_ns, old[f.rel].size) != (f.mtime_ns,
+                                                                                f.size)]
+    if not changed or len(changed) > 20:
+        return None
+    with _timed(report, "load"):
+        local = Reporter()
+        models, kept = read_models(prepared.site.config, prepared.site.layout, changed,
+                                   prepared.renderer.public, local, jobs=1)
+    for source, model in zip(changed, models, strict=True):
+        previous = old[source.rel].model
+        if not (isinstance(model, Entry) and isinstance(previous, Entry)) or local.errors \
+                or replace(model, body=previous.body, lang=previous.lang) != previous \
+                or model.extra != previous.extra:
+            return None
+    by_source = {source.rel: model for source, model in zip(changed, models, strict=True)}
+    routes = []
+    for index, route in enumerate(prepared.routes):
+        entry = route.context.get("entry")
+        if isinstance(entry, Entry) and entry.source in by_source:
+            fresh = replace(by_source[entry.source], lang=entry.lang)
+            route = replace(route, context={**route.context, "entry": fresh})
+            prepared.routes[index] = route
+            routes.append(route)
+    prepared.renderer.reporter = reporter
+    pending = MemorySink()
+    with _timed(report, "render"):
+        report.pages = render_routes(prepared.renderer, routes, pending, 1)
+    _finish(reporter, report, strict, pending.abort)
+    fingerprints = prepared.fingerprints
+    fingerprints.sources.update({rel: entry.digest for rel, entry in kept.items()})
+    fingerprints.forget([route.context["entry"] for route in routes])
+    updated = Manifest(manifest.output, dict(manifest.files), manifest.inputs, manifest.pages,
+                       manifest.next_due, manifest.warnings)
+    with _timed(report, "write"):
+        for route in routes:
+            _replace(out_dir / route.output_path, pending.files[route.output_path])
+            updated.files[route.output_path] = fingerprints.route(route)
+    sitemap = digest("sitemap", prepared.site.config.base_url,
+                     [(r.url, updated.files[r.output_path]) for r in listed(prepared.routes)])
+    for name in sitemap_names(len(listed(prepared.routes))):
+        updated.files[name] = sitemap  # its URLs and dates did not change, only the digest
+    prepared.models.update(kept)
+    report.files = len(routes)
+    report.incremental = True
+    report.routes = prepared.routes
+    return updated
 
 
 def _replace(path: Path, data: bytes) -> None:

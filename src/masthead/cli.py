@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from masthead import __version__
-from masthead.build import BuildReport, build, build_site, terminal_progress
+from masthead.build import BuildReport, BuildState, build, build_site, terminal_progress
 from masthead.config import load_config
 from masthead.content.discover import detect_layout
 from masthead.content.load import BuildOptions
@@ -166,12 +166,13 @@ def _serve(args: argparse.Namespace) -> int:
     # Serve mode marks drafts and scheduled posts, so it never writes into dist/.
     out = args.output.resolve() if args.output else root / CACHE_DIR / "serve" / "site"
     cache = None if args.no_cache else BuildCache(root / CACHE_DIR / "serve")
+    state = BuildState()
 
     def rebuild() -> BuildReport:
         try:
             current = load_config(root)
             report = build_site(current, out, _options(args), strict=args.strict,
-                                serve_mode=True, jobs=args.jobs, cache=cache)
+                                serve_mode=True, jobs=args.jobs, cache=cache, state=state)
         except (BuildFailed, ConfigError) as exc:
             _print_diagnostics(exc.diagnostics, root)
             print(f"masthead: build failed: {Reporter(list(exc.diagnostics)).summary()}; "

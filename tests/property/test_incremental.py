@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from masthead.build import build_site
+from masthead.build import BuildState, build_site
 from masthead.config import load_config
 from masthead.content.load import BuildOptions
 from masthead.errors import BuildFailed
@@ -105,20 +105,24 @@ def _tree(folder: Path) -> dict[str, bytes]:
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(EDIT, min_size=1, max_size=6))
+@given(st.lists(EDIT, min_size=1, max_size=6), st.booleans())
 def test_incremental_build_equals_clean_build(tmp_path_factory: object,
-                                              edits: list[tuple[str, str, object]]) -> None:
+                                              edits: list[tuple[str, str, object]],
+                                              resident: bool) -> None:
+    """``resident`` keeps the last build in memory, as ``masthead serve`` does, which lets
+    a change to a story's text re-render that story's page alone."""
     root = Path(tmp_path_factory.mktemp("site"))  # type: ignore[attr-defined]
     write_site(root, BASE)
     options = BuildOptions(now=NOW)
     cache = BuildCache(root / ".masthead")
+    state = BuildState() if resident else None
     incremental, clean = root / "dist", root.parent / (root.name + "-clean")
-    build_site(load_config(root), incremental, options, jobs=1, cache=cache)
+    build_site(load_config(root), incremental, options, jobs=1, cache=cache, state=state)
     for edit in edits:
         _apply(root, edit)
         try:
             report = build_site(load_config(root), incremental, options, jobs=1, cache=cache,
-                                full_rebuild_share=1.0)
+                                full_rebuild_share=1.0, state=state)
         except BuildFailed:
             continue  # an edit may leave the site invalid; the output must stay as it was
         shutil.rmtree(clean, ignore_errors=True)

@@ -91,6 +91,11 @@ class Fingerprints:
             self._model[key] = found
         return found
 
+    def forget(self, entries: list[Entry]) -> None:
+        """Drop what was worked out for these stories (their text changed)."""
+        for entry in entries:
+            self._entry.pop((entry.lang, entry.collection, entry.slug), None)
+
     def card(self, site: LanguageSite, entry: Entry) -> str:
         """What a card (or a compact list line) shows of a story."""
         key = (site.lang, entry.collection, entry.slug)

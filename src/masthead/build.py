@@ -346,9 +346,9 @@ def _update_bodies(prepared: _Prepared, files: list[SourceFile], manifest: Manif
     """When the only change is the text of a few stories (their front matter as it was),
     re-render just their pages with the site kept from the last build; None otherwise.
 
-    A story's body shows on its own page only: cards, listings, "next" links and the
-    sitemap show its metadata, which is compared field by field (the reading time
-    computed from the text included).
+    A story's body shows on its own page and in the feeds that carry it: cards, listings,
+    "next" links and the sitemap show its metadata, which is compared field by field
+    (the reading time computed from the text included).
     """
     old = prepared.models
     if {f.rel for f in files} != set(old):
@@ -367,15 +367,26 @@ def _update_bodies(prepared: _Prepared, files: list[SourceFile], manifest: Manif
                 or replace(model, body=previous.body, lang=previous.lang) != previous \
                 or model.extra != previous.extra:
             return None
-    by_source = {source.rel: model for source, model in zip(changed, models, strict=True)}
-    routes = []
+    by_source: dict[str, Entry] = {
+        source.rel: model for source, model in zip(changed, models, strict=True)}
+
+    def fresh(entry: Entry) -> Entry:
+        return replace(by_source[entry.source], lang=entry.lang)
+
+    routes = []  # the stories' own pages, and the feeds that carry their text
     for index, route in enumerate(prepared.routes):
         entry = route.context.get("entry")
+        listed_entries: tuple[Entry, ...] = (route.context["entries"] if route.kind == "feed"
+                                             else ())
         if isinstance(entry, Entry) and entry.source in by_source:
-            fresh = replace(by_source[entry.source], lang=entry.lang)
-            route = replace(route, context={**route.context, "entry": fresh})
-            prepared.routes[index] = route
-            routes.append(route)
+            route = replace(route, context={**route.context, "entry": fresh(entry)})
+        elif any(e.source in by_source for e in listed_entries):
+            route = replace(route, context={**route.context, "entries": tuple(
+                fresh(e) if e.source in by_source else e for e in listed_entries)})
+        else:
+            continue
+        prepared.routes[index] = route
+        routes.append(route)
     prepared.renderer.reporter = reporter
     pending = MemorySink()
     with _timed(report, "render"):
@@ -383,7 +394,7 @@ def _update_bodies(prepared: _Prepared, files: list[SourceFile], manifest: Manif
     _finish(reporter, report, strict, pending.abort)
     fingerprints = prepared.fingerprints
     fingerprints.sources.update({rel: entry.digest for rel, entry in kept.items()})
-    fingerprints.forget([route.context["entry"] for route in routes])
+    fingerprints.forget({(m.collection, m.slug) for m in by_source.values()})
     updated = Manifest(manifest.output, dict(manifest.files), manifest.inputs, manifest.pages,
                        manifest.next_due, manifest.warnings)
     with _timed(report, "write"):

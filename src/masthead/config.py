@@ -91,6 +91,9 @@ class SiteConfig:
     featured_count: int = _doc("How many Featured posts the home page shows.", 5)
     popular_count: int = _doc("How many posts the 'Most read' lists show.", 5)
     popular_tags_count: int = _doc("How many tags the home page's popular tags list shows.", 12)
+    feed_items: int = _doc("How many of the newest stories each feed carries.", 50)
+    feed_full_content: bool = _doc(
+        "Feeds carry whole articles (true) or only their descriptions (false).", True)
     collections: tuple[CollectionConfig, ...] = _doc(
         "Extra collections: a list of {name, folder, url, template}; docs/ and videos/ are "
         "detected without it.", default_factory=tuple)
@@ -308,6 +311,9 @@ def _read_toml(path: Path, values: dict[str, Any], problems: list[Diagnostic]) -
             if expected is int and (not isinstance(value, int) or isinstance(value, bool)):
                 problems.append(Diagnostic(rel, line, f"'{key}' must be a whole number",
                                            f"write {key} = {known[key].default}"))
+            elif expected is bool and not isinstance(value, bool):
+                problems.append(Diagnostic(rel, line, f"'{key}' must be true or false",
+                                           f"write {key} = true"))
             elif expected is str and not isinstance(value, str):
                 problems.append(Diagnostic(rel, line, f"'{key}' must be text",
                                            f'write {key} = "..."'))

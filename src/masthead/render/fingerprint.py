@@ -91,10 +91,11 @@ class Fingerprints:
             self._model[key] = found
         return found
 
-    def forget(self, entries: list[Entry]) -> None:
-        """Drop what was worked out for these stories (their text changed)."""
-        for entry in entries:
-            self._entry.pop((entry.lang, entry.collection, entry.slug), None)
+    def forget(self, stories: set[tuple[str, str]]) -> None:
+        """Drop what was worked out for these (collection, slug) stories, in every
+        language (their text changed)."""
+        for key in [k for k in self._entry if (k[1], k[2]) in stories]:
+            del self._entry[key]
 
     def card(self, site: LanguageSite, entry: Entry) -> str:
         """What a card (or a compact list line) shows of a story."""
@@ -159,6 +160,9 @@ class Fingerprints:
                     sorted((t.slug, t.name, len(t.posts)) for t in site.tags.values()))
         if route.kind == "archive-years":
             return [(e.slug, e.title, e.date.isoformat()) for e in site.posts]
+        if route.kind == "feed":  # whole articles, with their authors and categories
+            return [self._entry_page(site, e) + self.card(site, e)
+                    for e in route.context["entries"]]
         if route.kind == "page":
             return ([self.model(a) for a in site.all_authors], route.context["page"].slug)
         return None

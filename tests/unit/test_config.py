@@ -103,3 +103,15 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     for name, doc, _default in documented_fields():
         assert f"| `{name}` |" in readme, f"README lacks the setting {name}"
         assert doc in readme
+
+
+def test_set_overrides_settings_with_toml_values(tmp_path: Path) -> None:
+    _write(tmp_path, {"masthead.toml": 'title = "Site"\n'})
+    config = load_config(tmp_path, {"feed_items": "20", "feed_full_content": "false",
+                                    "feed_formats": '["rss"]', "title": "Preview build"})
+    assert (config.feed_items, config.feed_full_content) == (20, False)
+    assert (config.feed_formats, config.title) == (("rss",), "Preview build")
+    with pytest.raises(ConfigError) as failure:
+        load_config(tmp_path, {"feed_formats": '["rss", "gopher"]', "feeed_items": "3"})
+    messages = sorted(d.message for d in failure.value.diagnostics)
+    assert messages == ["unknown feed format in ['rss', 'gopher']", "unknown setting 'feeed_items'"]

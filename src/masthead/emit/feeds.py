@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from email.utils import format_datetime
 from xml.sax.saxutils import escape, quoteattr
@@ -27,6 +28,7 @@ MEDIA_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml",
 _LOCAL_URL = re.compile(r'(\s(?:href|src|poster)=")(/(?!/)[^"]*)"')
 
 BodyHtml = Callable[[Entry], Markup]
+CONTENT_CACHE = 4096  # stories whose feed HTML a worker keeps (a story is in ~15 feeds)
 
 
 def absolutize(html: str, config: SiteConfig) -> str:
@@ -37,11 +39,14 @@ def absolutize(html: str, config: SiteConfig) -> str:
 class FeedWriter:
     """Writes one feed of one listing in one format."""
 
-    def __init__(self, site: LanguageSite, body_html: BodyHtml) -> None:
+    def __init__(self, site: LanguageSite, body_html: BodyHtml,
+                 cache: OrderedDict[tuple[str, str, str], str] | None = None) -> None:
         self.site = site
         self.config = site.config
         self.urls = Urls(site.prefix, site.layout)
         self.body_html = body_html
+        self.cache: OrderedDict[tuple[str, str, str], str] = (
+            cache if cache is not None else OrderedDict())
 
     def write(self, fmt: str, title: str, listing: str, entries: tuple[Entry, ...]) -> str:
         feed_url = self.config.absolute_url(listing + FEED_FILES[fmt])
@@ -58,11 +63,21 @@ class FeedWriter:
         return self.config.absolute_url(self.urls.entry(entry))
 
     def _content(self, entry: Entry) -> str:
+        """The article as feeds carry it (made once per story, for all its feeds)."""
+        key = (entry.lang, entry.collection, entry.slug)
+        html = self.cache.get(key)
+        if html is not None:
+            self.cache.move_to_end(key)
+            return html
         html = str(self.body_html(entry))
         if entry.image:
             image = self.config.absolute_url(entry.image)
             html = f'<p><img src="{escape(image)}" alt=""></p>\n{html}'
-        return absolutize(html, self.config)
+        html = absolutize(html, self.config)
+        self.cache[key] = html
+        if len(self.cache) > CONTENT_CACHE:
+            self.cache.popitem(last=False)
+        return html
 
     def _author(self, entry: Entry) -> Author | None:
         return self.site.author_of(entry)

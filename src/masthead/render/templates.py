@@ -9,6 +9,7 @@ bodies are globals, so no template needs Python to compute anything.
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,7 @@ class Renderer:
         self._card_cache: dict[tuple[str, str, str, str, bool, bool], Markup] = {}
         self._shared: dict[str, dict[str, Any]] = {}
         self._partial_cache: dict[tuple[Any, ...], Markup] = {}
+        self._feed_cache: OrderedDict[tuple[str, str, str], str] = OrderedDict()
         self.env.globals.update(
             config=self.site.config,
             assets=self.assets,
@@ -94,7 +96,7 @@ class Renderer:
 
     def _render(self, route: Route) -> str:
         if route.template == FEED_TEMPLATE:
-            writer = FeedWriter(self.site.languages[route.lang], self.body)
+            writer = FeedWriter(self.site.languages[route.lang], self.body, self._feed_cache)
             feed = route.context
             return writer.write(feed["format"], feed["title"], feed["listing"], feed["entries"])
         template = self.env.get_template(route.template)

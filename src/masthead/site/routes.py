@@ -123,7 +123,8 @@ def _language_routes(site: LanguageSite) -> list[Route]:
     routes.append(Route(f"{site.prefix}/404.html", "404.html", lang, "404", ("404",)))
     newest = site.config.feed_items
     for base, feed_title, entries, source in feeds:
-        for fmt, name in FEED_FILES.items():
+        for fmt in site.config.feed_formats:
+            name = FEED_FILES[fmt]
             routes.append(Route(base + name, FEED_TEMPLATE, lang, "feed",
                                 ("feed", lang, base, fmt), source,
                                 {"format": fmt, "title": feed_title, "listing": base,

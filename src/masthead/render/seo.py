@@ -1,0 +1,146 @@
+"""Structured data (schema.org JSON-LD) for each kind of page.
+
+Search engines show news articles, authors and videos richly when a page says what it
+is: NewsArticle for posts, Person for authors, VideoObject for videos, WebSite for the
+home page, and a BreadcrumbList everywhere below it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from markupsafe import Markup
+
+from masthead.content.models import Author, Category, Entry
+from masthead.media import PublicFiles
+from masthead.site.index import LanguageSite, Tag
+from masthead.site.routes import Route
+from masthead.site.urls import Urls
+
+
+def json_ld(route: Route, site: LanguageSite, public: PublicFiles) -> Markup:
+    """The page's ``<script type="application/ld+json">`` elements."""
+    graphs = _graphs(route, site, public)
+    html = "".join(
+        '<script type="application/ld+json">'
+        + json.dumps(graph, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+        + "</script>" for graph in graphs)
+    return Markup(html)
+
+
+def _graphs(route: Route, site: LanguageSite, public: PublicFiles) -> list[dict[str, Any]]:
+    config = site.config
+    urls = Urls(site.prefix, site.layout)
+    here = config.absolute_url(route.url)
+    home = config.absolute_url(urls.home())
+    publisher = _publisher(site, public)
+    crumbs: list[tuple[str, str]] = [(config.title, home)]
+    graphs: list[dict[str, Any]] = []
+    context = route.context
+    entry = context.get("entry")
+    if route.kind == "home":
+        graphs.append({"@context": "https://schema.org", "@type": "WebSite", "name": config.title,
+                       "url": home, "inLanguage": site.lang, "publisher": publisher,
+                       **({"description": config.description} if config.description else {})})
+        return graphs
+    if isinstance(entry, Entry):
+        category = site.category_of(entry)
+        if category:
+            crumbs.append((category.name, config.absolute_url(urls.category(category))))
+        crumbs.append((entry.title, here))
+        graphs.append(_video(entry, here, site, public) if entry.youtube_id
+                      else _article(entry, here, site, public, publisher))
+    elif isinstance(context.get("author"), Author):
+        author: Author = context["author"]
+        crumbs.append((author.name, here))
+        person: dict[str, Any] = {"@context": "https://schema.org", "@type": "Person",
+                                  "name": author.name, "url": here}
+        if author.image:
+            person["image"] = config.absolute_url(author.image)
+        if author.title:
+            person["jobTitle"] = author.title
+        same = [link.url for link in author.social_links]
+        if author.is_external:
+            same.insert(0, author.external_link)
+        if same:
+            person["sameAs"] = same
+        graphs.append(person)
+    elif isinstance(context.get("category"), Category):
+        crumbs.append((context["category"].name, here))
+    elif isinstance(context.get("tag"), Tag):
+        crumbs.append((f"#{context['tag'].name}", here))
+    elif route.kind == "page":
+        crumbs.append((context["page"].title, here))
+    else:
+        return graphs
+    graphs.append({
+        "@context": "https://schema.org", "@type": "BreadcrumbList",
+        "itemListElement": [{"@type": "ListItem", "position": n, "name": name, "item": url}
+                            for n, (name, url) in enumerate(crumbs, 1)]})
+    return graphs
+
+
+def _publisher(site: LanguageSite, public: PublicFiles) -> dict[str, Any]:
+    config = site.config
+    organization: dict[str, Any] = {"@type": "Organization", "name": config.author or
+                                    config.title, "url": config.absolute_url("/")}
+    logo = config.logo or config.favicon
+    if logo:
+        organization["logo"] = _image_object(logo, site, public)
+    return organization
+
+
+def _image_object(url: str, site: LanguageSite, public: PublicFiles) -> dict[str, Any]:
+    image: dict[str, Any] = {"@type": "ImageObject", "url": site.config.absolute_url(url)}
+    size = public.size(url)
+    if size:
+        image["width"], image["height"] = size
+    return image
+
+
+def _article(entry: Entry, here: str, site: LanguageSite, public: PublicFiles,
+             publisher: dict[str, Any]) -> dict[str, Any]:
+    config = site.config
+    urls = Urls(site.prefix, site.layout)
+    article: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle" if entry.collection == "posts" else "Article",
+        "headline": entry.title[:110], "url": here, "mainEntityOfPage": here,
+        "datePublished": entry.date.isoformat(),
+        "dateModified": (entry.modified or entry.date).isoformat(),
+        "inLanguage": site.lang, "publisher": publisher,
+    }
+    if entry.description:
+        article["description"] = entry.description
+    image = entry.image or config.og_image
+    if image:
+        article["image"] = [config.absolute_url(image)]
+    author = site.author_of(entry)
+    if author:
+        article["author"] = [{"@type": "Person", "name": author.name,
+                              "url": config.absolute_url(urls.author(author))}]
+    else:
+        article["author"] = [{"@type": "Organization", "name": publisher["name"],
+                              "url": publisher["url"]}]
+    category = site.category_of(entry)
+    if category:
+        article["articleSection"] = category.name
+    if entry.tags:
+        article["keywords"] = list(entry.tags)
+    return article
+
+
+def _video(entry: Entry, here: str, site: LanguageSite, public: PublicFiles) -> dict[str, Any]:
+    config = site.config
+    video: dict[str, Any] = {
+        "@context": "https://schema.org", "@type": "VideoObject", "name": entry.title,
+        "description": entry.description or entry.title,
+        "uploadDate": entry.date.isoformat(), "url": here, "inLanguage": site.lang,
+        "embedUrl": f"https://www.youtube-nocookie.com/embed/{entry.youtube_id}",
+        "contentUrl": f"https://www.youtube.com/watch?v={entry.youtube_id}",
+    }
+    thumbnail = entry.image or config.og_image
+    video["thumbnailUrl"] = [config.absolute_url(thumbnail)] if thumbnail else [
+        f"https://i.ytimg.com/vi/{entry.youtube_id}/hqdefault.jpg"]
+    return video

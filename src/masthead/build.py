@@ -29,7 +29,14 @@ from masthead.config import SiteConfig
 from masthead.content.discover import Layout, SourceFile, detect_layout, discover
 from masthead.content.load import BuildOptions, CachedModel, load_content, read_models
 from masthead.content.models import Entry
-from masthead.emit.sitemap import listed, robots_txt, sitemap_files, sitemap_names
+from masthead.emit.sitemap import (
+    NEWS_SITEMAP,
+    listed,
+    news_sitemap,
+    robots_txt,
+    sitemap_files,
+    sitemap_names,
+)
 from masthead.errors import BuildFailed, Diagnostic, Reporter, Severity
 from masthead.i18n import load_strings
 from masthead.incremental import BuildCache, Manifest
@@ -41,6 +48,7 @@ from masthead.render.pool import render_routes
 from masthead.render.templates import THEME_TEMPLATES, Renderer, make_environment
 from masthead.site.index import Site, index_site
 from masthead.site.routes import Route, build_routes
+from masthead.site.urls import Urls
 
 Progress = Callable[[int, int], None]
 FULL_REBUILD_SHARE = 0.3  # past this share of changed pages, a clean build is as fast
@@ -75,6 +83,7 @@ class _Prepared:
     models_key: str
     models_changed: bool
     models_before: dict[str, CachedModel] | None
+    news_expires: datetime | None = None  # when the news sitemap's oldest post drops out
 
 
 @dataclass
@@ -179,6 +188,8 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
     if cache:
         done.inputs, done.pages = inputs, len(prepared.routes)
         due = [e.date for e in report.skipped if not e.draft and e.date > options.now]
+        if prepared.news_expires is not None:
+            due.append(prepared.news_expires)
         done.next_due = min(due).isoformat() if due else ""
         done.warnings = [[d.path, d.line, d.message, d.hint, d.severity.value, d.col]
                          for d in report.diagnostics]
@@ -231,6 +242,10 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
         report.site, report.routes = site, routes
     with _timed(report, "assets"):
         static, assets = theme_assets(config.root)
+        news, news_expires = news_sitemap(
+            config, {lang: s.posts for lang, s in site.languages.items()},
+            {lang: Urls(s.prefix, layout) for lang, s in site.languages.items()}, options.now)
+        static[NEWS_SITEMAP] = news
         if "robots.txt" not in published:
             static["robots.txt"] = robots_txt(config)
         renderer = Renderer(site, strings, public, make_environment(config.root), assets,
@@ -244,7 +259,7 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
     changed = cached is None or len(cached) != len(content.cache) or any(
         cached.get(rel) is not entry for rel, entry in content.cache.items())
     return _Prepared(site, routes, renderer, published, static, fingerprints, content.cache,
-                     models_key, changed, cached or None)
+                     models_key, changed, cached or None, news_expires)
 
 
 def _write_all(prepared: _Prepared, sink: Sink, report: BuildReport, jobs: int,

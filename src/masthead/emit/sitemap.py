@@ -7,6 +7,7 @@ Chunks of at most 50,000 URLs under a sitemap index, as the protocol requires;
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from xml.sax.saxutils import escape
 
 from masthead.config import SiteConfig
@@ -39,22 +40,33 @@ def sitemap_names(count: int) -> list[str]:
 
 
 def sitemap_files(config: SiteConfig, routes: list[Route]) -> dict[str, bytes]:
-    """{'sitemap.xml': ..., 'sitemap-1.xml': ...} for every public page."""
+    """{'sitemap.xml': ..., 'sitemap-1.xml': ...} for every public page, each URL with its
+    translations (hreflang) when the site has several languages."""
+    pages = listed(routes)
+    translations: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+    for route in pages:
+        translations.setdefault(route.key, []).append(
+            (route.lang, config.absolute_url(route.url)))
     urls = []
-    for route in listed(routes):
+    for route in pages:
         lastmod = _lastmod(route)
         entry = f"<url><loc>{escape(config.absolute_url(route.url))}</loc>"
         if lastmod is not None:
             entry += f"<lastmod>{lastmod.isoformat()}</lastmod>"
+        alternates = translations[route.key]
+        if len(alternates) > 1:
+            entry += "".join(f'<xhtml:link rel="alternate" hreflang="{lang}" '
+                             f'href="{escape(url)}"/>' for lang, url in sorted(alternates))
         urls.append(entry + "</url>")
     header = '<?xml version="1.0" encoding="UTF-8"?>\n'
-    namespace = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+    namespace = ('xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+                 'xmlns:xhtml="http://www.w3.org/1999/xhtml"')
     chunks = [urls[i:i + CHUNK] for i in range(0, len(urls), CHUNK)] or [[]]
     if len(chunks) == 1:
         body = f"{header}<urlset {namespace}>\n" + "\n".join(chunks[0]) + "\n</urlset>\n"
         return {"sitemap.xml": body.encode()}
     files = {}
-    index = [f"{header}<sitemapindex {namespace}>"]
+    index = [f'{header}<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for number, chunk in enumerate(chunks, 1):
         name = f"sitemap-{number}.xml"
         files[name] = (f"{header}<urlset {namespace}>\n" + "\n".join(chunk)
@@ -64,6 +76,35 @@ def sitemap_files(config: SiteConfig, routes: list[Route]) -> dict[str, bytes]:
     return files
 
 
+NEWS_WINDOW = dt.timedelta(hours=48)
+NEWS_SITEMAP = "news-sitemap.xml"
+
+
+def news_sitemap(config: SiteConfig, site_posts: dict[str, tuple[Entry, ...]],
+                 urls: dict[str, Any], now: dt.datetime) -> tuple[bytes, dt.datetime | None]:
+    """The Google News sitemap: posts of the last 48 hours in every language, and when
+    the oldest of them drops out (the next build after that must rewrite it)."""
+    rows, expires = [], None
+    for lang, posts in site_posts.items():
+        for post in posts:
+            if not (now - NEWS_WINDOW <= post.date <= now):
+                continue
+            leaves = post.date + NEWS_WINDOW
+            expires = leaves if expires is None else min(expires, leaves)
+            rows.append(
+                f"<url><loc>{escape(config.absolute_url(urls[lang].entry(post)))}</loc>"
+                "<news:news><news:publication>"
+                f"<news:name>{escape(config.title)}</news:name>"
+                f"<news:language>{escape(lang)}</news:language></news:publication>"
+                f"<news:publication_date>{post.date.isoformat()}</news:publication_date>"
+                f"<news:title>{escape(post.title)}</news:title></news:news></url>")
+    body = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+            'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n'
+            + "\n".join(rows) + "\n</urlset>\n")
+    return body.encode(), expires
+
+
 def robots_txt(config: SiteConfig) -> bytes:
     return (f"User-agent: *\nAllow: /\n\nSitemap: {config.absolute_url('sitemap.xml')}\n"
-            ).encode()
+            f"Sitemap: {config.absolute_url(NEWS_SITEMAP)}\n").encode()

@@ -78,3 +78,22 @@ def test_external_person_links_out(corpus: tuple[MemorySink, BuildReport]) -> No
     html = corpus[0].text("posts/Letter-to-President-Biden/index.html")
     assert 'href="https://freenationsleague.org/en/home.html" rel="noopener"' in html
     assert "people/free-nations-league/index.html" in corpus[0].files
+
+
+@pytest.mark.parametrize("prefix", ["", "ru/"])
+def test_feeds_and_structured_data_in_both_languages(corpus: tuple[MemorySink, BuildReport],
+                                                     prefix: str) -> None:
+    import extruct
+    import feedparser
+
+    sink, _ = corpus
+    for name in ("feed.xml", "atom.xml", "categories/news/feed.xml", "tags/kalmyks/atom.xml"):
+        parsed = feedparser.parse(sink.files[prefix + name])
+        assert not parsed.bozo and parsed.entries, (prefix, name)
+    post = sink.text(f"{prefix}posts/Here-I-stand/index.html")
+    types = {item["@type"]: item for item in extruct.extract(post, syntaxes=["json-ld"])
+             ["json-ld"]}
+    assert types["NewsArticle"]["inLanguage"] == (prefix.strip("/") or "en")
+    assert types["NewsArticle"]["author"][0]["name"] == "Maria Ochir"
+    video = sink.text(f"{prefix}videos/Contours-of-the-future/index.html")
+    assert '"@type":"VideoObject"' in video

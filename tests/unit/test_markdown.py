@@ -51,3 +51,9 @@ def test_third_party_scripts_are_dropped_but_the_quote_stays() -> None:
                            ).html
     assert "<p>Words</p>" in html
     assert "widgets.js" not in html
+
+
+def test_blocks_inside_inline_elements_are_repaired() -> None:
+    html = render_markdown("**<div>US President</div>**\n").html
+    assert "<div><strong>US President</strong></div>" in html
+    assert "<strong><div>" not in html

@@ -17,7 +17,7 @@ from masthead.content.load import BuildOptions
 from masthead.dev.server import serving
 from masthead.output import DiskSink
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.conftest import DEMO, NOW, REPO
+from tests.conftest import CORPUS, DEMO, NOW, REPO, needs_shared
 
 VNU = Path(os.environ.get("MASTHEAD_VNU_JAR",
                           REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"))
@@ -45,6 +45,21 @@ def test_every_demo_page_passes_the_nu_html_checker(demo_dist: Path) -> None:
          str(demo_dist)], capture_output=True, text=True, timeout=300)
     report = result.stderr + result.stdout
     assert result.returncode == 0, report.replace(f"file:{demo_dist}", "")[:5000]
+
+
+@pytest.mark.validator
+@needs_shared()
+def test_every_page_of_the_first_users_site_passes_the_nu_html_checker(
+        tmp_path: Path) -> None:
+    if not shutil.which("java") or not VNU.is_file():
+        pytest.skip("needs Java and the Nu HTML Checker (npm install)")
+    out = tmp_path / "dist"
+    config = load_config(CORPUS)
+    build(config, DiskSink(out, config.root), BuildOptions(now=NOW))
+    result = subprocess.run(
+        ["java", "-jar", str(VNU), "--errors-only", "--skip-non-html", "--format", "text",
+         str(out)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, (result.stderr + result.stdout)[:5000]
 
 
 @pytest.fixture(scope="module")

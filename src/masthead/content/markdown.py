@@ -156,6 +156,7 @@ def _dom_pass(html: str, image_size: ImageSize | None) -> RenderedMarkdown:
     _footnotes(root)
     images = _images(root, image_size)
     _drop_obsolete(root)
+    _repair_blocks_in_inline(root)
     _drop_remote_scripts(root)
     _wrap_tables(root)
     return RenderedMarkdown(root.inner_html or "", tuple(toc), tuple(images))
@@ -270,6 +271,36 @@ def _drop_obsolete(root: LexborNode) -> None:
                 node.attrs["loading"] = "lazy"
                 if not node.attrs.get("title"):
                     node.attrs["title"] = "Embedded content"
+
+
+_INLINE = "strong, em, b, i, u, s, del, small, mark, span, sup, sub, code"
+_BLOCKS = {"div", "p", "ul", "ol", "table", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6",
+           "figure", "section", "pre", "hr", "dl", "address", "article", "aside"}
+
+
+def _repair_blocks_in_inline(root: LexborNode) -> None:
+    """``**<div>text</div>**`` puts a block inside <strong>, which browsers render but the
+    HTML standard forbids: push the inline element inside each block instead."""
+    for inline in root.css(_INLINE):
+        children = list(inline.iter(include_text=True))
+        if not any(child.tag in _BLOCKS for child in children):
+            continue
+        tag = inline.tag or "span"
+        attrs = "".join(f' {k}="{_escape(v or "")}"' for k, v in inline.attrs.items())
+        pieces = []
+        for child in children:
+            if child.tag in _BLOCKS:
+                block_attrs = "".join(f' {k}="{_escape(v or "")}"'
+                                      for k, v in child.attrs.items())
+                pieces.append(f"<{child.tag}{block_attrs}><{tag}{attrs}>{child.inner_html or ''}"
+                              f"</{tag}></{child.tag}>")
+            elif (child.html or "").strip():
+                pieces.append(f"<{tag}{attrs}>{child.html}</{tag}>")
+        fragment = LexborHTMLParser(f"<div>{''.join(pieces)}</div>").css_first("div")
+        assert fragment is not None
+        for piece in list(fragment.iter(include_text=True)):
+            inline.insert_before(piece)
+        inline.decompose()
 
 
 def _drop_remote_scripts(root: LexborNode) -> None:

@@ -245,9 +245,10 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
         news, news_expires = news_sitemap(
             config, {lang: s.posts for lang, s in site.languages.items()},
             {lang: Urls(s.prefix, layout) for lang, s in site.languages.items()}, options.now)
-        static[NEWS_SITEMAP] = news
+        if news is not None:
+            static[NEWS_SITEMAP] = news
         if "robots.txt" not in published:
-            static["robots.txt"] = robots_txt(config)
+            static["robots.txt"] = robots_txt(config, news is not None)
         renderer = Renderer(site, strings, public, make_environment(config.root), assets,
                             reporter, serve_mode=serve_mode)
         renderer.set_alternates(routes)

@@ -1,14 +1,19 @@
 """Sitemaps of the demo: every page, its translations, and the Google News sitemap."""
 
 import datetime as dt
+import shutil
+from pathlib import Path
 
+import pytest
 from lxml import etree
 
 from masthead.build import build
 from masthead.config import load_config
 from masthead.content.load import BuildOptions
 from masthead.output import MemorySink
-from tests.conftest import DEMO, NOW
+from tests.conftest import DEMO, NOW, REPO
+
+OFFICIAL_XSD = REPO / "node_modules" / "sitemap" / "schema" / "sitemap.xsd"
 
 BASE = "https://steppe-ledger.example.org/"
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml",
@@ -48,4 +53,41 @@ def test_news_sitemap_has_the_last_48_hours() -> None:
     assert title.startswith("The delta is drying")
     robots = sink.text("robots.txt")
     assert f"Sitemap: {BASE}sitemap.xml" in robots and f"Sitemap: {BASE}news-sitemap.xml" in robots
-    assert not etree.fromstring(_build().files["news-sitemap.xml"]).findall("s:url", NS)
+    quiet = _build()  # nothing in the last 48 hours: no (invalid, empty) news sitemap
+    assert "news-sitemap.xml" not in quiet.files and "news-sitemap" not in quiet.text("robots.txt")
+
+
+@pytest.fixture(scope="module")
+def schema(tmp_path_factory: pytest.TempPathFactory) -> etree.XMLSchema:
+    """The sitemaps.org schema (from the npm package that ships it) with the two extension
+    namespaces we use declared beside it (its wildcard checks them strictly)."""
+    if not OFFICIAL_XSD.is_file():
+        pytest.skip(f"needs the sitemaps.org schema at {OFFICIAL_XSD} (npm install)")
+    folder = tmp_path_factory.mktemp("xsd")
+    shutil.copy(OFFICIAL_XSD, folder / "sitemap.xsd")
+    for name in ("xhtml-link.xsd", "news.xsd"):
+        shutil.copy(Path(__file__).parents[1] / "schemas" / name, folder / name)
+    (folder / "all.xsd").write_text(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+        '<xs:import namespace="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'schemaLocation="sitemap.xsd"/>'
+        '<xs:import namespace="http://www.w3.org/1999/xhtml" schemaLocation="xhtml-link.xsd"/>'
+        '<xs:import namespace="http://www.google.com/schemas/sitemap-news/0.9" '
+        'schemaLocation="news.xsd"/></xs:schema>')
+    return etree.XMLSchema(etree.parse(str(folder / "all.xsd")))
+
+
+def test_sitemaps_are_valid_against_the_sitemaps_org_schema(schema: etree.XMLSchema) -> None:
+    for now in (NOW, dt.datetime(2024, 9, 15, 12, 0, tzinfo=dt.UTC)):
+        sink = _build(now)
+        for name in ("sitemap.xml", "news-sitemap.xml"):
+            if name not in sink.files:
+                continue
+            document = etree.fromstring(sink.files[name])
+            assert schema.validate(document), (name, schema.error_log.last_error)
+
+
+def test_the_schema_rejects_a_broken_sitemap(schema: etree.XMLSchema) -> None:
+    broken = (b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url>'
+              b"<lastmod>yesterday</lastmod></url></urlset>")
+    assert not schema.validate(etree.fromstring(broken))

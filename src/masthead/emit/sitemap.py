@@ -81,9 +81,11 @@ NEWS_SITEMAP = "news-sitemap.xml"
 
 
 def news_sitemap(config: SiteConfig, site_posts: dict[str, tuple[Entry, ...]],
-                 urls: dict[str, Any], now: dt.datetime) -> tuple[bytes, dt.datetime | None]:
-    """The Google News sitemap: posts of the last 48 hours in every language, and when
-    the oldest of them drops out (the next build after that must rewrite it)."""
+                 urls: dict[str, Any], now: dt.datetime) -> tuple[bytes | None,
+                                                                 dt.datetime | None]:
+    """The Google News sitemap: posts of the last 48 hours in every language (None when
+    there are none: an empty one is not valid), and when the oldest of them drops out
+    (the next build after that must rewrite it)."""
     rows, expires = [], None
     for lang, posts in site_posts.items():
         for post in posts:
@@ -98,6 +100,8 @@ def news_sitemap(config: SiteConfig, site_posts: dict[str, tuple[Entry, ...]],
                 f"<news:language>{escape(lang)}</news:language></news:publication>"
                 f"<news:publication_date>{post.date.isoformat()}</news:publication_date>"
                 f"<news:title>{escape(post.title)}</news:title></news:news></url>")
+    if not rows:
+        return None, None
     body = ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
             'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n'
@@ -105,6 +109,8 @@ def news_sitemap(config: SiteConfig, site_posts: dict[str, tuple[Entry, ...]],
     return body.encode(), expires
 
 
-def robots_txt(config: SiteConfig) -> bytes:
-    return (f"User-agent: *\nAllow: /\n\nSitemap: {config.absolute_url('sitemap.xml')}\n"
-            f"Sitemap: {config.absolute_url(NEWS_SITEMAP)}\n").encode()
+def robots_txt(config: SiteConfig, news: bool) -> bytes:
+    text = f"User-agent: *\nAllow: /\n\nSitemap: {config.absolute_url('sitemap.xml')}\n"
+    if news:
+        text += f"Sitemap: {config.absolute_url(NEWS_SITEMAP)}\n"
+    return text.encode()

@@ -403,14 +403,16 @@ def _update_bodies(prepared: _Prepared, files: list[SourceFile], manifest: Manif
             continue
         prepared.routes[index] = route
         routes.append(route)
+    stories = {(m.collection, m.slug) for m in by_source.values()}
     prepared.renderer.reporter = reporter
+    prepared.renderer.forget(stories)
     pending = MemorySink()
     with _timed(report, "render"):
         report.pages = render_routes(prepared.renderer, routes, pending, 1)
     _finish(reporter, report, strict, pending.abort)
     fingerprints = prepared.fingerprints
     fingerprints.sources.update({rel: entry.digest for rel, entry in kept.items()})
-    fingerprints.forget({(m.collection, m.slug) for m in by_source.values()})
+    fingerprints.forget(stories)
     updated = Manifest(manifest.output, dict(manifest.files), manifest.inputs, manifest.pages,
                        manifest.next_due, manifest.warnings)
     with _timed(report, "write"):

@@ -144,6 +144,11 @@ class Renderer:
             self._shared[lang] = shared
         return shared
 
+    def forget(self, stories: set[tuple[str, str]]) -> None:
+        """Drop what was made from these (collection, slug) stories' text, in every language."""
+        for key in [k for k in self._feed_cache if (k[1], k[2]) in stories]:
+            del self._feed_cache[key]
+
     def adopt_cards(self, cards: dict[tuple[str, str, str, str, bool, bool], Markup]) -> None:
         """Take cards rendered by workers into this renderer's cache."""
         self._card_cache.update(cards)

@@ -11,7 +11,7 @@ from masthead.build import build
 from masthead.config import load_config
 from masthead.content.load import BuildOptions
 from masthead.output import MemorySink
-from tests.conftest import DEMO, NOW, REPO
+from tests.conftest import CORPUS, DEMO, NOW, REPO, needs_shared
 
 OFFICIAL_XSD = REPO / "node_modules" / "sitemap" / "schema" / "sitemap.xsd"
 
@@ -91,3 +91,31 @@ def test_the_schema_rejects_a_broken_sitemap(schema: etree.XMLSchema) -> None:
     broken = (b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url>'
               b"<lastmod>yesterday</lastmod></url></urlset>")
     assert not schema.validate(etree.fromstring(broken))
+
+
+@needs_shared()
+def test_the_first_users_sitemap_is_valid_in_both_languages(schema: etree.XMLSchema) -> None:
+    sink = MemorySink()
+    build(load_config(CORPUS), sink, BuildOptions(now=NOW))
+    document = etree.fromstring(sink.files["sitemap.xml"])
+    assert schema.validate(document), schema.error_log.last_error
+    locs = {loc.text for loc in document.findall("s:url/s:loc", NS)}
+    assert "https://oiratcongress.org/ru/posts/Here-I-stand/" in locs
+
+
+def test_more_than_50000_urls_are_split_under_an_index() -> None:
+    from masthead.config import SiteConfig
+    from masthead.emit.sitemap import sitemap_files
+    from masthead.site.routes import Route
+
+    config = SiteConfig(root=Path("."), base_url="https://big.example/")
+    routes = [Route(f"/posts/p{n}/", "post.html", "en", "post", ("posts", str(n)))
+              for n in range(50_001)]
+    files = sitemap_files(config, routes)
+    assert sorted(files) == ["sitemap-1.xml", "sitemap-2.xml", "sitemap.xml"]
+    index = etree.fromstring(files["sitemap.xml"])
+    assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    assert [loc.text for loc in index.findall("s:sitemap/s:loc", NS)] == [
+        "https://big.example/sitemap-1.xml", "https://big.example/sitemap-2.xml"]
+    assert len(etree.fromstring(files["sitemap-1.xml"]).findall("s:url", NS)) == 50_000
+    assert len(etree.fromstring(files["sitemap-2.xml"]).findall("s:url", NS)) == 1

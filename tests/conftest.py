@@ -121,6 +121,14 @@ def build_errors(tmp_path: Path) -> Callable[..., list[Diagnostic]]:
     return run
 
 
+@pytest.fixture(scope="session")
+def demo_sink() -> MemorySink:
+    """The demo built once into memory, as of NOW, for tests that only read it."""
+    sink = MemorySink()
+    build(load_config(DEMO), sink, BuildOptions(now=NOW))
+    return sink
+
+
 def needs_shared() -> pytest.MarkDecorator:
     return pytest.mark.skipif(not CORPUS.is_dir(),
                               reason=f"needs the shared corpora at {CORPUS} (absent in a "

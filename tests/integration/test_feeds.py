@@ -5,20 +5,14 @@ import json
 import feedparser
 import pytest
 
-from masthead.build import build
-from masthead.config import load_config
-from masthead.content.load import BuildOptions
 from masthead.output import MemorySink
-from tests.conftest import DEMO, NOW
 
 BASE = "https://steppe-ledger.example.org/"
 
 
-@pytest.fixture(scope="module")
-def demo() -> MemorySink:
-    sink = MemorySink()
-    build(load_config(DEMO), sink, BuildOptions(now=NOW))
-    return sink
+@pytest.fixture
+def demo(demo_sink: MemorySink) -> MemorySink:
+    return demo_sink
 
 
 def _feeds(sink: MemorySink, name: str) -> list[str]:

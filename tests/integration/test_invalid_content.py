@@ -104,3 +104,17 @@ def test_every_bad_file_is_reported_not_just_the_first(build_errors: Errors) -> 
                                 "content/posts/c.md": "no front matter\n"})
     assert sorted({d.path for d in diagnostics}) == [
         "content/posts/a.md", "content/posts/b.md", "content/posts/c.md"]
+
+
+def test_template_mistakes_name_the_template_and_line(build_errors: Errors) -> None:
+    template = "<!doctype html>\n<title>x</title>\n<p>{{ no_such_value.title }}</p>\n"
+    problem = only(build_errors({"content/posts/a.md": post(), "templates/404.html": template}))
+    assert problem.location() == "templates/404.html:3"
+    assert problem.message.startswith("template error while rendering /404.html")
+
+
+def test_template_syntax_errors_name_the_template_and_line(build_errors: Errors) -> None:
+    template = "<!doctype html>\n{% if x %}\n<p>never closed</p>\n"
+    problem = only(build_errors({"content/posts/a.md": post(), "templates/404.html": template}))
+    assert problem.path == "templates/404.html"
+    assert problem.message.startswith("template error:")

@@ -177,7 +177,7 @@ def _normalize_headings(root: LexborNode) -> None:
         return
     for node in headings:
         level = min(6, max(2, _level(node) + shift))
-        attrs = "".join(f' {k}="{_escape(v or "")}"' for k, v in node.attrs.items())
+        attrs = _attributes(node)
         replacement = LexborHTMLParser(
             f"<h{level}{attrs}>{node.inner_html or ''}</h{level}>").css_first(f"h{level}")
         assert replacement is not None
@@ -286,13 +286,12 @@ def _repair_blocks_in_inline(root: LexborNode) -> None:
         if not any(child.tag in _BLOCKS for child in children):
             continue
         tag = inline.tag or "span"
-        attrs = "".join(f' {k}="{_escape(v or "")}"' for k, v in inline.attrs.items())
+        attrs = _attributes(inline)
         pieces = []
         for child in children:
             if child.tag in _BLOCKS:
-                block_attrs = "".join(f' {k}="{_escape(v or "")}"'
-                                      for k, v in child.attrs.items())
-                pieces.append(f"<{child.tag}{block_attrs}><{tag}{attrs}>{child.inner_html or ''}"
+                inner = child.inner_html or ""
+                pieces.append(f"<{child.tag}{_attributes(child)}><{tag}{attrs}>{inner}"
                               f"</{tag}></{child.tag}>")
             elif (child.html or "").strip():
                 pieces.append(f"<{tag}{attrs}>{child.html}</{tag}>")
@@ -322,6 +321,11 @@ def _wrap_tables(root: LexborNode) -> None:
         assert wrapper is not None
         table.insert_before(wrapper)
         table.decompose()
+
+
+def _attributes(node: LexborNode) -> str:
+    """A node's attributes written out again, for rebuilding it as another element."""
+    return "".join(f' {k}="{_escape(v or "")}"' for k, v in node.attrs.items())
 
 
 def _escape(text: str) -> str:

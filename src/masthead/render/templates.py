@@ -25,7 +25,7 @@ from masthead.errors import Reporter
 from masthead.i18n import Strings
 from masthead.media import PublicFiles
 from masthead.render.seo import json_ld
-from masthead.site.index import LanguageSite, Site
+from masthead.site.index import Site
 from masthead.site.routes import FEED_TEMPLATE, Route
 from masthead.site.urls import Urls
 
@@ -62,7 +62,7 @@ class Renderer:
     serve_mode: bool = False
 
     def __post_init__(self) -> None:
-        self._alternates = self._translation_map()
+        self._alternates: dict[tuple[str, ...], dict[str, str]] = {}
         self._body_cache: dict[tuple[str, int], str] = {}
         self._card_cache: dict[tuple[str, str, str, str, bool, bool], Markup] = {}
         self._shared: dict[str, dict[str, Any]] = {}
@@ -226,9 +226,6 @@ class Renderer:
             return Markup("")
         return Markup(render_markdown(str(text), self.public.size).html)
 
-    def _translation_map(self) -> dict[tuple[str, ...], dict[str, str]]:
-        return {}
-
     def set_alternates(self, routes: list[Route]) -> None:
         """hreflang links: the same content key in every language that has it."""
         table: dict[tuple[str, ...], dict[str, str]] = {}
@@ -272,10 +269,6 @@ def _site_relative(url: str, config: SiteConfig) -> str:
 def _line_of(body: Body, markdown: str, needle: str) -> int:
     index = markdown.find(needle)
     return body.line + (markdown.count("\n", 0, index) if index >= 0 else 0)
-
-
-def language_site(site: Site, lang: str) -> LanguageSite:
-    return site.languages[lang]
 
 
 def _template_path(filename: str | None, root: Path) -> str:

@@ -29,6 +29,7 @@ from masthead.config import SiteConfig
 from masthead.content.discover import Layout, SourceFile, detect_layout, discover
 from masthead.content.load import BuildOptions, CachedModel, load_content, read_models
 from masthead.content.models import Entry
+from masthead.emit.search import SearchIndex, build_search_index
 from masthead.emit.sitemap import (
     NEWS_SITEMAP,
     listed,
@@ -67,6 +68,7 @@ class BuildReport:
     incremental: bool = False
     removed: int = 0
     unchanged_pages: int = 0  # when nothing changed at all: the pages already in place
+    search: SearchIndex | None = None
 
 
 @dataclass
@@ -169,7 +171,7 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
         prepared = _prepare(config, options, reporter, report, serve_mode, jobs, cache, found)
         if manifest is not None and _usable(manifest, out_dir):
             done = _update(prepared, manifest, out_dir, reporter, report, strict, jobs, progress,
-                           full_rebuild_share)
+                           full_rebuild_share, serve_mode)
         else:
             done = None
         if done is None:
@@ -178,6 +180,7 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
                 cache.forget_manifest()  # the output is about to change under it
             _write_all(prepared, sink, report, jobs, progress)
             _finish(reporter, report, strict, sink.abort)
+            _search(config, sink.tmp, reporter, report, strict, sink.abort)
             with _timed(report, "commit"):
                 sink.commit()
             done = _manifest(prepared, out_dir)
@@ -318,7 +321,7 @@ def _usable(manifest: Manifest, out_dir: Path) -> bool:
 
 def _update(prepared: _Prepared, old: Manifest, out_dir: Path, reporter: Reporter,
             report: BuildReport, strict: bool, jobs: int, progress: Progress | None,
-            full_rebuild_share: float) -> Manifest | None:
+            full_rebuild_share: float, serve_mode: bool = False) -> Manifest | None:
     """Render and write only what changed; None when a full build is the better deal."""
     with _timed(report, "fingerprint"):
         new = _manifest(prepared, out_dir)
@@ -353,7 +356,23 @@ def _update(prepared: _Prepared, old: Manifest, out_dir: Path, reporter: Reporte
     report.files = len(changed)
     report.removed = len(removed)
     report.incremental = True
+    if not serve_mode and any(rel.endswith(".html") for rel in (*changed, *removed)):
+        _search(prepared.site.config, out_dir, reporter, report, strict, lambda: None)
     return new
+
+
+def _search(config: SiteConfig, site_dir: Path, reporter: Reporter, report: BuildReport,
+            strict: bool, abort: Callable[[], None]) -> None:
+    """Index the pages for search (skipped when the site turns search off)."""
+    if not config.search:
+        return
+    with _timed(report, "search"):
+        result = build_search_index(site_dir)
+    if isinstance(result, Diagnostic):
+        reporter.add(result)
+        _finish(reporter, report, strict, abort)
+    else:
+        report.search = result
 
 
 def _update_bodies(prepared: _Prepared, files: list[SourceFile], manifest: Manifest,

@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
         if name != "check":
             sub.add_argument("-o", "--output", type=Path, help="output folder (default: dist)")
             sub.add_argument("--timings", action="store_true", help="print time per stage")
+            sub.add_argument("--no-search", action="store_true",
+                             help="skip the search index (same as --set search=false)")
             sub.add_argument("--no-cache", action="store_true",
                              help="build everything from scratch, ignoring .masthead/")
             sub.add_argument("--jobs", type=int, default=0,
@@ -80,7 +82,7 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, str]:
-    pairs = {}
+    pairs = {"search": "false"} if getattr(args, "no_search", False) else {}
     for item in args.set:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
@@ -136,6 +138,9 @@ def _run_build(args: argparse.Namespace, serve_mode: bool = False) -> BuildRepor
         what = f"Built {report.pages} pages ({report.files} files)"
     print(f"{what} in {report.seconds:.2f} s -> {out}"
           + (f" ({warnings} warnings)" if warnings else ""))
+    if report.search:
+        print(f"Search index: {report.search.bytes / 1e6:.1f} MB in {report.search.files} "
+              f"files, {report.search.seconds:.2f} s")
     if args.timings:
         for stage, seconds in report.timings.items():
             print(f"  {stage:<10} {seconds:8.3f} s")

@@ -91,6 +91,7 @@ class SiteConfig:
     featured_count: int = _doc("How many Featured posts the home page shows.", 5)
     popular_count: int = _doc("How many posts the 'Most read' lists show.", 5)
     popular_tags_count: int = _doc("How many tags the home page's popular tags list shows.", 12)
+    search: bool = _doc("Build the search index and the /search/ page (Pagefind).", True)
     feed_items: int = _doc("How many of the newest stories each feed carries.", 50)
     feed_formats: tuple[str, ...] = _doc(
         'Feeds written for each listing: any of "rss", "atom", "json".',

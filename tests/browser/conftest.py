@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from masthead.build import build
+from masthead.build import build_site
 from masthead.config import load_config
 from masthead.content.load import BuildOptions
 from masthead.dev.server import serving
-from masthead.output import DiskSink
 from tests.conftest import DEMO, NOW
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -24,8 +23,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 @pytest.fixture(scope="session")
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     out = tmp_path_factory.mktemp("demo") / "dist"
-    config = load_config(DEMO)
-    build(config, DiskSink(out, config.root), BuildOptions(now=NOW))
+    build_site(load_config(DEMO), out, BuildOptions(now=NOW))  # with its search index
     with serving(out, ["/ru/"]) as url:
         yield url
 

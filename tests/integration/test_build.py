@@ -94,7 +94,8 @@ def test_category_matched_by_slug_shows_the_category_name(build_site: SiteBuilde
         "content/posts/a.md": post(category="World News"),
     })
     page = built.html("/posts/a/")
-    assert '<a class="kicker" href="/categories/world-news/">Мир</a>' in page
+    assert ('<a class="kicker" href="/categories/world-news/" data-pagefind-filter="category">'
+            "Мир</a>") in page
 
 
 def test_external_author_links_out(build_site: SiteBuilder) -> None:
@@ -146,7 +147,8 @@ def test_languages_with_fallback_and_hreflang(build_site: SiteBuilder) -> None:
             "ru/categories/news/index.html", "ru/404.html"} <= built.paths
     ru = built.html("/ru/posts/a/")
     assert '<html lang="ru">' in ru
-    assert '<a class="kicker" href="/ru/categories/news/">Новости</a>' in ru
+    assert ('<a class="kicker" href="/ru/categories/news/" data-pagefind-filter="category">'
+            "Новости</a>") in ru
     assert '<link rel="alternate" hreflang="en" href="https://t.example/posts/a/">' in ru
     assert '<link rel="alternate" hreflang="ru" href="https://t.example/ru/posts/a/">' in ru
     assert "Only English" in built.html("/ru/posts/only-en/")

@@ -64,7 +64,8 @@ def test_every_live_route_exists(corpus: tuple[MemorySink, BuildReport], lang: s
 def test_russian_post_in_an_english_named_category(corpus: tuple[MemorySink, BuildReport]) -> None:
     sink, _ = corpus
     html = sink.text("ru/posts/Here-I-stand/index.html")
-    assert '<a class="kicker" href="/ru/categories/opinions/">' in html
+    assert ('<a class="kicker" href="/ru/categories/opinions/" '
+            'data-pagefind-filter="category">') in html
     news = sink.text("ru/categories/news/index.html")
     assert "<h1>Новости</h1>" in news
 

@@ -68,7 +68,8 @@ def test_russian_post_page(demo: tuple[MemorySink, BuildReport]) -> None:
     html = page(demo, "/ru/posts/river-delta-drying/")
     assert '<html lang="ru">' in html
     assert "Дельта пересыхает" in html
-    assert '<a class="kicker" href="/ru/categories/environment/">Природа</a>' in html
+    assert ('<a class="kicker" href="/ru/categories/environment/" '
+            'data-pagefind-filter="category">Природа</a>') in html
     assert "14 сентября 2024" in html
     assert "Просмотров: 4210" in html
     assert '<table>' in html and 'id="fn-1"' in html

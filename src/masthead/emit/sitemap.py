@@ -29,7 +29,7 @@ def _lastmod(route: Route) -> dt.datetime | None:
 
 def listed(routes: list[Route]) -> list[Route]:
     """The routes a sitemap lists: every public page."""
-    return [route for route in routes if route.kind not in ("404", "feed")]
+    return [route for route in routes if route.kind not in ("404", "feed", "search")]
 
 
 def sitemap_names(count: int) -> list[str]:

@@ -114,6 +114,8 @@ def _language_routes(site: LanguageSite) -> list[Route]:
     routes.append(Route(urls.tags(), "terms.html", lang, "terms", ("tags",),
                         context={"terms": "tags"}))
     routes.append(Route(urls.archive(), "archive.html", lang, "archive-years", ("archive",)))
+    if site.config.search:
+        routes.append(Route(urls.search(), "search.html", lang, "search", ("search",)))
 
     for page in site.pages.values():
         template = f"{page.slug}.html" if page.slug in SPECIAL_PAGES else "page.html"

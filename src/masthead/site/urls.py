@@ -57,6 +57,9 @@ class Urls:
         slug = page if isinstance(page, str) else page.slug
         return url_path(f"{self.prefix}/{slug}/")
 
+    def search(self) -> str:
+        return f"{self.prefix}/search/"
+
     def archive(self) -> str:
         return f"{self.prefix}/archive/"
 

@@ -45,3 +45,23 @@ def test_a_template_edit_rebuilds(tmp_path: Path) -> None:
     report = _build(root)
     assert not report.unchanged_pages  # type: ignore[attr-defined]
     assert "Lost" in (root / "dist/404.html").read_text()
+
+
+def test_the_search_index_after_updates_equals_a_clean_one(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "site", {"content/posts/a.md": post("Alpha river"),
+                                          "content/posts/b.md": post("Beta steppe")})
+    _build(root)
+    (root / "content/posts/b.md").unlink()
+    (root / "content/posts/a.md").write_text(post("Alpha delta"))
+    report = build_site(load_config(root), root / "dist", BuildOptions(now=NOW), jobs=1,
+                        cache=BuildCache(root / ".masthead"), full_rebuild_share=1.0)
+    assert report.incremental and report.search is not None  # type: ignore[attr-defined]
+    clean = tmp_path / "clean"
+    build_site(load_config(root), clean, BuildOptions(now=NOW), jobs=1)
+
+    def tree(folder: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(folder)): p.read_bytes()
+                for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    assert tree(root / "dist" / "pagefind") == tree(clean / "pagefind")
+    assert not list((root / "dist").glob(".pagefind*"))

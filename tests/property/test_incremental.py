@@ -37,7 +37,7 @@ BASE = {
     # small "most read" and "featured" lists, so that most edits touch only some pages
     "masthead.toml": 'title = "Test Times"\nbase_url = "https://news.example.org/"\n'
                      "posts_per_page = 2\npopular_count = 1\nfeatured_count = 1\n"
-                     "popular_tags_count = 2\n",
+                     "popular_tags_count = 2\nsearch = false\n",  # search: its own test
     "content/authors/ann.md": '---\nname: "Ann Lee"\nimage: "/images/a.png"\n---\nAnn.\n',
     "content/authors/bo.md": '---\nname: "Bo Chen"\nrole: "member"\norder: 2\n---\nBo.\n',
     "content/categories/culture.md": '---\nname: "Culture"\n---\n',

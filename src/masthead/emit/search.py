@@ -8,6 +8,7 @@ category, author, tag and year and the date to sort by, one index per page langu
 from __future__ import annotations
 
 import asyncio
+import shutil
 import threading
 import time
 from dataclasses import dataclass
@@ -31,10 +32,12 @@ def build_search_index(site_dir: Path) -> SearchIndex | Diagnostic:
     through the API is about ten pages a second)."""
     started = time.perf_counter()
     failures: list[BaseException] = []
+    fresh = site_dir / f".{INDEX_DIR}.new"
+    shutil.rmtree(fresh, ignore_errors=True)
 
     def run() -> None:  # in a thread of its own: the caller may be inside an event loop
         try:
-            asyncio.run(_index(site_dir))
+            asyncio.run(_index(site_dir, fresh))
         except BaseException as exc:
             failures.append(exc)
 
@@ -45,7 +48,15 @@ def build_search_index(site_dir: Path) -> SearchIndex | Diagnostic:
         exc = failures[0]  # the service's own errors, reported as a diagnostic
         return Diagnostic(str(site_dir), None, f"the search index could not be built: {exc}",
                           "build with --no-search to skip it, and report this")
-    files = [p for p in (site_dir / INDEX_DIR).rglob("*") if p.is_file()]
+    # Pagefind names its files by content and never deletes old ones: a new index
+    # replaces the whole folder, so that no stale file is left for a reader to fetch.
+    current, old = site_dir / INDEX_DIR, site_dir / f".{INDEX_DIR}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if current.exists():
+        current.rename(old)
+    fresh.rename(current)
+    shutil.rmtree(old, ignore_errors=True)
+    files = [p for p in current.rglob("*") if p.is_file()]
     if not files:
         return Diagnostic(str(site_dir), None, "the search index is empty",
                           "build with --no-search to skip it, and report this")
@@ -53,9 +64,9 @@ def build_search_index(site_dir: Path) -> SearchIndex | Diagnostic:
                        len(files))
 
 
-async def _index(site_dir: Path) -> None:
+async def _index(site_dir: Path, output: Path) -> None:
     from pagefind.index import IndexConfig, PagefindIndex
 
-    config = IndexConfig(output_path=str(site_dir / INDEX_DIR))
+    config = IndexConfig(output_path=str(output))
     async with PagefindIndex(config=config) as index:  # writes the files on leaving
         await index.add_directory(str(site_dir))

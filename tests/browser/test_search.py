@@ -26,6 +26,7 @@ def test_english_name_from_the_header_form(browser: Any, demo_url: str) -> None:
     page.press("#site-search", "Enter")
     page.wait_for_url("**/search/?q=Nikolai")
     assert _results(page)[0] == "/posts/river-delta-drying/"
+    assert page.locator(".search-date").first.inner_text() == "September 14, 2024"
     page.click(RESULT_LINKS)
     page.wait_for_url("**/posts/river-delta-drying/")
     assert "fishing villages" in page.locator("h1").inner_text()

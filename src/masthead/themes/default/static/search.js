@@ -9,6 +9,16 @@ window.addEventListener("DOMContentLoaded", () => {
     showSubResults: false,
     resetStyles: false,
     translations: { placeholder: element.dataset.placeholder || "" },
+    // the story's date before its excerpt (Pagefind shows title, image and excerpt)
+    processResult: (result) => {
+      const date = result.meta && result.meta.date;
+      if (date) {
+        const span = document.createElement("span");
+        span.textContent = date;
+        result.excerpt = `<span class="search-date">${span.innerHTML}</span> — ${result.excerpt}`;
+      }
+      return result;
+    },
   });
   const query = new URLSearchParams(location.search).get("q");
   if (query) ui.triggerSearch(query);

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -13,7 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -64,6 +65,24 @@ def run_async(scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
     if failure:
         raise failure[0]
     return result[0]
+
+
+@contextlib.asynccontextmanager
+async def watching(root: Path, rebuild: Callable[[], object]
+                   ) -> AsyncIterator[asyncio.Queue[tuple[str, str]]]:
+    """The real watcher rebuilding ``root``; yields the queue of events tabs would get."""
+    state = LiveState()
+    queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+    state.listeners.add(queue)
+    stop = asyncio.Event()
+    watcher = asyncio.create_task(watch_and_rebuild(root, state, rebuild, stop,
+                                                    lambda line: None))
+    await asyncio.sleep(0.5)
+    try:
+        yield queue
+    finally:
+        stop.set()
+        await asyncio.wait_for(watcher, timeout=5)
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -153,18 +172,10 @@ def test_no_reload_is_sent_before_the_output_is_complete(tmp_path: Path,
                           full_rebuild_share=1.0)
 
     async def scenario() -> list[str]:
-        state = LiveState()
-        queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
-        state.listeners.add(queue)
-        stop = asyncio.Event()
-        watcher = asyncio.create_task(watch_and_rebuild(root, state, rebuild, stop,
-                                                        lambda line: None))
-        await asyncio.sleep(0.5)
-        (root / "content/posts/a.md").write_text(post("New title"))
-        event, data = await asyncio.wait_for(queue.get(), timeout=20)
-        pages = [p for p in out.rglob("*.html") if b"Old title" in p.read_bytes()]
-        stop.set()
-        await asyncio.wait_for(watcher, timeout=5)
+        async with watching(root, rebuild) as queue:
+            (root / "content/posts/a.md").write_text(post("New title"))
+            event, data = await asyncio.wait_for(queue.get(), timeout=20)
+            pages = [p for p in out.rglob("*.html") if b"Old title" in p.read_bytes()]
         assert event == "reload", (event, data)
         return [str(p) for p in pages]
 
@@ -184,19 +195,11 @@ def test_failed_rebuild_reports_errors_then_recovers(tmp_path: Path) -> None:
         return build_site(load_config(root), out, options, cache=cache, jobs=1)
 
     async def scenario() -> list[tuple[str, str]]:
-        state = LiveState()
-        queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
-        state.listeners.add(queue)
-        stop = asyncio.Event()
-        watcher = asyncio.create_task(watch_and_rebuild(root, state, rebuild, stop,
-                                                        lambda line: None))
-        await asyncio.sleep(0.5)
-        (root / "content/posts/a.md").write_text('---\ntitle: "Broken\n---\n')
-        first = await asyncio.wait_for(queue.get(), timeout=20)
-        (root / "content/posts/a.md").write_text(post("Fixed"))
-        second = await asyncio.wait_for(queue.get(), timeout=20)
-        stop.set()
-        await asyncio.wait_for(watcher, timeout=5)
+        async with watching(root, rebuild) as queue:
+            (root / "content/posts/a.md").write_text('---\ntitle: "Broken\n---\n')
+            first = await asyncio.wait_for(queue.get(), timeout=20)
+            (root / "content/posts/a.md").write_text(post("Fixed"))
+            second = await asyncio.wait_for(queue.get(), timeout=20)
         return [first, second]
 
     (error, error_data), (reload, _) = run_async(scenario)

@@ -225,11 +225,7 @@ def _autolink(root: LexborNode) -> None:
             pieces.append(f'<a href="{url}">{url}</a>')
             last = match.end()
         pieces.append(_escape(text[last:]))
-        fragment = LexborHTMLParser(f"<div>{''.join(pieces)}</div>").css_first("div")
-        assert fragment is not None
-        for child in list(fragment.iter(include_text=True)):
-            node.insert_before(child)
-        node.decompose()
+        _replace_with_html(node, "".join(pieces))
 
 
 def _footnotes(root: LexborNode) -> None:
@@ -295,11 +291,7 @@ def _repair_blocks_in_inline(root: LexborNode) -> None:
                               f"</{tag}></{child.tag}>")
             elif (child.html or "").strip():
                 pieces.append(f"<{tag}{attrs}>{child.html}</{tag}>")
-        fragment = LexborHTMLParser(f"<div>{''.join(pieces)}</div>").css_first("div")
-        assert fragment is not None
-        for piece in list(fragment.iter(include_text=True)):
-            inline.insert_before(piece)
-        inline.decompose()
+        _replace_with_html(inline, "".join(pieces))
 
 
 def _drop_remote_scripts(root: LexborNode) -> None:
@@ -321,6 +313,15 @@ def _wrap_tables(root: LexborNode) -> None:
         assert wrapper is not None
         table.insert_before(wrapper)
         table.decompose()
+
+
+def _replace_with_html(node: LexborNode, html: str) -> None:
+    """Put the nodes that ``html`` parses into where ``node`` is, and drop ``node``."""
+    fragment = LexborHTMLParser(f"<div>{html}</div>").css_first("div")
+    assert fragment is not None
+    for piece in list(fragment.iter(include_text=True)):
+        node.insert_before(piece)
+    node.decompose()
 
 
 def _attributes(node: LexborNode) -> str:

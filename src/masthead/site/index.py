@@ -71,9 +71,6 @@ class LanguageSite:
     def next_of(self, entry: Entry) -> Entry | None:
         return self.next_entry.get((entry.collection, entry.slug))
 
-    def tag_slug(self, name: str) -> str:
-        return banter_slug(name)
-
     def popular_in(self, entries: Iterable[Entry], count: int = 4) -> tuple[Entry, ...]:
         return most_viewed(entries, count)
 

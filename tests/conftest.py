@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,9 @@ DEMO = REPO / "examples" / "demo"
 SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpora" / "oiradcongress"
 NOW = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+# Image variants of sites the tests must not write into (the shared corpus): named by
+# content, so one folder serves every test run.
+SHARED_IMAGE_CACHE = Path(tempfile.gettempdir()) / "masthead-test-image-cache"
 
 BASE_FILES = {
     "masthead.toml": 'title = "Test Times"\nbase_url = "https://news.example.org/"\n'

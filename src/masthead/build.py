@@ -24,11 +24,20 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+from masthead.assets.posters import fetch_posters, poster_url
 from masthead.assets.static import public_files, theme_assets
 from masthead.config import SiteConfig
 from masthead.content.discover import Layout, SourceFile, detect_layout, discover
 from masthead.content.load import BuildOptions, CachedModel, load_content, read_models
 from masthead.content.models import Entry
+from masthead.emit.headers import (
+    HEADERS_FILE,
+    NGINX_FILE,
+    content_security_policy,
+    form_origins,
+    headers_file,
+    nginx_snippet,
+)
 from masthead.emit.search import SearchIndex, build_search_index
 from masthead.emit.sitemap import (
     NEWS_SITEMAP,
@@ -40,6 +49,7 @@ from masthead.emit.sitemap import (
 )
 from masthead.errors import BuildFailed, Diagnostic, Reporter, Severity
 from masthead.i18n import load_strings
+from masthead.images import ImageSettings, ResponsiveImages, cache_folder
 from masthead.incremental import BuildCache, Manifest
 from masthead.media import PublicFiles
 from masthead.output import MARKER, DiskSink, MemorySink, Sink, check_output_dir
@@ -50,6 +60,7 @@ from masthead.render.templates import THEME_TEMPLATES, Renderer, make_environmen
 from masthead.site.index import Site, index_site
 from masthead.site.routes import Route, build_routes
 from masthead.site.urls import Urls
+from masthead.site.usage import MediaUsage, media_usage
 
 Progress = Callable[[int, int], None]
 FULL_REBUILD_SHARE = 0.3  # past this share of changed pages, a clean build is as fast
@@ -69,6 +80,8 @@ class BuildReport:
     removed: int = 0
     unchanged_pages: int = 0  # when nothing changed at all: the pages already in place
     search: SearchIndex | None = None
+    images_encoded: int = 0  # source images that needed new variants
+    variants_encoded: int = 0  # variant files encoded by this build
 
 
 @dataclass
@@ -108,14 +121,16 @@ def _timed(report: BuildReport, stage: str) -> Iterator[None]:
 
 def build(config: SiteConfig, sink: Sink, options: BuildOptions | None = None, *,
           strict: bool = False, serve_mode: bool = False,
-          progress: Progress | None = None, jobs: int = 0) -> BuildReport:
-    """A full build into ``sink``; raise BuildFailed (sink aborted) on content errors."""
+          progress: Progress | None = None, jobs: int = 0,
+          image_cache: Path | None = None) -> BuildReport:
+    """A full build into ``sink``; raise BuildFailed (sink aborted) on content errors.
+    Image variants are kept in ``image_cache`` (default: the site's .masthead/images)."""
     started = time.perf_counter()
     report, reporter = BuildReport(), Reporter()
     jobs = jobs or default_jobs()
     try:
         prepared = _prepare(config, options or BuildOptions(), reporter, report, serve_mode,
-                            jobs, None)
+                            jobs, None, image_cache=image_cache)
         _write_all(prepared, sink, report, jobs, progress)
     except BaseException:
         sink.abort()
@@ -132,7 +147,8 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
                progress: Progress | None = None, jobs: int = 0,
                cache: BuildCache | None = None,
                full_rebuild_share: float = FULL_REBUILD_SHARE,
-               state: BuildState | None = None) -> BuildReport:
+               state: BuildState | None = None, image_cache: Path | None = None,
+               image_progress: Progress | None = None) -> BuildReport:
     """Build into ``out_dir`` on disk, incrementally when ``cache`` allows it (and fewer
     than ``full_rebuild_share`` of the files changed)."""
     started = time.perf_counter()
@@ -168,7 +184,8 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
     if state is not None:
         gc.unfreeze()  # the kept build is about to be replaced: let it be collected
     try:
-        prepared = _prepare(config, options, reporter, report, serve_mode, jobs, cache, found)
+        prepared = _prepare(config, options, reporter, report, serve_mode, jobs, cache, found,
+                            image_cache, image_progress)
         if manifest is not None and _usable(manifest, out_dir):
             done = _update(prepared, manifest, out_dir, reporter, report, strict, jobs, progress,
                            full_rebuild_share, serve_mode)
@@ -227,7 +244,9 @@ def _discover(config: SiteConfig, report: BuildReport) -> tuple[Layout, list[Sou
 def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
              report: BuildReport, serve_mode: bool, jobs: int,
              cache: BuildCache | None,
-             found: tuple[Layout, list[SourceFile]] | None = None) -> _Prepared:
+             found: tuple[Layout, list[SourceFile]] | None = None,
+             image_cache: Path | None = None,
+             image_progress: Progress | None = None) -> _Prepared:
     public = PublicFiles(config.root / "public")
     layout, files = found or _discover(config, report)
     with _timed(report, "discover"):
@@ -243,6 +262,11 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
         site = index_site(config, layout, content, reporter)
         routes = build_routes(site, reporter)
         report.site, report.routes = site, routes
+    with _timed(report, "images"):
+        usage = media_usage(site)
+        images, posters, generated = _images(config, usage, public, reporter, report, jobs,
+                                             image_cache, image_progress)
+        published.update(generated)
     with _timed(report, "assets"):
         static, assets = theme_assets(config.root)
         news, news_expires = news_sitemap(
@@ -252,8 +276,14 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
             static[NEWS_SITEMAP] = news
         if "robots.txt" not in published:
             static["robots.txt"] = robots_txt(config, news is not None)
+        csp = content_security_policy(config, usage, form_origins(
+            [s.newsletter.action for s in site.languages.values()]))
+        if HEADERS_FILE not in published:
+            static[HEADERS_FILE] = headers_file(csp)
+        if NGINX_FILE not in published:
+            static[NGINX_FILE] = nginx_snippet(csp)
         renderer = Renderer(site, strings, public, make_environment(config.root), assets,
-                            reporter, serve_mode=serve_mode)
+                            reporter, serve_mode=serve_mode, images=images, posters=posters)
         renderer.set_alternates(routes)
         fingerprints = Fingerprints(site, strings, assets,
                                     [THEME_TEMPLATES, config.root / "templates"],
@@ -264,6 +294,52 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
         cached.get(rel) is not entry for rel, entry in content.cache.items())
     return _Prepared(site, routes, renderer, published, static, fingerprints, content.cache,
                      models_key, changed, cached or None, news_expires)
+
+
+def _images(config: SiteConfig, usage: MediaUsage, public: PublicFiles, reporter: Reporter,
+            report: BuildReport, jobs: int, cache_dir: Path | None,
+            progress: Progress | None) -> tuple[ResponsiveImages | None, frozenset[str],
+                                                 dict[str, Path]]:
+    """Video posters and image variants: (variants by URL, videos with a poster, output
+    path -> file of every generated file)."""
+    folder = cache_dir or cache_folder(config.root)
+    folder.mkdir(parents=True, exist_ok=True)
+    generated: dict[str, Path] = {}
+    posters: dict[str, Path] = {}
+    if config.embed_posters and usage.youtube:
+        posters = fetch_posters(usage.youtube, folder / "posters")
+        for video, path in posters.items():
+            public.add(poster_url(video), path)
+            generated[poster_url(video).lstrip("/")] = path
+    if not config.images:
+        return None, frozenset(posters), generated
+    settings = ImageSettings(config.image_widths, config.image_formats, config.image_quality,
+                             config.image_avif_quality)
+    images = ResponsiveImages(public, settings, folder)
+    wanted = {**usage.images, **{poster_url(v): usage.youtube[v] for v in posters}}
+    for url in images.plan(wanted):
+        _image_problem(config, reporter, wanted[url], url,
+                       "is not an image that can be read (a truncated or mislabelled file?)")
+    result = images.encode(jobs, progress)
+    for url, reason in result.failures:
+        _image_problem(config, reporter, wanted[url], url, reason)
+    report.images_encoded, report.variants_encoded = result.images, result.variants
+    generated.update(images.outputs())
+    return images, frozenset(posters), generated
+
+
+def _image_problem(config: SiteConfig, reporter: Reporter, source: str, url: str,
+                   reason: str) -> None:
+    """An error on the line of ``source`` that names the image."""
+    line = None
+    try:
+        text = (config.root / source).read_text(encoding="utf-8")
+        index = text.find(url)
+        line = text.count("\n", 0, index) + 1 if index >= 0 else None
+    except OSError:
+        pass
+    reporter.error(source, line, f"image '{url}' {reason}",
+                   f"replace public{url} with a JPEG, PNG or WebP file, or remove it")
 
 
 def _write_all(prepared: _Prepared, sink: Sink, report: BuildReport, jobs: int,
@@ -400,8 +476,10 @@ def _update_bodies(prepared: _Prepared, files: list[SourceFile], manifest: Manif
         previous = old[source.rel].model
         if not (isinstance(model, Entry) and isinstance(previous, Entry)) or local.errors \
                 or replace(model, body=previous.body, lang=previous.lang) != previous \
-                or model.extra != previous.extra:
-            return None
+                or model.extra != previous.extra \
+                or (model.body.images, model.body.frames) != (previous.body.images,
+                                                              previous.body.frames):
+            return None  # what it shows from elsewhere changed: variants, posters, CSP
     by_source: dict[str, Entry] = {
         source.rel: model for source, model in zip(changed, models, strict=True)}
 
@@ -468,7 +546,8 @@ def _remove(out_dir: Path, rel: str) -> None:
         parent = parent.parent
 
 
-def terminal_progress(stream: object = sys.stderr) -> Progress | None:
+def terminal_progress(stream: object = sys.stderr, label: str = "rendering",
+                      unit: str = "pages") -> Progress | None:
     """A one-line progress bar on a terminal; nothing when output is piped or in CI."""
     if not getattr(stream, "isatty", lambda: False)():
         return None
@@ -477,7 +556,7 @@ def terminal_progress(stream: object = sys.stderr) -> Progress | None:
         width = 30
         filled = int(width * done / max(total, 1))
         end = "\n" if done == total else ""
-        print(f"\r  rendering [{'#' * filled}{'.' * (width - filled)}] {done}/{total} pages",
+        print(f"\r  {label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {unit}",
               end=end, file=stream, flush=True)  # type: ignore[call-overload]
 
     return show

@@ -113,7 +113,9 @@ def _run_build(args: argparse.Namespace, serve_mode: bool = False) -> BuildRepor
     try:
         report = build_site(config, out, _options(args), strict=args.strict,
                             serve_mode=serve_mode, progress=terminal_progress(),
-                            jobs=args.jobs, cache=cache)
+                            jobs=args.jobs, cache=cache,
+                            image_progress=terminal_progress(label="encoding images",
+                                                             unit="images"))
     except OutputRefused as exc:
         print(f"masthead: {exc}", file=sys.stderr)
         return None
@@ -138,6 +140,9 @@ def _run_build(args: argparse.Namespace, serve_mode: bool = False) -> BuildRepor
         what = f"Built {report.pages} pages ({report.files} files)"
     print(f"{what} in {report.seconds:.2f} s -> {out}"
           + (f" ({warnings} warnings)" if warnings else ""))
+    if report.variants_encoded:
+        print(f"Encoded {report.variants_encoded} image variants of {report.images_encoded} "
+              f"images in {report.timings.get('images', 0.0):.1f} s (kept for later builds)")
     if report.search:
         print(f"Search index: {report.search.bytes / 1e6:.1f} MB in {report.search.files} "
               f"files, {report.search.seconds:.2f} s")

@@ -98,6 +98,23 @@ class SiteConfig:
         ("rss", "atom", "json"))
     feed_full_content: bool = _doc(
         "Feeds carry whole articles (true) or only their descriptions (false).", True)
+    images: bool = _doc(
+        "Make AVIF/WebP width variants of the local images pages show, offered by srcset.",
+        True)
+    image_widths: tuple[int, ...] = _doc(
+        "Widths of the image variants in pixels (none wider than the original).",
+        (320, 640, 960, 1440))
+    image_formats: tuple[str, ...] = _doc('Formats of the variants: any of "avif", "webp".',
+                                          ("avif", "webp"))
+    image_quality: int = _doc("WebP quality of the variants, 1 to 100.", 75)
+    image_avif_quality: int = _doc("AVIF quality of the variants, 1 to 100.", 55)
+    embed_allow: tuple[str, ...] = _doc(
+        "Hosts whose scripts and iframes may load with the page, e.g. "
+        '["www.youtube-nocookie.com"]. Default none: tweets and Telegram posts become '
+        "static cards, videos and other iframes click-to-load facades.", default_factory=tuple)
+    embed_posters: bool = _doc(
+        "Fetch YouTube poster images while building, so that video facades show a picture "
+        "served by the site itself.", True)
     collections: tuple[CollectionConfig, ...] = _doc(
         "Extra collections: a list of {name, folder, url, template}; docs/ and videos/ are "
         "detected without it.", default_factory=tuple)
@@ -325,6 +342,25 @@ def _apply(data: dict[str, Any], rel: str, line_of: Any, path: Path, values: dic
                                            'choose among "rss", "atom" and "json"'))
             else:
                 values[key] = tuple(value)
+        elif key == "image_widths":
+            if (not isinstance(value, list) or not value or not all(
+                    isinstance(v, int) and not isinstance(v, bool) and 16 <= v <= 8192
+                    for v in value)):
+                problems.append(Diagnostic(rel, line, "'image_widths' must be a list of widths "
+                                           "in pixels (16 to 8192)",
+                                           "write image_widths = [320, 640, 960, 1440]"))
+            else:
+                values[key] = tuple(sorted(set(value)))
+        elif key in ("image_formats", "embed_allow"):
+            example = '["avif", "webp"]' if key == "image_formats" else '["www.example.org"]'
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                problems.append(Diagnostic(rel, line, f"'{key}' must be a list of names",
+                                           f"write {key} = {example}"))
+            elif key == "image_formats" and set(value) - {"avif", "webp"}:
+                problems.append(Diagnostic(rel, line, f"unknown image format in {value}",
+                                           'choose among "avif" and "webp"'))
+            else:
+                values[key] = tuple(v.strip().lower() for v in value)
         elif key == "collections":
             values[key] = _collections(value, rel, line, problems)
         else:
@@ -368,6 +404,10 @@ def _validate(config: SiteConfig, toml_path: Path | None) -> list[Diagnostic]:
     problems = []
     if config.posts_per_page < 1:
         problems.append(Diagnostic(rel, None, "posts_per_page must be at least 1"))
+    for key in ("image_quality", "image_avif_quality"):
+        if not 1 <= getattr(config, key) <= 100:
+            problems.append(Diagnostic(rel, None, f"{key} must be between 1 and 100",
+                                       f"write {key} = {getattr(SiteConfig, key)}"))
     if not re.match(r"^https?://", config.base_url):
         problems.append(Diagnostic(rel, None, f"base_url '{config.base_url}' is not absolute",
                                    "write it as https://example.org/"))

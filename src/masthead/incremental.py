@@ -28,6 +28,7 @@ CACHE_DIR = ".masthead"
 MODELS = "models.pickle"
 SHARDS = 32
 MANIFEST = "manifest.json"
+FORMAT = 2  # of what is stored: bumped when models or the manifest change shape
 
 
 @dataclass
@@ -61,7 +62,7 @@ class BuildCache:
         models: dict[str, CachedModel] = {}
         for shard in range(SHARDS):
             data = self._read_pickle(f"{MODELS}.{shard}")
-            if not isinstance(data, dict) or data.get("key") != (__version__, key):
+            if not isinstance(data, dict) or data.get("key") != (__version__, FORMAT, key):
                 return {}
             part = data.get("models")
             if not isinstance(part, dict):
@@ -85,7 +86,7 @@ class BuildCache:
         self._models = (key, dict(models))
         for shard in sorted(dirty):
             self._write(f"{MODELS}.{shard}", pickle.dumps(
-                {"key": (__version__, key), "models": shards[shard]},
+                {"key": (__version__, FORMAT, key), "models": shards[shard]},
                 protocol=pickle.HIGHEST_PROTOCOL))
 
     # --- output manifest --------------------------------------------------------------
@@ -97,7 +98,7 @@ class BuildCache:
             data = json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if not isinstance(data, dict) or data.get("version") != __version__:
+        if not isinstance(data, dict) or data.get("version") != [__version__, FORMAT]:
             return None
         files = data.get("files")
         if not isinstance(files, dict) or not isinstance(data.get("output"), str):
@@ -109,8 +110,8 @@ class BuildCache:
 
     def save_manifest(self, manifest: Manifest) -> None:
         self._manifest = _copy(manifest)
-        body = {"version": __version__, "output": manifest.output, "files": manifest.files,
-                "inputs": manifest.inputs, "pages": manifest.pages,
+        body = {"version": [__version__, FORMAT], "output": manifest.output,
+                "files": manifest.files, "inputs": manifest.inputs, "pages": manifest.pages,
                 "next_due": manifest.next_due, "warnings": manifest.warnings}
         self._write(MANIFEST, json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
 

@@ -42,6 +42,10 @@ class PublicFiles:
         self._paths[url] = found
         return found
 
+    def add(self, url: str, path: Path) -> None:
+        """A file the build made (a video's poster) served at ``url``."""
+        self._paths[url] = path
+
     def exists(self, url: str) -> bool:
         return self.path_of(url) is not None
 

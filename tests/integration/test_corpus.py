@@ -9,7 +9,7 @@ from masthead.content.load import BuildOptions
 from masthead.content.slugs import banter_slug
 from masthead.errors import Severity
 from masthead.output import MemorySink
-from tests.conftest import CORPUS, NOW, needs_shared
+from tests.conftest import CORPUS, NOW, SHARED_IMAGE_CACHE, needs_shared
 
 pytestmark = [needs_shared(), pytest.mark.corpus]
 
@@ -17,7 +17,8 @@ pytestmark = [needs_shared(), pytest.mark.corpus]
 @pytest.fixture(scope="module")
 def corpus() -> tuple[MemorySink, BuildReport]:
     sink = MemorySink()
-    report = build(load_config(CORPUS), sink, BuildOptions(now=NOW))
+    report = build(load_config(CORPUS), sink, BuildOptions(now=NOW),
+          image_cache=SHARED_IMAGE_CACHE)
     return sink, report
 
 

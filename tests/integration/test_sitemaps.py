@@ -11,7 +11,7 @@ from masthead.build import build
 from masthead.config import load_config
 from masthead.content.load import BuildOptions
 from masthead.output import MemorySink
-from tests.conftest import CORPUS, DEMO, NOW, REPO, needs_shared
+from tests.conftest import CORPUS, DEMO, NOW, REPO, SHARED_IMAGE_CACHE, needs_shared
 
 OFFICIAL_XSD = REPO / "node_modules" / "sitemap" / "schema" / "sitemap.xsd"
 
@@ -97,7 +97,8 @@ def test_the_schema_rejects_a_broken_sitemap(schema: etree.XMLSchema) -> None:
 @needs_shared()
 def test_the_first_users_sitemap_is_valid_in_both_languages(schema: etree.XMLSchema) -> None:
     sink = MemorySink()
-    build(load_config(CORPUS), sink, BuildOptions(now=NOW))
+    build(load_config(CORPUS), sink, BuildOptions(now=NOW),
+          image_cache=SHARED_IMAGE_CACHE)
     document = etree.fromstring(sink.files["sitemap.xml"])
     assert schema.validate(document), schema.error_log.last_error
     locs = {loc.text for loc in document.findall("s:url/s:loc", NS)}

@@ -10,7 +10,7 @@ def test_gfm_table_strikethrough_and_footnote() -> None:
 
 
 def test_raw_html_passes_through() -> None:
-    embed = '<blockquote class="twitter-tweet"><p>hi</p></blockquote>'
+    embed = '<aside class="note"><p>hi</p></aside>'
     assert embed in render_markdown(embed + "\n").html
 
 

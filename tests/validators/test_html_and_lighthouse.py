@@ -17,7 +17,7 @@ from masthead.content.load import BuildOptions
 from masthead.dev.server import serving
 from masthead.output import DiskSink
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.conftest import CORPUS, DEMO, NOW, REPO, needs_shared
+from tests.conftest import CORPUS, DEMO, NOW, REPO, SHARED_IMAGE_CACHE, needs_shared
 
 VNU = Path(os.environ.get("MASTHEAD_VNU_JAR",
                           REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"))
@@ -55,7 +55,8 @@ def test_every_page_of_the_first_users_site_passes_the_nu_html_checker(
         pytest.skip("needs Java and the Nu HTML Checker (npm install)")
     out = tmp_path / "dist"
     config = load_config(CORPUS)
-    build(config, DiskSink(out, config.root), BuildOptions(now=NOW))
+    build(config, DiskSink(out, config.root), BuildOptions(now=NOW),
+          image_cache=SHARED_IMAGE_CACHE)
     result = subprocess.run(
         ["java", "-jar", str(VNU), "--errors-only", "--skip-non-html", "--format", "text",
          str(out)], capture_output=True, text=True, timeout=300)

@@ -18,7 +18,7 @@ from masthead.config import SiteConfig
 from masthead.content.dates import EXAMPLE, DateProblem, parse_date
 from masthead.content.discover import Layout, SourceFile
 from masthead.content.frontmatter import Document, parse_document
-from masthead.content.markdown import count_words
+from masthead.content.markdown import count_words, media_refs
 from masthead.content.models import (
     Author,
     Body,
@@ -318,8 +318,9 @@ class _Reader:
         return parsed
 
     def body(self, doc: Document) -> Body:
+        images, frames = media_refs(doc.body)
         return Body(doc.body, doc.body_line, doc.source.rel, str(doc.source.path),
-                    doc.body_offset)
+                    doc.body_offset, images, frames)
 
     def unknown_keys(self, doc: Document, known: set[str]) -> None:
         for key in doc.meta:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pyromark
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from masthead.content.embeds import EmbedPolicy, make_embeds_safe
 from masthead.content.slugs import anchor_slug
 
 _OPTIONS = (
@@ -38,6 +39,18 @@ _OBSOLETE = {
 }
 
 ImageSize = Callable[[str], "tuple[int, int] | None"]
+Srcsets = Callable[[str], "tuple[tuple[str, str], ...]"]  # src -> ((MIME type, srcset), ...)
+BODY_SIZES = "(min-width: 48rem) 44rem, 100vw"  # the width of .prose in the theme
+
+
+@dataclass(frozen=True)
+class BodyMedia:
+    """What a body's images and embeds become: sizes, responsive variants, facades."""
+
+    size: ImageSize | None = None
+    srcsets: Srcsets | None = None
+    sizes: str = BODY_SIZES
+    embeds: EmbedPolicy | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +72,43 @@ def count_words(markdown: str) -> int:
     return len(_WORD.findall(_TAG.sub(" ", markdown)))
 
 
-def render_markdown(markdown: str, image_size: ImageSize | None = None) -> RenderedMarkdown:
+def render_markdown(markdown: str, media: BodyMedia | ImageSize | None = None
+                    ) -> RenderedMarkdown:
     html = pyromark.html(markdown, options=_OPTIONS)
     if not html.strip():
         return RenderedMarkdown("")
+    if not isinstance(media, BodyMedia):
+        media = BodyMedia(size=media)
     if not _RAW_HTML.search(markdown):
-        return _fast_pass(html, image_size)
-    return _dom_pass(html, image_size)
+        return _fast_pass(html, media)
+    return _dom_pass(html, media)
+
+
+_IMAGE_REF = re.compile(
+    r"""(?:https?://[^\s"'()<>]+|(?<![\w.:/])/[^\s"'()<>]+)\.(?:jpe?g|png|webp|avif|gif|tiff?|bmp|svg)(?![\w.])""",
+    re.I)
+_EMBED_REF = re.compile(r"""<(?:iframe|script)\b[^>]*?\ssrc=["']([^"']+)["']""", re.I)
+
+
+def media_refs(markdown: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(image URLs, iframe and script URLs) a body mentions, found when it is loaded so
+    that a build knows every image to make variants of and every host an embed would
+    load from, without rendering a page. Generous by design: a URL that is not really
+    shown costs a few unused variants."""
+    images = tuple(dict.fromkeys(_IMAGE_REF.findall(markdown))) if "." in markdown else ()
+    frames = tuple(dict.fromkeys(_EMBED_REF.findall(markdown))) if "src=" in markdown else ()
+    return images, frames
+
+
+def picture(img_html: str, src: str, media: BodyMedia) -> str:
+    """An <img> wrapped in <picture> with a <source> per variant format, when ``src``
+    has variants; otherwise the <img> as it is."""
+    sets = media.srcsets(src) if media.srcsets else ()
+    if not sets:
+        return img_html
+    sources = "".join(f'<source type="{mime}" srcset="{_escape(srcset)}" '
+                      f'sizes="{_escape(media.sizes)}">' for mime, srcset in sets)
+    return f"<picture>{sources}{img_html}</picture>"
 
 
 # --- the fast pass: pyromark's own output has a fixed shape, so regular expressions do -----
@@ -80,7 +123,7 @@ _ENTITY = re.compile(r"&(amp|lt|gt|quot|#39);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "#39": "'"}
 
 
-def _fast_pass(html: str, image_size: ImageSize | None) -> RenderedMarkdown:
+def _fast_pass(html: str, media: BodyMedia) -> RenderedMarkdown:
     headings = _HEADING.findall(html)
     toc: list[TocEntry] = []
     if headings:
@@ -111,10 +154,10 @@ def _fast_pass(html: str, image_size: ImageSize | None) -> RenderedMarkdown:
         def image(match: re.Match[str]) -> str:
             src = _unescape(match.group(1))
             images.append(src)
-            size = image_size(src) if image_size else None
+            size = media.size(src) if media.size else None
             dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
-            return (f'<img src="{match.group(1)}" alt="{match.group(2)}"{match.group(3)}{dims}'
-                    ' loading="lazy" decoding="async">')
+            return picture(f'<img src="{match.group(1)}" alt="{match.group(2)}"'
+                           f'{match.group(3)}{dims} loading="lazy" decoding="async">', src, media)
 
         html = _IMG.sub(image, html)
     if "<table>" in html:
@@ -146,7 +189,7 @@ def _unescape(text: str) -> str:
 
 # --- the DOM pass, for bodies with raw HTML (embeds, iframes, hand-written markup) ---------
 
-def _dom_pass(html: str, image_size: ImageSize | None) -> RenderedMarkdown:
+def _dom_pass(html: str, media: BodyMedia) -> RenderedMarkdown:
     tree = LexborHTMLParser(f"<div id=masthead-root>{html}</div>")
     root = tree.css_first("#masthead-root")
     assert root is not None
@@ -154,10 +197,11 @@ def _dom_pass(html: str, image_size: ImageSize | None) -> RenderedMarkdown:
     toc = _heading_ids(root)
     _autolink(root)
     _footnotes(root)
-    images = _images(root, image_size)
+    images = _images(root, media)
     _drop_obsolete(root)
     _repair_blocks_in_inline(root)
-    _drop_remote_scripts(root)
+    make_embeds_safe(root, media.embeds or EmbedPolicy(), _replace_with_html)
+    _drop_remote_scripts(root, media.embeds or EmbedPolicy())
     _wrap_tables(root)
     return RenderedMarkdown(root.inner_html or "", tuple(toc), tuple(images))
 
@@ -240,20 +284,25 @@ def _footnotes(root: LexborNode) -> None:
             definition.attrs["id"] = f"fn-{ident}"
 
 
-def _images(root: LexborNode, image_size: ImageSize | None) -> list[str]:
+def _images(root: LexborNode, media: BodyMedia) -> list[str]:
     used = []
     for img in root.css("img"):
         src = img.attrs.get("src") or ""
         used.append(src)
         if "alt" not in img.attrs:
             img.attrs["alt"] = ""
-        if image_size and "width" not in img.attrs:
-            size = image_size(src)
+        if media.size and "width" not in img.attrs:
+            size = media.size(src)
             if size:
                 img.attrs["width"] = str(size[0])
                 img.attrs["height"] = str(size[1])
         img.attrs["loading"] = "lazy"
         img.attrs["decoding"] = "async"
+        parent = img.parent
+        if parent is None or parent.tag != "picture":
+            wrapped = picture(img.html or "", src, media)
+            if wrapped != img.html:
+                _replace_with_html(img, wrapped)
     return used
 
 
@@ -294,12 +343,13 @@ def _repair_blocks_in_inline(root: LexborNode) -> None:
         _replace_with_html(inline, "".join(pieces))
 
 
-def _drop_remote_scripts(root: LexborNode) -> None:
+def _drop_remote_scripts(root: LexborNode, policy: EmbedPolicy) -> None:
     """Third-party scripts in a body (Twitter's widgets.js, say) would tell another company
-    who reads what, and fail where it is blocked; the quoted text stays readable."""
+    who reads what, and fail where it is blocked; the quoted text stays readable. A site
+    may allow hosts it trusts (``embed_allow``)."""
     for script in root.css("script[src]"):
         src = script.attrs.get("src") or ""
-        if src.startswith(("http:", "https:", "//")):
+        if src.startswith(("http:", "https:", "//")) and not policy.allows(src):
             script.decompose()
 
 

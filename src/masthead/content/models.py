@@ -27,6 +27,8 @@ class Body:
     source: str
     path: str = ""  # the file, to read the text again
     offset: int = 0  # where the body starts in the file's text
+    images: tuple[str, ...] = ()  # image URLs the text mentions (for variants, CSP)
+    frames: tuple[str, ...] = ()  # iframe and script URLs it embeds (for facades, CSP)
 
     @property
     def markdown(self) -> str:
@@ -37,13 +39,13 @@ class Body:
         raw = Path(self.path).read_text(encoding="utf-8")
         return (raw[1:] if raw.startswith("\ufeff") else raw)[self.offset:]
 
-    def __getstate__(self) -> tuple[str | None, int, str, str, int]:
+    def __getstate__(self) -> tuple[object, ...]:
         return (None if self.path else self.text, self.line, self.source, self.path,
-                self.offset)
+                self.offset, self.images, self.frames)
 
-    def __setstate__(self, state: tuple[str | None, int, str, str, int]) -> None:
-        for name, value in zip(("text", "line", "source", "path", "offset"), state,
-                               strict=True):
+    def __setstate__(self, state: tuple[object, ...]) -> None:
+        for name, value in zip(("text", "line", "source", "path", "offset", "images",
+                                "frames"), state, strict=True):
             object.__setattr__(self, name, value)
 
 

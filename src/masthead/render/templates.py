@@ -17,12 +17,15 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from masthead.assets.posters import poster_url
 from masthead.config import MenuItem, SiteConfig
-from masthead.content.markdown import render_markdown
+from masthead.content.embeds import EmbedPolicy, youtube_facade
+from masthead.content.markdown import BODY_SIZES, BodyMedia, picture, render_markdown
 from masthead.content.models import Author, Body, Entry, Page
 from masthead.emit.feeds import FeedWriter
 from masthead.errors import Reporter
 from masthead.i18n import Strings
+from masthead.images import ResponsiveImages
 from masthead.media import PublicFiles
 from masthead.render.seo import json_ld
 from masthead.site.index import Site
@@ -60,10 +63,13 @@ class Renderer:
     assets: dict[str, str]
     reporter: Reporter
     serve_mode: bool = False
+    images: ResponsiveImages | None = None
+    posters: frozenset[str] = frozenset()  # videos whose poster the site serves
 
     def __post_init__(self) -> None:
         self._alternates: dict[tuple[str, ...], dict[str, str]] = {}
-        self._body_cache: dict[tuple[str, int], str] = {}
+        self._body_cache: dict[tuple[str, str, int], str] = {}
+        self._media: dict[tuple[str, bool], BodyMedia] = {}
         self._card_cache: dict[tuple[str, str, str, str, bool, bool], Markup] = {}
         self._shared: dict[str, dict[str, Any]] = {}
         self._partial_cache: dict[tuple[Any, ...], Markup] = {}
@@ -71,9 +77,10 @@ class Renderer:
         self.env.globals.update(
             config=self.site.config,
             assets=self.assets,
-            image_size=self.public.size,
+            image_size=self.image_size,
             img=self.img,
             md=self.markdown,
+            video_facade=self.video_facade,
             now=dt.datetime.now(dt.UTC),
             serve_mode=self.serve_mode,
         )
@@ -97,7 +104,8 @@ class Renderer:
 
     def _render(self, route: Route) -> str:
         if route.template == FEED_TEMPLATE:
-            writer = FeedWriter(self.site.languages[route.lang], self.body, self._feed_cache)
+            writer = FeedWriter(self.site.languages[route.lang], self.feed_body,
+                                self._feed_cache)
             feed = route.context
             return writer.write(feed["format"], feed["title"], feed["listing"], feed["entries"])
         template = self.env.get_template(route.template)
@@ -189,13 +197,21 @@ class Renderer:
         """The HTML of a model's Markdown body. Bios and pages appear on many pages and are
         kept once rendered; a story's body appears on its own page only, so it is not
         (keeping every body would grow with the archive)."""
+        return self._body(owner, feed=False)
+
+    def feed_body(self, owner: Entry | Author | Page | Body) -> Markup:
+        """A body for feeds: plain <img> (feed readers drop <picture> and srcset)."""
+        return self._body(owner, feed=True)
+
+    def _body(self, owner: Entry | Author | Page | Body, feed: bool) -> Markup:
         body = owner if isinstance(owner, Body) else owner.body
-        keep = not isinstance(owner, Entry)
-        key = (body.source, body.line)
+        lang = getattr(owner, "lang", None) or self.site.layout.default_language
+        keep = not isinstance(owner, Entry) and not feed
+        key = (lang, body.source, body.line)
         html = self._body_cache.get(key) if keep else None
         if html is None:
             markdown = body.markdown
-            rendered = render_markdown(markdown, self.public.size)
+            rendered = render_markdown(markdown, self.body_media(lang, feed))
             for src in rendered.images:
                 if self.public.is_local(src) and not self.public.exists(src):
                     line = _line_of(body, markdown, src)
@@ -206,25 +222,64 @@ class Renderer:
                 self._body_cache[key] = html
         return Markup(html)
 
-    def img(self, src: str | None, alt: str = "", cls: str = "", eager: bool = False) -> Markup:
-        """An <img> with its width and height (no layout shift); lazy unless ``eager``
-        (the hero, which should load first)."""
+    def img(self, src: str | None, alt: str = "", cls: str = "", eager: bool = False,
+            sizes: str = BODY_SIZES) -> Markup:
+        """An <img> with its width and height (no layout shift), in a <picture> offering
+        its AVIF/WebP variants for ``sizes``; lazy unless ``eager`` (the hero, which
+        should load first)."""
         if not src:
             return Markup("")
-        size = self.public.size(src)
+        size = self.image_size(src)
         parts = [f'<img src="{escape(src)}" alt="{escape(alt)}"']
         if size:
             parts.append(f' width="{size[0]}" height="{size[1]}"')
         parts.append(' fetchpriority="high"' if eager else ' loading="lazy" decoding="async"')
         if cls:
             parts.append(f' class="{escape(cls)}"')
-        return Markup("".join(parts) + ">")
+        media = BodyMedia(srcsets=self.srcsets, sizes=sizes)
+        return Markup(picture("".join(parts) + ">", src, media))
+
+    def image_size(self, src: str) -> tuple[int, int] | None:
+        """Width and height as displayed (after the EXIF orientation, when known)."""
+        found = self.images.get(src) if self.images else None
+        return (found.width, found.height) if found else self.public.size(src)
+
+    def srcsets(self, src: str) -> tuple[tuple[str, str], ...]:
+        found = self.images.get(src) if self.images else None
+        return found.srcsets() if found else ()
+
+    def body_media(self, lang: str, feed: bool = False) -> BodyMedia:
+        """How bodies in ``lang`` show images and embeds."""
+        media = self._media.get((lang, feed))
+        if media is None:
+            strings = self.strings[lang]
+            policy = EmbedPolicy(
+                allow=frozenset(self.site.config.embed_allow),
+                poster=lambda video: poster_url(video) if video in self.posters else None,
+                picture=lambda src, alt: str(self.img(src, alt, "embed-poster-image")),
+                label=lambda key, host: strings(key, host=host))
+            media = BodyMedia(size=self.image_size, srcsets=None if feed else self.srcsets,
+                              embeds=policy)
+            self._media[(lang, feed)] = media
+        return media
+
+    def video_facade(self, video_id: str, title: str, lang: str) -> Markup:
+        """A video's click-to-load player (the ``youtubeId`` of a videos item)."""
+        policy = self.body_media(lang).embeds
+        assert policy is not None
+        if policy.allows("https://www.youtube-nocookie.com/"):
+            return Markup(f'<iframe src="https://www.youtube-nocookie.com/embed/'
+                          f'{escape(video_id)}" title="{escape(title)}" loading="lazy" '
+                          'allow="encrypted-media; picture-in-picture; fullscreen" '
+                          'referrerpolicy="strict-origin-when-cross-origin"></iframe>')
+        return Markup(youtube_facade(video_id, title, policy))
 
     def markdown(self, text: str | None) -> Markup:
         """Markdown in front matter values (bios, section texts)."""
         if not text:
             return Markup("")
-        return Markup(render_markdown(str(text), self.public.size).html)
+        return Markup(render_markdown(
+            str(text), BodyMedia(size=self.image_size, srcsets=self.srcsets)).html)
 
     def set_alternates(self, routes: list[Route]) -> None:
         """hreflang links: the same content key in every language that has it."""

@@ -1,0 +1,110 @@
+"""Security headers for static hosts: ``_headers`` and an nginx snippet.
+
+The Content-Security-Policy is made from what the site actually uses: its own origin
+for everything, WebAssembly for the search page when search is on, the hosts of
+click-to-load embeds (only ever framed after a click), hosts a site allowed in
+``embed_allow``, remote image hosts and a newsletter form posting elsewhere. A page
+that tries to load anything else is stopped by the browser, which is what a site
+that gets attacked wants. ``_headers`` is read by Netlify and Cloudflare Pages; the
+nginx snippet is included in a ``server`` block.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from masthead.config import SiteConfig
+from masthead.content.embeds import YOUTUBE, host_of
+from masthead.site.usage import MediaUsage
+
+HEADERS_FILE = "_headers"
+NGINX_FILE = "nginx-headers.conf"
+IMMUTABLE = ("/assets/", "/_img/")  # content-hashed names: cache for a year
+PERMISSIONS = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+               "microphone=(), payment=(), usb=(), browsing-topics=()")
+
+
+def content_security_policy(config: SiteConfig, usage: MediaUsage,
+                            form_actions: set[str]) -> str:
+    allowed = sorted(config.embed_allow)
+    frames: set[str] = set()
+    scripts: set[str] = set()
+    for url, _source in usage.frames.items():
+        host = host_of(url)
+        if not host:
+            continue
+        if YOUTUBE.match(url) and host not in config.embed_allow:
+            frames.add("www.youtube-nocookie.com")  # what a facade loads on click
+        elif url.lower().rsplit("?", 1)[0].endswith(".js"):
+            if host in config.embed_allow:
+                scripts.add(host)
+        else:
+            frames.add(host)
+    if usage.youtube:
+        frames.add("www.youtube-nocookie.com")
+    script_src = ["'self'", *(f"https://{h}" for h in sorted(scripts))]
+    if config.search:
+        script_src.append("'wasm-unsafe-eval'")  # Pagefind runs as WebAssembly
+    frame_src = [f"https://{h}" for h in sorted(frames | set(allowed))] or ["'none'"]
+    img_src = ["'self'", "data:", *(f"https://{h}" for h in sorted(usage.image_hosts))]
+    form = ["'self'", *sorted(form_actions)]
+    directives = [
+        ("default-src", ["'self'"]),
+        ("script-src", script_src),
+        ("style-src", ["'self'"]),
+        ("img-src", img_src),
+        ("font-src", ["'self'"]),
+        ("connect-src", ["'self'"]),
+        ("media-src", ["'self'"]),
+        ("frame-src", frame_src),
+        ("object-src", ["'none'"]),
+        ("base-uri", ["'self'"]),
+        ("form-action", form),
+        ("frame-ancestors", ["'self'"]),
+    ]
+    if config.base_url.startswith("https://"):
+        directives.append(("upgrade-insecure-requests", []))
+    return "; ".join(" ".join([name, *values]) for name, values in directives)
+
+
+def form_origins(actions: list[str]) -> set[str]:
+    """Origins of forms that post to another site (a newsletter service, say)."""
+    origins = set()
+    for action in actions:
+        parts = urlsplit(action)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            origins.add(f"{parts.scheme}://{parts.netloc}")
+    return origins
+
+
+def security_headers(csp: str) -> list[tuple[str, str]]:
+    return [
+        ("Content-Security-Policy", csp),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Permissions-Policy", PERMISSIONS),
+        ("X-Frame-Options", "SAMEORIGIN"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+
+
+def headers_file(csp: str) -> bytes:
+    """Netlify / Cloudflare Pages ``_headers``."""
+    lines = ["# Written by masthead from what the site uses; rebuilt on every build.", "/*"]
+    lines += [f"  {name}: {value}" for name, value in security_headers(csp)]
+    for prefix in IMMUTABLE:
+        lines += [f"{prefix}*", "  Cache-Control: public, max-age=31536000, immutable"]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def nginx_snippet(csp: str) -> bytes:
+    """``include`` it inside the site's ``server { }`` block. nginx drops inherited
+    add_header lines in a location that adds its own, so each location repeats them."""
+    common = [f'add_header {name} "{value}" always;' for name, value in security_headers(csp)]
+    lines = ["# Security headers written by masthead from what the site uses.",
+             "# Use: include /path/to/site/nginx-headers.conf; inside server { }.", *common]
+    for prefix in IMMUTABLE:
+        lines += [f"location {prefix} {{", *(f"    {line}" for line in common),
+                  '    add_header Cache-Control "public, max-age=31536000, immutable" always;',
+                  "}"]
+    return ("\n".join(lines) + "\n").encode()

@@ -1,0 +1,90 @@
+"""What a site's pages show from elsewhere: its images, embeds and outside hosts.
+
+Found from the models alone (front matter, and the references each body's text was
+scanned for when it was loaded), so a build knows which images need variants, which
+videos need posters and what the Content-Security-Policy must allow before it renders
+a single page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from masthead.content.embeds import YOUTUBE, host_of
+from masthead.content.models import Author, Body, Category, Entry, Page
+from masthead.site.index import Site
+
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".avif", ".gif", ".tif", ".tiff", ".bmp",
+                   ".svg")
+
+
+@dataclass
+class MediaUsage:
+    images: dict[str, str] = field(default_factory=dict)  # local URL -> a file that uses it
+    image_hosts: set[str] = field(default_factory=set)  # hosts of remote images
+    frames: dict[str, str] = field(default_factory=dict)  # iframe/script URL -> a file
+    youtube: dict[str, str] = field(default_factory=dict)  # video id -> a file
+
+
+def media_usage(site: Site) -> MediaUsage:
+    usage = MediaUsage()
+    for lang_site in site.languages.values():
+        models: list[Any] = [*lang_site.posts, *lang_site.all_authors,
+                             *lang_site.categories.values(), *lang_site.pages.values()]
+        for entries in lang_site.items.values():
+            models.extend(entries)
+        for model in models:
+            _add_model(usage, model)
+    return usage
+
+
+def _add_model(usage: MediaUsage, model: Entry | Author | Category | Page) -> None:
+    source = model.source
+    for value in _strings(model):
+        _add_image(usage, value, source)
+    if isinstance(model, Entry) and model.youtube_id:
+        usage.youtube.setdefault(model.youtube_id, source)
+    body = getattr(model, "body", None)
+    if isinstance(body, Body):
+        for url in body.images:
+            _add_image(usage, url, source)
+        for url in body.frames:
+            usage.frames.setdefault(url, source)
+            video = YOUTUBE.match(url)
+            if video:
+                usage.youtube.setdefault(video.group(1), source)
+
+
+def _add_image(usage: MediaUsage, value: str, source: str) -> None:
+    if not value.lower().endswith(_IMAGE_SUFFIXES):
+        return
+    if value.startswith("/") and not value.startswith("//"):
+        usage.images.setdefault(value, source)
+    elif value.startswith(("http://", "https://", "//")):
+        host = host_of(value)
+        if host:
+            usage.image_hosts.add(host)
+
+
+def _strings(model: Any) -> Iterator[str]:
+    """Every text value in a model's front matter (images hide in about-page sections)."""
+    if isinstance(model, Entry):
+        yield model.image
+        yield from _walk(model.extra)
+    elif isinstance(model, (Author, Category)):
+        yield model.image
+    elif isinstance(model, Page):
+        yield from _walk(model.sections)
+
+
+def _walk(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _walk(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _walk(item)

@@ -319,7 +319,7 @@ def _images(config: SiteConfig, usage: MediaUsage, public: PublicFiles, reporter
     wanted = {**usage.images, **{poster_url(v): usage.youtube[v] for v in posters}}
     for url in images.plan(wanted):
         _image_problem(config, reporter, wanted[url], url,
-                       "is not an image that can be read (a truncated or mislabelled file?)")
+                       "cannot be read as an image (a truncated or mislabelled file?)")
     result = images.encode(jobs, progress)
     for url, reason in result.failures:
         _image_problem(config, reporter, wanted[url], url, reason)

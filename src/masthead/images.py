@@ -249,7 +249,7 @@ def _encode(image: ImageSet, settings: ImageSettings, cache_dir: Path) -> tuple[
             base = ImageOps.exif_transpose(opened)
             base.load()
     except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as exc:
-        return image.url, 0, f"cannot read the image: {exc}"
+        return image.url, 0, f"cannot be read as an image: {exc}"
     if base.mode not in ("RGB", "RGBA"):
         has_alpha = base.mode in ("RGBA", "LA", "PA") or "transparency" in base.info
         base = base.convert("RGBA" if has_alpha else "RGB")

@@ -43,6 +43,7 @@ BLOCK = st.one_of(
     st.builds(lambda n, t: "#" * n + " " + t, st.integers(1, 6), LINE),
     st.builds(lambda t: f"![{t}](/images/{abs(hash(t)) % 9}.jpg)", LINE),
     st.builds(lambda t: f"| h | {t} |\n|---|---|\n| 1 | {t} |", LINE),
+    st.builds(lambda t: f"| h | {t} | c |\n|:--|--:|:-:|\n| 1 | {t} | 2 |", LINE),
     st.builds(lambda t: f"Note[^a] {t}\n\n[^a]: {t}", LINE),
     st.builds(lambda t: f"```\n{t}\n```", LINE),
     st.builds(lambda t: f"- {t}\n- {t}", LINE),

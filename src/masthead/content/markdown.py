@@ -87,6 +87,8 @@ def render_markdown(markdown: str, media: BodyMedia | ImageSize | None = None
 _IMAGE_REF = re.compile(
     r"""(?:https?://[^\s"'()<>]+|(?<![\w.:/])/[^\s"'()<>]+)\.(?:jpe?g|png|webp|avif|gif|tiff?|bmp|svg)(?![\w.])""",
     re.I)
+_STYLE_ATTR = re.compile(r"<[A-Za-z][^>]*\sstyle=", re.S)
+INLINE_STYLE = "inline:style"
 _EMBED_REF = re.compile(r"""<(?:iframe|script)\b[^>]*?\ssrc=["']([^"']+)["']""", re.I)
 
 
@@ -94,9 +96,12 @@ def media_refs(markdown: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(image URLs, iframe and script URLs) a body mentions, found when it is loaded so
     that a build knows every image to make variants of and every host an embed would
     load from, without rendering a page. Generous by design: a URL that is not really
-    shown costs a few unused variants."""
+    shown costs a few unused variants. Raw HTML with a style attribute adds
+    INLINE_STYLE to the second list (the site's policy must then allow it)."""
     images = tuple(dict.fromkeys(_IMAGE_REF.findall(markdown))) if "." in markdown else ()
     frames = tuple(dict.fromkeys(_EMBED_REF.findall(markdown))) if "src=" in markdown else ()
+    if "style=" in markdown and _STYLE_ATTR.search(markdown):
+        frames += (INLINE_STYLE,)
     return images, frames
 
 
@@ -120,6 +125,7 @@ _IMG = re.compile(r'<img src="([^"]*)" alt="([^"]*)"((?: title="[^"]*")?) />')
 _SKIP_OR_TAG = re.compile(r"(<pre\b.*?</pre>|<code>.*?</code>|<a\s.*?</a>|<[^>]+>)", re.S)
 _TABLE = re.compile(r"<table>.*?</table>", re.S)
 _ENTITY = re.compile(r"&(amp|lt|gt|quot|#39);")
+_ALIGN_STYLE = re.compile(r' style="text-align: (left|center|right)"')
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "#39": "'"}
 
 
@@ -160,6 +166,8 @@ def _fast_pass(html: str, media: BodyMedia) -> RenderedMarkdown:
                            f'{match.group(3)}{dims} loading="lazy" decoding="async">', src, media)
 
         html = _IMG.sub(image, html)
+    if ' style="text-align: ' in html:
+        html = _ALIGN_STYLE.sub(r' class="align-\1"', html)
     if "<table>" in html:
         html = _TABLE.sub(lambda m: '<div class="table-wrap" tabindex="0" role="region" '
                           f'aria-label="Table">{m.group(0)}</div>', html)
@@ -199,6 +207,7 @@ def _dom_pass(html: str, media: BodyMedia) -> RenderedMarkdown:
     _footnotes(root)
     images = _images(root, media)
     _drop_obsolete(root)
+    _alignment_classes(root)
     _repair_blocks_in_inline(root)
     make_embeds_safe(root, media.embeds or EmbedPolicy(), _replace_with_html)
     _drop_remote_scripts(root, media.embeds or EmbedPolicy())
@@ -316,6 +325,16 @@ def _drop_obsolete(root: LexborNode) -> None:
                 node.attrs["loading"] = "lazy"
                 if not node.attrs.get("title"):
                     node.attrs["title"] = "Embedded content"
+
+
+def _alignment_classes(root: LexborNode) -> None:
+    """Table column alignment as a class, not a style attribute: the site's
+    Content-Security-Policy allows no inline styles."""
+    for node in root.css("th[style], td[style]"):
+        match = re.fullmatch(r"text-align: (left|center|right)", node.attrs.get("style") or "")
+        if match and "class" not in node.attrs:
+            del node.attrs["style"]
+            node.attrs["class"] = f"align-{match.group(1)}"
 
 
 _INLINE = "strong, em, b, i, u, s, del, small, mark, span, sup, sub, code"

@@ -1,9 +1,10 @@
 """Security headers for static hosts: ``_headers`` and an nginx snippet.
 
 The Content-Security-Policy is made from what the site actually uses: its own origin
-for everything, WebAssembly for the search page when search is on, the hosts of
-click-to-load embeds (only ever framed after a click), hosts a site allowed in
-``embed_allow``, remote image hosts and a newsletter form posting elsewhere. A page
+for everything (inline style attributes only when a body's raw HTML has them),
+WebAssembly for the search page when search is on, the hosts of click-to-load embeds
+(only ever framed after a click), hosts a site allowed in ``embed_allow``, remote
+image hosts and a newsletter form posting elsewhere. A page
 that tries to load anything else is stopped by the browser, which is what a site
 that gets attacked wants. ``_headers`` is read by Netlify and Cloudflare Pages; the
 nginx snippet is included in a ``server`` block.
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 
 from masthead.config import SiteConfig
 from masthead.content.embeds import YOUTUBE, host_of
+from masthead.content.markdown import INLINE_STYLE
 from masthead.site.usage import MediaUsage
 
 HEADERS_FILE = "_headers"
@@ -30,6 +32,8 @@ def content_security_policy(config: SiteConfig, usage: MediaUsage,
     frames: set[str] = set()
     scripts: set[str] = set()
     for url, _source in usage.frames.items():
+        if url == INLINE_STYLE:
+            continue
         host = host_of(url)
         if not host:
             continue
@@ -52,6 +56,7 @@ def content_security_policy(config: SiteConfig, usage: MediaUsage,
         ("default-src", ["'self'"]),
         ("script-src", script_src),
         ("style-src", ["'self'"]),
+        *([("style-src-attr", ["'unsafe-inline'"])] if INLINE_STYLE in usage.frames else []),
         ("img-src", img_src),
         ("font-src", ["'self'"]),
         ("connect-src", ["'self'"]),

@@ -1,0 +1,83 @@
+"""Serve a built site with real nginx and the nginx-headers.conf the build wrote."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def nginx_config(site: Path, port: int, work: Path) -> str:
+    mime = Path("/etc/nginx/mime.types")
+    types = (f"include {mime};" if mime.is_file()
+             else "types { text/html html; text/css css; application/javascript js; }")
+    return f"""
+user root;
+daemon off;
+worker_processes 1;
+pid {work}/nginx.pid;
+error_log stderr warn;
+events {{ worker_connections 256; }}
+http {{
+    {types}
+    types {{ image/avif avif; image/webp webp; application/wasm wasm; }}
+    access_log off;
+    client_body_temp_path {work}/body;
+    proxy_temp_path {work}/proxy;
+    fastcgi_temp_path {work}/fastcgi;
+    uwsgi_temp_path {work}/uwsgi;
+    scgi_temp_path {work}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        root {site};
+        error_page 404 /404.html;
+        include {site}/nginx-headers.conf;
+    }}
+}}
+"""
+
+
+def need_nginx() -> None:
+    if not Path(NGINX).exists():
+        pytest.skip("nginx is not installed (scripts/test installs it with apt-get)")
+
+
+@contextmanager
+def nginx_serving(site: Path) -> Iterator[str]:
+    """The site at http://127.0.0.1:<port>/, headers and all, until the block ends."""
+    need_nginx()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with tempfile.TemporaryDirectory(prefix="masthead-nginx-") as folder:
+        work = Path(folder)
+        (work / "nginx.conf").write_text(nginx_config(site, port, work))
+        process = subprocess.Popen([NGINX, "-c", str(work / "nginx.conf"), "-p", str(work)],
+                                   stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError as exc:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"nginx did not start: {process.stderr.read()}"
+                                           if process.stderr else "nginx did not start"
+                                           ) from exc
+                    time.sleep(0.05)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+            if process.stderr:
+                process.stderr.close()

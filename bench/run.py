@@ -171,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     out_root = args.root / "out" / f"run-{os.getpid()}"
     masthead = [sys.executable, "-m", "masthead.cli", "build", str(corpus), "--jobs",
                 str(args.jobs)]
-    masthead += ["--no-search"]  # the Hugo site has none; timed on its own below
+    # The Hugo site has no search index and no image variants: both timed on their own below.
+    masthead += ["--no-search", "--set", "images=false", "--set", "embed_posters=false"]
     if not args.full_feeds:  # the Hugo site writes RSS only: 20 items, descriptions
         masthead += ["--set", 'feed_formats=["rss"]', "--set", "feed_items=20",
                      "--set", "feed_full_content=false"]
@@ -213,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     if "hugo" in medians:
         print(f"masthead/hugo wall-time ratio: {medians['masthead'] / medians['hugo']:.2f}")
     search_index(engines[0].command, out_root / "search")
+    image_variants(engines[0].command, corpus, out_root / "images")
     if args.rebuilds:
         rebuilds(corpus, [*masthead, "-o", str(out_root / "incremental")], args.rebuilds)
         shutil.rmtree(out_root, ignore_errors=True)
@@ -226,6 +228,35 @@ def search_index(command: list[str], out: Path) -> None:
     line = next((x for x in result.stdout.splitlines() if x.startswith("Search index")), "")
     print(f"{line or 'search index: not built'} (one build with search on)")
     shutil.rmtree(out, ignore_errors=True)
+
+
+def image_variants(command: list[str], corpus: Path, out: Path) -> None:
+    """Two masthead builds with image variants on: the first encodes every used image
+    (from an empty image cache), the second must encode none."""
+    shutil.rmtree(corpus / ".masthead" / "images", ignore_errors=True)
+    argv = _drop_setting([part.replace("{out}", str(out)) for part in command], "images=false")
+    for label in ("first build", "second build"):
+        start = time.perf_counter()
+        result = subprocess.run([*argv, "--timings"], capture_output=True, text=True,
+                                check=False)
+        wall = time.perf_counter() - start
+        encoded = next((x for x in result.stdout.splitlines() if x.startswith("Encoded")),
+                       "Encoded no image variants")
+        lines = result.stderr.splitlines() + result.stdout.splitlines()
+        stage = next((x.split()[1] for x in lines if x.strip().startswith("images ")), "?")
+        print(f"images, {label}: {encoded}; images stage {stage} s, build {wall:.1f} s")
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def _drop_setting(argv: list[str], setting: str) -> list[str]:
+    """argv without one ``--set KEY=VALUE`` pair."""
+    result: list[str] = []
+    for part in argv:
+        if part == setting and result and result[-1] == "--set":
+            result.pop()
+            continue
+        result.append(part)
+    return result
 
 
 def resident_rebuilds(corpus: Path, target: Path, original: bytes, count: int) -> list[float]:

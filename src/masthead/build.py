@@ -61,6 +61,7 @@ from masthead.site.index import Site, index_site
 from masthead.site.routes import Route, build_routes
 from masthead.site.urls import Urls
 from masthead.site.usage import MediaUsage, media_usage
+from masthead.site.views import fold_views
 
 Progress = Callable[[int, int], None]
 FULL_REBUILD_SHARE = 0.3  # past this share of changed pages, a clean build is as fast
@@ -258,6 +259,8 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
     with _timed(report, "load"):
         content = load_content(config, layout, files, public, options, reporter, jobs, cached)
         report.skipped = content.skipped
+        if options.views:
+            fold_views(content, layout, options.views)
     with _timed(report, "index"):
         site = index_site(config, layout, content, reporter)
         routes = build_routes(site, reporter)
@@ -382,7 +385,8 @@ def _environment(config: SiteConfig, layout: Layout, options: BuildOptions, out_
     folders = [root / "public", root / "templates", root / "static", root / "i18n",
                THEME_TEMPLATES.parent, *(p for p in (root / "config",) if p.is_dir())]
     return digest(repr(config), repr(layout), options.drafts, options.future, serve_mode,
-                  strict, str(out_dir), files_digest(folders))
+                  strict, str(out_dir), files_digest(folders),
+                  sorted(options.views.items()) if options.views else None)
 
 
 def _unchanged(manifest: Manifest, out_dir: Path, inputs: str, options: BuildOptions) -> bool:

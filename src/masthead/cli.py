@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from masthead import __version__
@@ -64,8 +65,66 @@ def _parser() -> argparse.ArgumentParser:
                              help="worker processes for rendering (default: all cores)")
         if name == "serve":
             sub.add_argument("--port", type=int, default=8000)
+        if name == "build":
+            sub.add_argument("--views", metavar="SOURCE",
+                             help="add the views counted by `masthead api` to each story: "
+                                  "its URL (https://example.org/api) or its database")
         sub.set_defaults(handler=handler)
+    api = commands.add_parser(
+        "api", help="serve view counts, newsletter sign-ups and contact messages",
+        description="The API beside the static site: POST /api/views, GET /api/views, "
+                    "POST /api/subscribe, POST /api/contact, GET /api/subscribers.csv "
+                    "(token in MASTHEAD_API_TOKEN).")
+    api.add_argument("site", nargs="?", type=Path, default=Path("."),
+                     help="the site folder (default: the current folder)")
+    api.add_argument("--host", default="127.0.0.1")
+    api.add_argument("--port", type=int, default=8001)
+    api.add_argument("--database", metavar="URL",
+                     help="postgresql://user@host/db, or a SQLite file "
+                          "(default: SITE/.masthead/api.sqlite)")
+    api.add_argument("--rate-limit", type=int, default=60, metavar="N",
+                     help="requests per client per minute (0: no limit)")
+    api.add_argument("--public-url", default="",
+                     help="the API's address as readers reach it, for links in emails "
+                          "(default: base_url + api_url)")
+    api.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a setting for this run (TOML value)")
+    api.set_defaults(handler=_api)
     return parser
+
+
+def _api(args: argparse.Namespace) -> int:
+    import logging
+
+    import uvicorn
+
+    from masthead.api.app import ApiSettings, create_app
+    from masthead.api.store import open_store
+
+    try:
+        config = load_config(args.site, _overrides(args))
+        store = open_store(args.database, config.root)
+    except ConfigError as exc:
+        _print_diagnostics(exc.diagnostics, args.site.resolve())
+        return 1
+    except (ValueError, OSError) as exc:
+        print(f"masthead: cannot open the database: {exc}", file=sys.stderr)
+        return 1
+    if args.rate_limit < 0:
+        print("masthead: --rate-limit must be 0 (off) or more", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = create_app(config, store, ApiSettings(args.rate_limit, args.public_url))
+    print(f"masthead api for {config.title} on http://{args.host}:{args.port}/api/ "
+          f"({store.dialect}); Ctrl-C stops it", flush=True)
+    try:
+        # No access log: it would record readers' addresses and the pages they read.
+        uvicorn.run(app, host=args.host, port=args.port, access_log=False,
+                    log_level="warning", server_header=False)
+    except OSError as exc:
+        print(f"masthead: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _new(args: argparse.Namespace) -> int:
@@ -110,8 +169,17 @@ def _run_build(args: argparse.Namespace, serve_mode: bool = False) -> BuildRepor
         return None
     out = args.output.resolve() if args.output else config.output_dir
     cache = None if args.no_cache else BuildCache(config.root / CACHE_DIR)
+    options = _options(args)
+    if getattr(args, "views", None):
+        from masthead.api.counts import CountsUnavailable, read_counts
+
+        try:
+            options = replace(options, views=read_counts(args.views, config.root))
+        except CountsUnavailable as exc:
+            print(f"masthead: cannot read the views: {exc}", file=sys.stderr)
+            return None
     try:
-        report = build_site(config, out, _options(args), strict=args.strict,
+        report = build_site(config, out, options, strict=args.strict,
                             serve_mode=serve_mode, progress=terminal_progress(),
                             jobs=args.jobs, cache=cache,
                             image_progress=terminal_progress(label="encoding images",

@@ -115,6 +115,17 @@ class SiteConfig:
     embed_posters: bool = _doc(
         "Fetch YouTube poster images while building, so that video facades show a picture "
         "served by the site itself.", True)
+    api_url: str = _doc(
+        'Where `masthead api` answers, as the pages see it: "/api" when it is served under '
+        "the site's own address, or a full URL. Empty: no view counting, and the newsletter "
+        "and contact forms are not connected.", "")
+    smtp_host: str = _doc("SMTP server for confirmation emails and contact messages "
+                          "(user and password from MASTHEAD_SMTP_USER/PASSWORD).", "")
+    smtp_port: int = _doc("Port of the SMTP server.", 25)
+    smtp_starttls: bool = _doc("Use STARTTLS with the SMTP server.", False)
+    mail_from: str = _doc("Sender address of the emails the API sends.", "")
+    contact_to: str = _doc("Where contact messages are forwarded by email (they are "
+                           "stored either way).", "")
     collections: tuple[CollectionConfig, ...] = _doc(
         "Extra collections: a list of {name, folder, url, template}; docs/ and videos/ are "
         "detected without it.", default_factory=tuple)

@@ -48,6 +48,9 @@ class BuildOptions:
     drafts: bool = False
     future: bool = False
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    # Views counted by `masthead api`, by page path without its final "/": added to
+    # each story's front-matter `views` (so "Most read" reflects what is read).
+    views: dict[str, int] | None = field(default=None, compare=False)
 
 
 @dataclass

@@ -115,6 +115,7 @@ class Entry:
     youtube_id: str
     body: Body
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    counted_views: int = 0  # the part of ``views`` counted by the API at build time
 
     @property
     def featured(self) -> bool:

@@ -51,7 +51,8 @@ def content_security_policy(config: SiteConfig, usage: MediaUsage,
         script_src.append("'wasm-unsafe-eval'")  # Pagefind runs as WebAssembly
     frame_src = [f"https://{h}" for h in sorted(frames | set(allowed))] or ["'none'"]
     img_src = ["'self'", "data:", *(f"https://{h}" for h in sorted(usage.image_hosts))]
-    form = ["'self'", *sorted(form_actions)]
+    api = form_origins([config.api_url])  # an API on another host: scripts call it too
+    form = ["'self'", *sorted(form_actions | api)]
     directives = [
         ("default-src", ["'self'"]),
         ("script-src", script_src),
@@ -59,7 +60,7 @@ def content_security_policy(config: SiteConfig, usage: MediaUsage,
         *([("style-src-attr", ["'unsafe-inline'"])] if INLINE_STYLE in usage.frames else []),
         ("img-src", img_src),
         ("font-src", ["'self'"]),
-        ("connect-src", ["'self'"]),
+        ("connect-src", ["'self'", *sorted(api)]),
         ("media-src", ["'self'"]),
         ("frame-src", frame_src),
         ("object-src", ["'none'"]),

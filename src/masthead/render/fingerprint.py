@@ -118,7 +118,8 @@ class Fingerprints:
         if found is None:
             author, category, following = (site.author_of(entry), site.category_of(entry),
                                            site.next_of(entry))
-            found = digest(self.model(entry), self.model(author) if author else None,
+            found = digest(self.model(entry), entry.views, entry.counted_views,
+                           self.model(author) if author else None,
                            self.model(category) if category else None,
                            self.card(site, following) if following else None)
             self._entry[key] = found

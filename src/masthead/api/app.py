@@ -1,0 +1,388 @@
+"""The API's routes: views, newsletter sign-ups, contact messages.
+
+Every route answers JSON to scripts and, where a plain HTML form can post (newsletter,
+contact), a short page to browsers without JavaScript (post, then redirect to a page
+that says what happened). Errors are 4xx with ``{"error": ..., "field": ...}`` and
+change nothing. Logs carry no address, no email, no IP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import hmac
+import io
+import json
+import logging
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+from urllib.parse import urlsplit
+
+import anyio.to_thread
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from masthead.api.mail import Mailer, MailError, MailSettings
+from masthead.api.paths import CHECK_EVERY, SitePaths
+from masthead.api.protection import (
+    MAX_BODY,
+    BadInput,
+    RateLimiter,
+    clean_email,
+    clean_path,
+    clean_text,
+    clean_view_id,
+)
+from masthead.api.store import Store, prepare_store
+from masthead.config import SiteConfig
+from masthead.i18n import Strings, load_strings
+
+log = logging.getLogger("masthead.api")
+CONFIRM_DAYS = 7
+ADMIN_TOKEN_ENV = "MASTHEAD_API_TOKEN"
+MAX_QUERY_PATHS = 100
+
+
+@dataclass
+class ApiSettings:
+    rate_limit: int = 60  # requests per client per minute; 0: off
+    public_url: str = ""  # where the API is reached from outside (for links in emails)
+
+
+def site_origin(config: SiteConfig) -> str:
+    parts = urlsplit(config.base_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+class Api:
+    def __init__(self, config: SiteConfig, store: Store, settings: ApiSettings,
+                 paths: SitePaths | None = None) -> None:
+        self.config = config
+        self.store = store
+        self.settings = settings
+        self.paths = paths if paths is not None else SitePaths(config)
+        self.limiter = RateLimiter(settings.rate_limit)
+        self.mailer = Mailer(MailSettings(config.smtp_host, config.smtp_port,
+                                          config.smtp_starttls, config.mail_from))
+        self.strings: dict[str, Strings] = {}
+        self.languages: tuple[str, ...] = ()
+        self._confirm: URLSafeTimedSerializer | None = None
+        self._unsubscribe: URLSafeSerializer | None = None
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
+        await prepare_store(self.store)
+        secret = os.environ.get("MASTHEAD_API_SECRET") or await self.store.secret()
+        self._confirm = URLSafeTimedSerializer(secret, salt="masthead-confirm")
+        self._unsubscribe = URLSafeSerializer(secret, salt="masthead-unsubscribe")
+        await anyio.to_thread.run_sync(lambda: self.paths.refresh(force=True))
+        self.languages = tuple(self.paths.languages) or (self.config.language,)
+        self.strings = load_strings(self.config.root, self.languages)
+        await self.store.forget_old_view_ids()
+        task = asyncio.create_task(self._housekeeping())
+        try:
+            yield
+        finally:
+            task.cancel()
+            await self.store.close()
+
+    async def _housekeeping(self) -> None:
+        while True:
+            await asyncio.sleep(CHECK_EVERY)
+            try:
+                await anyio.to_thread.run_sync(self.paths.refresh)
+                await self.store.forget_old_view_ids()
+            except Exception:  # keep serving; the next round tries again
+                log.exception("housekeeping failed")
+
+    # --- plumbing ---------------------------------------------------------------------
+
+    def guarded(self, handler: Callable[[Request], Awaitable[Response]]
+                ) -> Callable[[Request], Awaitable[Response]]:
+        """Rate limit, size limit and BadInput -> 4xx, around a route."""
+
+        async def run(request: Request) -> Response:
+            client = request.client.host if request.client else "?"
+            if not self.limiter.allow(client):
+                return _error("too many requests; try again in a minute", status=429)
+            try:
+                return await handler(request)
+            except BadInput as exc:
+                if _wants_html(request):
+                    return self.page(request, "api_error_title", exc.message, exc.status)
+                return _error(exc.message, exc.field, exc.status)
+
+        return run
+
+    async def body(self, request: Request) -> dict[str, Any]:
+        """The JSON object or form a client sent (at most MAX_BODY bytes)."""
+        declared = request.headers.get("content-length")
+        if declared and (not declared.isdigit() or int(declared) > MAX_BODY):
+            raise BadInput(f"the request is larger than {MAX_BODY} bytes", status=413)
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise BadInput(f"the request is larger than {MAX_BODY} bytes", status=413)
+            chunks.append(chunk)
+        raw = b"".join(chunks)
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind == "application/x-www-form-urlencoded":
+            from urllib.parse import parse_qsl
+
+            try:
+                return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True,
+                                      strict_parsing=False, max_num_fields=20))
+            except (UnicodeDecodeError, ValueError):
+                raise BadInput("the form could not be read") from None
+        if kind != "application/json":
+            raise BadInput("send JSON (Content-Type: application/json) or a form",
+                           status=415)
+        try:
+            data = json.loads(raw)
+        except (UnicodeDecodeError, ValueError):
+            raise BadInput("the body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise BadInput("the body must be a JSON object")
+        return data
+
+    def lang_of(self, value: object) -> str:
+        return value if isinstance(value, str) and value in self.languages else (
+            self.languages[0] if self.languages else self.config.language)
+
+    def page(self, request: Request, title_key: str, text: str, status: int = 200,
+             lang: str | None = None) -> HTMLResponse:
+        """A small page for browsers that posted a form (or followed an emailed link)."""
+        lang = lang or self.lang_of(request.query_params.get("lang"))
+        t = self.strings.get(lang) or Strings(lang, {})
+        prefix = "" if lang == (self.languages[0] if self.languages else lang) else f"/{lang}"
+        home = self.config.absolute_url(f"{prefix}/")
+        html = (f'<!doctype html><html lang="{escape(lang)}"><head><meta charset="utf-8">'
+                '<meta name="viewport" content="width=device-width, initial-scale=1">'
+                f'<meta name="robots" content="noindex"><title>{escape(t(title_key))} — '
+                f"{escape(self.config.title)}</title></head><body><main>"
+                f"<h1>{escape(t(title_key))}</h1><p>{escape(text)}</p>"
+                f'<p><a href="{escape(home)}">{escape(t("api_back"))}</a></p>'
+                "</main></body></html>")
+        return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+    def api_url(self) -> str:
+        """The API's address for links in emails."""
+        if self.settings.public_url:
+            return self.settings.public_url.rstrip("/")
+        return self.config.absolute_url(self.config.api_url or "/api").rstrip("/")
+
+    # --- views ------------------------------------------------------------------------
+
+    async def post_view(self, request: Request) -> Response:
+        data = await self.body(request)
+        path = clean_path(data.get("path"))
+        view_id = clean_view_id(data.get("id"))
+        if path not in self.paths:
+            raise BadInput("no such article on this site", "path", 404)
+        counted, views = await self.store.record_view(path, view_id)
+        return JSONResponse({"path": path, "views": views, "counted": counted},
+                            headers={"Cache-Control": "no-store"})
+
+    async def get_views(self, request: Request) -> Response:
+        asked = request.query_params.getlist("path")
+        if not asked:
+            raise BadInput("ask for one or more paths: /api/views?path=/posts/a", "path")
+        if len(asked) > MAX_QUERY_PATHS:
+            raise BadInput(f"at most {MAX_QUERY_PATHS} paths at once", "path")
+        paths = {raw: clean_path(raw) for raw in asked}
+        counts = await self.store.view_counts(sorted(set(paths.values())))
+        return JSONResponse({raw: counts.get(path, 0) for raw, path in paths.items()},
+                            headers={"Cache-Control": "no-store"})
+
+    async def all_views(self, request: Request) -> Response:
+        counts = await self.store.view_counts()
+        known = self.paths.paths
+        return JSONResponse({p: n for p, n in sorted(counts.items()) if p in known},
+                            headers={"Cache-Control": "no-store"})
+
+    # --- newsletter -------------------------------------------------------------------
+
+    async def subscribe(self, request: Request) -> Response:
+        data = await self.body(request)
+        lang = self.lang_of(data.get("lang"))
+        if data.get("website"):  # the honeypot: people leave it empty
+            return self._accepted(request, "subscribe", lang)
+        email = clean_email(data.get("email"))
+        if not self.mailer.settings.enabled:
+            raise BadInput("sign-ups are not open: the site has no mail server set up",
+                           status=503)
+        state, nonce = await self.store.request_subscription(email)
+        if nonce:
+            assert self._confirm is not None and self._unsubscribe is not None
+            token = self._confirm.dumps({"e": email, "n": nonce})
+            t = self.strings.get(lang) or Strings(lang, {})
+            link = f"{self.api_url()}/confirm?token={token}&lang={lang}"
+            leave = f"{self.api_url()}/unsubscribe?token={self._unsubscribe.dumps(email)}"
+            try:
+                await self.mailer.send(
+                    email, t("api_confirm_subject", site=self.config.title),
+                    t("api_confirm_body", site=self.config.title, link=link,
+                      days=CONFIRM_DAYS, unsubscribe=leave),
+                    headers={"List-Unsubscribe": f"<{leave}>",
+                             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+            except MailError:
+                log.warning("confirmation email not sent: the SMTP server failed")
+                raise BadInput("the confirmation email could not be sent; try again later",
+                               status=503) from None
+        log.info("newsletter sign-up requested (%s)", "new" if state == "new" else "again")
+        return self._accepted(request, "subscribe", lang)
+
+    def _accepted(self, request: Request, what: str, lang: str) -> Response:
+        """The same answer whoever asks (a sign-up never reveals who is subscribed)."""
+        if _wants_html(request):
+            return RedirectResponse(f"{self.api_path(request)}/done/{what}?lang={lang}",
+                                    status_code=303)
+        return JSONResponse({"status": "accepted"}, status_code=202)
+
+    def api_path(self, request: Request) -> str:
+        return str(request.scope.get("root_path", "")) + "/api"
+
+    async def done(self, request: Request) -> Response:
+        what = request.path_params["what"]
+        if what not in ("subscribe", "contact"):
+            return _error("no such page", status=404)
+        lang = self.lang_of(request.query_params.get("lang"))
+        t = self.strings.get(lang) or Strings(lang, {})
+        return self.page(request, f"api_{what}_title", t(f"api_{what}_done"), lang=lang)
+
+    async def confirm(self, request: Request) -> Response:
+        assert self._confirm is not None
+        lang = self.lang_of(request.query_params.get("lang"))
+        t = self.strings.get(lang) or Strings(lang, {})
+        token = request.query_params.get("token", "")
+        try:
+            data = self._confirm.loads(token, max_age=CONFIRM_DAYS * 86400)
+        except SignatureExpired:
+            return self.page(request, "api_error_title", t("api_link_expired"), 410, lang)
+        except BadSignature:
+            return self.page(request, "api_error_title", t("api_link_invalid"), 400, lang)
+        if not isinstance(data, dict) or not isinstance(data.get("e"), str):
+            return self.page(request, "api_error_title", t("api_link_invalid"), 400, lang)
+        result = await self.store.confirm(data["e"], str(data.get("n", "")))
+        if result == "confirmed":
+            log.info("newsletter subscription confirmed")
+            return self.page(request, "api_subscribe_title", t("api_confirmed"), 200, lang)
+        if result == "used":
+            return self.page(request, "api_error_title", t("api_link_used"), 410, lang)
+        return self.page(request, "api_error_title", t("api_link_invalid"), 400, lang)
+
+    async def unsubscribe(self, request: Request) -> Response:
+        assert self._unsubscribe is not None
+        lang = self.lang_of(request.query_params.get("lang"))
+        t = self.strings.get(lang) or Strings(lang, {})
+        try:
+            email = self._unsubscribe.loads(request.query_params.get("token", ""))
+        except BadSignature:
+            return self.page(request, "api_error_title", t("api_link_invalid"), 400, lang)
+        if not isinstance(email, str):
+            return self.page(request, "api_error_title", t("api_link_invalid"), 400, lang)
+        await self.store.unsubscribe(email)  # the same answer when it was done before
+        log.info("newsletter unsubscription")
+        if request.method == "POST":  # one-click, from the mail program (RFC 8058)
+            return JSONResponse({"status": "unsubscribed"})
+        return self.page(request, "api_subscribe_title", t("api_unsubscribed"), 200, lang)
+
+    async def export(self, request: Request) -> Response:
+        expected = os.environ.get(ADMIN_TOKEN_ENV, "")
+        if not expected:
+            return _error(f"the export is off: start the API with {ADMIN_TOKEN_ENV} set",
+                          status=403)
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            return _error("a valid token is required (Authorization: Bearer ...)", status=401)
+        rows = await self.store.confirmed_subscribers()
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["email", "confirmed"])
+        writer.writerows(rows)
+        log.info("subscribers exported (%d)", len(rows))
+        return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Cache-Control": "no-store",
+                                 "Content-Disposition": 'attachment; filename="subscribers.csv"'})
+
+    # --- contact ----------------------------------------------------------------------
+
+    async def contact(self, request: Request) -> Response:
+        data = await self.body(request)
+        lang = self.lang_of(data.get("lang"))
+        if data.get("website"):  # the honeypot
+            return self._accepted(request, "contact", lang)
+        name = clean_text(data.get("name"), "name", 200)
+        email = clean_email(data.get("email"))
+        message = clean_text(data.get("message"), "message", 5000)
+        await self.store.add_message(name, email, message)
+        log.info("contact message stored")
+        if self.config.contact_to and self.mailer.settings.enabled:
+            try:
+                await self.mailer.send(self.config.contact_to,
+                                       f"[{self.config.title}] {name}", message, reply_to=email)
+            except MailError:
+                log.warning("contact message stored but not forwarded: the SMTP server failed")
+        return self._accepted(request, "contact", lang)
+
+    async def health(self, request: Request) -> Response:
+        return JSONResponse({"ok": True, "articles": len(self.paths.paths)})
+
+
+def _wants_html(request: Request) -> bool:
+    """A plain HTML form posted this (answered with pages, not JSON)."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return (kind == "application/x-www-form-urlencoded"
+            and "application/json" not in request.headers.get("accept", ""))
+
+
+def _error(message: str, field: str = "", status: int = 400) -> JSONResponse:
+    body: dict[str, str] = {"error": message}
+    if field:
+        body["field"] = field
+    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return _error("no such endpoint", status=404)
+
+
+async def _not_allowed(request: Request, exc: Exception) -> Response:
+    return _error("method not allowed here", status=405)
+
+
+def create_app(config: SiteConfig, store: Store, settings: ApiSettings | None = None,
+               paths: SitePaths | None = None) -> Starlette:
+    api = Api(config, store, settings or ApiSettings(), paths)
+    g = api.guarded
+    routes = [
+        Route("/api/views", g(api.post_view), methods=["POST"]),
+        Route("/api/views", g(api.get_views), methods=["GET"]),
+        Route("/api/views/all", g(api.all_views), methods=["GET"]),
+        Route("/api/subscribe", g(api.subscribe), methods=["POST"]),
+        Route("/api/confirm", g(api.confirm), methods=["GET"]),
+        Route("/api/unsubscribe", g(api.unsubscribe), methods=["GET", "POST"]),
+        Route("/api/done/{what}", g(api.done), methods=["GET"]),
+        Route("/api/subscribers.csv", g(api.export), methods=["GET"]),
+        Route("/api/contact", g(api.contact), methods=["POST"]),
+        Route("/api/health", api.health, methods=["GET"]),
+    ]
+    middleware = [Middleware(CORSMiddleware, allow_origins=[site_origin(config)],
+                             allow_methods=["GET", "POST"], allow_headers=["Content-Type"],
+                             allow_credentials=False, max_age=600)]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=api.lifespan,
+                    exception_handlers={404: _not_found, 405: _not_allowed})
+    app.state.api = api
+    return app

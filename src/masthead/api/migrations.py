@@ -1,0 +1,50 @@
+"""Schema migrations, applied in order on every start of ``masthead api``.
+
+Each migration runs once, recorded in ``schema_migrations``; a new version appends
+one. The statements are the same on SQLite and PostgreSQL except where a dialect
+needs its own spelling (an auto-numbered key).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+MIGRATIONS: list[dict[str, list[str]]] = [
+    {  # 1: views, newsletter, contact messages, settings
+        "all": [
+            "CREATE TABLE view_counts (path TEXT PRIMARY KEY, views BIGINT NOT NULL)",
+            "CREATE TABLE view_ids (id TEXT PRIMARY KEY, path TEXT NOT NULL, seen TEXT NOT NULL)",
+            "CREATE INDEX view_ids_seen ON view_ids (seen)",
+            "CREATE TABLE subscribers (email TEXT PRIMARY KEY, status TEXT NOT NULL, "
+            "nonce TEXT NOT NULL, created TEXT NOT NULL, confirmed TEXT NOT NULL)",
+            "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        ],
+        "sqlite": ["CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                   "received TEXT NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL, "
+                   "message TEXT NOT NULL)"],
+        "postgresql": ["CREATE TABLE messages (id BIGINT GENERATED ALWAYS AS IDENTITY "
+                       "PRIMARY KEY, received TEXT NOT NULL, name TEXT NOT NULL, "
+                       "email TEXT NOT NULL, message TEXT NOT NULL)"],
+    },
+]
+
+
+def apply_migrations(cur: Any, dialect: str, sql: Callable[[str], str]) -> int:
+    """Apply what is missing inside the caller's transaction; return the version."""
+    if dialect == "postgresql":
+        cur.execute("SELECT pg_advisory_xact_lock(727274)")  # one starter migrates at once
+    cur.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                "applied TEXT NOT NULL)")
+    cur.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+    current = int(cur.fetchone()[0])
+    for version, steps in enumerate(MIGRATIONS, start=1):
+        if version <= current:
+            continue
+        for statement in [*steps.get("all", []), *steps.get(dialect, [])]:
+            cur.execute(statement)
+        cur.execute(sql("INSERT INTO schema_migrations (version, applied) VALUES (?, ?)"),
+                    (version, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
+        current = version
+    return current

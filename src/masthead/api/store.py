@@ -1,0 +1,313 @@
+"""Where the API keeps its data: SQLite (a file beside the site, WAL mode) or PostgreSQL.
+
+Both run the same SQL (``?`` placeholders, rewritten for psycopg), in the same
+transactions, through plain DB-API cursors on worker threads: one code path, so both
+databases behave alike. SQLite gets one connection on one thread (it has one writer
+anyway, and WAL lets readers go on); PostgreSQL a pool of connections.
+
+What is stored and why: a view is a random id made by the page for one page load (kept
+two days, so that a retry is recognised) and a count per path; nothing about the reader.
+A subscriber is an email address, its state and dates. A contact message is what the
+reader typed in the form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import anyio.to_thread
+
+from masthead.api.migrations import apply_migrations
+
+T = TypeVar("T")
+VIEW_ID_DAYS = 2
+
+
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    email: str
+    status: str  # pending | confirmed | unsubscribed
+    nonce: str  # what the current confirmation link carries ("" once used)
+    created: str
+    confirmed: str
+
+
+def now_text() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """The API's data. ``run`` executes a function with a cursor inside one transaction."""
+
+    dialect = "sqlite"
+
+    def sql(self, text: str) -> str:
+        return text
+
+    async def run(self, work: Callable[[Cursor], T]) -> T:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+    # --- views ------------------------------------------------------------------------
+
+    async def record_view(self, path: str, view_id: str) -> tuple[bool, int]:
+        """Count one page load: (counted now, the path's count). An id seen before is
+        not counted again (a retry)."""
+        q = self.sql
+
+        def work(cur: Cursor) -> tuple[bool, int]:
+            cur.execute(q("INSERT INTO view_ids (id, path, seen) VALUES (?, ?, ?) "
+                          "ON CONFLICT (id) DO NOTHING"), (view_id, path, now_text()))
+            counted = cur.rowcount == 1
+            if counted:
+                cur.execute(q("INSERT INTO view_counts (path, views) VALUES (?, 1) "
+                              "ON CONFLICT (path) DO UPDATE SET views = view_counts.views + 1"),
+                            (path,))
+            cur.execute(q("SELECT views FROM view_counts WHERE path = ?"), (path,))
+            row = cur.fetchone()
+            return counted, int(row[0]) if row else 0
+
+        return await self.run(work)
+
+    async def view_counts(self, paths: Sequence[str] | None = None) -> dict[str, int]:
+        """Counts of ``paths`` (0 for a path never viewed), or of every counted path."""
+        q = self.sql
+
+        def work(cur: Cursor) -> dict[str, int]:
+            if paths is None:
+                cur.execute("SELECT path, views FROM view_counts")
+                return {row[0]: int(row[1]) for row in cur.fetchall()}
+            found = dict.fromkeys(paths, 0)
+            if paths:
+                marks = ", ".join("?" for _ in paths)
+                cur.execute(q(f"SELECT path, views FROM view_counts WHERE path IN ({marks})"),
+                            tuple(paths))
+                found.update({row[0]: int(row[1]) for row in cur.fetchall()})
+            return found
+
+        return await self.run(work)
+
+    async def forget_old_view_ids(self) -> int:
+        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=VIEW_ID_DAYS)).isoformat(
+            timespec="seconds")
+        q = self.sql
+
+        def work(cur: Cursor) -> int:
+            cur.execute(q("DELETE FROM view_ids WHERE seen < ?"), (cutoff,))
+            return int(cur.rowcount)
+
+        return await self.run(work)
+
+    # --- newsletter -------------------------------------------------------------------
+
+    async def subscriber(self, email: str) -> Subscriber | None:
+        q = self.sql
+
+        def work(cur: Cursor) -> Subscriber | None:
+            cur.execute(q("SELECT email, status, nonce, created, confirmed FROM subscribers "
+                          "WHERE email = ?"), (email,))
+            row = cur.fetchone()
+            return Subscriber(*row) if row else None
+
+        return await self.run(work)
+
+    async def request_subscription(self, email: str) -> tuple[str, str]:
+        """(state before, nonce of a new confirmation link or "" when confirmed already)."""
+        q = self.sql
+        nonce = secrets.token_urlsafe(12)
+
+        def work(cur: Cursor) -> tuple[str, str]:
+            cur.execute(q("SELECT status FROM subscribers WHERE email = ?"), (email,))
+            row = cur.fetchone()
+            if row is None:
+                cur.execute(q("INSERT INTO subscribers (email, status, nonce, created, confirmed)"
+                              " VALUES (?, 'pending', ?, ?, '') ON CONFLICT (email) DO NOTHING"),
+                            (email, nonce, now_text()))
+                return "new", nonce
+            if row[0] == "confirmed":
+                return "confirmed", ""
+            cur.execute(q("UPDATE subscribers SET status = 'pending', nonce = ? "
+                          "WHERE email = ?"), (nonce, email))
+            return str(row[0]), nonce
+
+        return await self.run(work)
+
+    async def confirm(self, email: str, nonce: str) -> str:
+        """'confirmed', 'used' (the link was used, or replaced by a newer one) or 'unknown'."""
+        q = self.sql
+
+        def work(cur: Cursor) -> str:
+            cur.execute(q("UPDATE subscribers SET status = 'confirmed', nonce = '', "
+                          "confirmed = ? WHERE email = ? AND nonce = ? AND nonce <> '' "
+                          "AND status = 'pending'"), (now_text(), email, nonce))
+            if cur.rowcount == 1:
+                return "confirmed"
+            cur.execute(q("SELECT 1 FROM subscribers WHERE email = ?"), (email,))
+            return "used" if cur.fetchone() else "unknown"
+
+        return await self.run(work)
+
+    async def unsubscribe(self, email: str) -> bool:
+        q = self.sql
+
+        def work(cur: Cursor) -> bool:
+            cur.execute(q("UPDATE subscribers SET status = 'unsubscribed', nonce = '' "
+                          "WHERE email = ? AND status <> 'unsubscribed'"), (email,))
+            return cur.rowcount == 1
+
+        return await self.run(work)
+
+    async def confirmed_subscribers(self) -> list[tuple[str, str]]:
+        def work(cur: Cursor) -> list[tuple[str, str]]:
+            cur.execute("SELECT email, confirmed FROM subscribers WHERE status = 'confirmed' "
+                        "ORDER BY confirmed, email")
+            return [(row[0], row[1]) for row in cur.fetchall()]
+
+        return await self.run(work)
+
+    # --- contact messages and settings -------------------------------------------------
+
+    async def add_message(self, name: str, email: str, message: str) -> None:
+        q = self.sql
+
+        def work(cur: Cursor) -> None:
+            cur.execute(q("INSERT INTO messages (received, name, email, message) "
+                          "VALUES (?, ?, ?, ?)"), (now_text(), name, email, message))
+
+        await self.run(work)
+
+    async def messages(self) -> list[tuple[str, str, str, str]]:
+        def work(cur: Cursor) -> list[tuple[str, str, str, str]]:
+            cur.execute("SELECT received, name, email, message FROM messages ORDER BY id")
+            return [(row[0], row[1], row[2], row[3]) for row in cur.fetchall()]
+
+        return await self.run(work)
+
+    async def secret(self) -> str:
+        """The key that signs confirmation and unsubscribe links: made once, kept in the
+        database so that links stay valid across restarts."""
+        q = self.sql
+        fresh = secrets.token_urlsafe(32)
+
+        def work(cur: Cursor) -> str:
+            cur.execute(q("INSERT INTO settings (name, value) VALUES ('secret', ?) "
+                          "ON CONFLICT (name) DO NOTHING"), (fresh,))
+            cur.execute("SELECT value FROM settings WHERE name = 'secret'")
+            return str(cur.fetchone()[0])
+
+        return await self.run(work)
+
+
+class SQLiteStore(Store):
+    dialect = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        self._connection: sqlite3.Connection | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._connection is None:
+            connection = sqlite3.connect(self.path, isolation_level=None,
+                                         check_same_thread=False, timeout=10)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints
+            connection.execute("PRAGMA busy_timeout=10000")
+            self._connection = connection
+        return self._connection
+
+    def _transaction(self, work: Callable[[Cursor], T]) -> T:
+        connection = self._connect()
+        cursor = connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(cursor)
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+        cursor.execute("COMMIT")
+        return result
+
+    async def run(self, work: Callable[[Cursor], T]) -> T:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, self._transaction, work)
+
+    async def close(self) -> None:
+        def shut() -> None:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+        import asyncio
+
+        await asyncio.get_running_loop().run_in_executor(self._thread, shut)
+        self._thread.shutdown(wait=True)
+
+
+class PostgresStore(Store):
+    dialect = "postgresql"
+
+    def __init__(self, url: str, size: int = 10) -> None:
+        from psycopg_pool import ConnectionPool
+
+        self.url = url
+        self._pool = ConnectionPool(url, min_size=1, max_size=size, open=True,
+                                    kwargs={"autocommit": False})
+        self._limiter = anyio.CapacityLimiter(size)
+        self._lock = threading.Lock()
+
+    def sql(self, text: str) -> str:
+        return text.replace("?", "%s")
+
+    def _transaction(self, work: Callable[[Cursor], T]) -> T:
+        with self._pool.connection() as connection, connection.transaction():
+            context: AbstractContextManager[Any] = connection.cursor()
+            with context as cursor:
+                return work(cursor)
+
+    async def run(self, work: Callable[[Cursor], T]) -> T:
+        return await anyio.to_thread.run_sync(self._transaction, work, limiter=self._limiter)
+
+    async def close(self) -> None:
+        await anyio.to_thread.run_sync(self._pool.close)
+
+
+def open_store(url: str | None, site_root: Path) -> Store:
+    """``postgresql://...`` or ``postgres://...``, ``sqlite:///path`` or a file path;
+    default ``<site>/.masthead/api.sqlite``."""
+    if url and url.startswith(("postgresql://", "postgres://")):
+        return PostgresStore(url)
+    if url and url.startswith("sqlite:///"):
+        return SQLiteStore(Path(url.removeprefix("sqlite:///")))
+    if url and "://" in url:
+        raise ValueError(f"unknown database '{url.split('://')[0]}': use postgresql://... "
+                         "or a SQLite file path")
+    return SQLiteStore(Path(url) if url else site_root / ".masthead" / "api.sqlite")
+
+
+async def prepare_store(store: Store) -> None:
+    """Bring the schema up to date (every start; safe with several processes)."""
+    await store.run(lambda cur: apply_migrations(cur, store.dialect, store.sql))

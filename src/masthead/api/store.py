@@ -282,6 +282,23 @@ class PostgresStore(Store):
     def sql(self, text: str) -> str:
         return text.replace("?", "%s")
 
+    async def record_view(self, path: str, view_id: str) -> tuple[bool, int]:
+        """The same as the portable version, in one statement (one round trip instead of
+        five: the hot path of a busy site)."""
+
+        def work() -> tuple[bool, int]:
+            with self._pool.connection() as connection:
+                connection.autocommit = True
+                try:
+                    row = connection.execute(_RECORD_VIEW, (view_id, path, now_text(),
+                                                            path)).fetchone()
+                finally:
+                    connection.autocommit = False
+            assert row is not None
+            return bool(row[0]), int(row[1])
+
+        return await anyio.to_thread.run_sync(work, limiter=self._limiter)
+
     def _transaction(self, work: Callable[[Cursor], T]) -> T:
         with self._pool.connection() as connection, connection.transaction():
             context: AbstractContextManager[Any] = connection.cursor()
@@ -293,6 +310,19 @@ class PostgresStore(Store):
 
     async def close(self) -> None:
         await anyio.to_thread.run_sync(self._pool.close)
+
+
+_RECORD_VIEW = """
+WITH fresh AS (
+    INSERT INTO view_ids (id, path, seen) VALUES (%s, %s, %s)
+    ON CONFLICT (id) DO NOTHING RETURNING path),
+bumped AS (
+    INSERT INTO view_counts (path, views) SELECT path, 1 FROM fresh
+    ON CONFLICT (path) DO UPDATE SET views = view_counts.views + 1 RETURNING views)
+SELECT EXISTS (SELECT 1 FROM fresh),
+       COALESCE((SELECT views FROM bumped),
+                (SELECT views FROM view_counts WHERE path = %s), 0)
+"""
 
 
 def open_store(url: str | None, site_root: Path) -> Store:

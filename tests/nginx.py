@@ -16,10 +16,12 @@ import pytest
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
-def nginx_config(site: Path, port: int, work: Path) -> str:
+def nginx_config(site: Path, port: int, work: Path, api_port: int | None = None) -> str:
     mime = Path("/etc/nginx/mime.types")
     types = (f"include {mime};" if mime.is_file()
              else "types { text/html html; text/css css; application/javascript js; }")
+    api = (f"location /api/ {{ proxy_pass http://127.0.0.1:{api_port}; "
+           "proxy_set_header X-Forwarded-For $remote_addr; }" if api_port else "")
     return f"""
 user root;
 daemon off;
@@ -41,6 +43,7 @@ http {{
         root {site};
         error_page 404 /404.html;
         include {site}/nginx-headers.conf;
+        {api}
     }}
 }}
 """
@@ -52,7 +55,7 @@ def need_nginx() -> None:
 
 
 @contextmanager
-def nginx_serving(site: Path) -> Iterator[str]:
+def nginx_serving(site: Path, api_port: int | None = None) -> Iterator[str]:
     """The site at http://127.0.0.1:<port>/, headers and all, until the block ends."""
     need_nginx()
     with socket.socket() as probe:
@@ -60,7 +63,7 @@ def nginx_serving(site: Path) -> Iterator[str]:
         port = probe.getsockname()[1]
     with tempfile.TemporaryDirectory(prefix="masthead-nginx-") as folder:
         work = Path(folder)
-        (work / "nginx.conf").write_text(nginx_config(site, port, work))
+        (work / "nginx.conf").write_text(nginx_config(site, port, work, api_port))
         process = subprocess.Popen([NGINX, "-c", str(work / "nginx.conf"), "-p", str(work)],
                                    stderr=subprocess.PIPE, text=True)
         try:

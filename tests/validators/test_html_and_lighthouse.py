@@ -48,6 +48,24 @@ def test_every_demo_page_passes_the_nu_html_checker(demo_dist: Path) -> None:
 
 
 @pytest.mark.validator
+def test_pages_with_the_api_connected_pass_the_nu_html_checker(tmp_path: Path) -> None:
+    """Views script, newsletter and contact forms (with their honeypots) are valid too."""
+    if not shutil.which("java") or not VNU.is_file():
+        pytest.skip("needs Java and the Nu HTML Checker (npm install)")
+    out = tmp_path / "dist"
+    config = load_config(DEMO, {"api_url": '"/api"', "search": "false"})
+    build(config, DiskSink(out, config.root), BuildOptions(now=NOW))
+    pages = [out / "contact" / "index.html", out / "index.html",
+             out / "posts" / "river-delta-drying" / "index.html",
+             out / "videos" / "delta-in-four-minutes" / "index.html",
+             out / "ru" / "contact" / "index.html"]
+    assert all("/api/" in p.read_text() for p in pages)
+    result = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "text",
+                             *map(str, pages)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, (result.stderr + result.stdout)[:5000]
+
+
+@pytest.mark.validator
 @needs_shared()
 def test_every_page_of_the_first_users_site_passes_the_nu_html_checker(
         tmp_path: Path) -> None:

@@ -1,0 +1,106 @@
+"""The pages and the API together, behind nginx as a site would run them: live view
+counts, Do Not Track / Global Privacy Control, forms that work without JavaScript."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from masthead.build import build_site
+from masthead.content.load import BuildOptions
+from tests.api.conftest import Mailbox, RunningApi, api_site, mailbox, site_config, start_api
+from tests.conftest import NOW
+from tests.nginx import nginx_serving
+
+pytestmark = pytest.mark.browser
+__all__ = ["mailbox"]  # the SMTP fixture, shared with the API tests
+
+CONTACT = '---\ntitle: "Contact"\n---\nWrite to us.\n'
+
+
+@pytest.fixture
+def live_site(tmp_path: Path, mailbox: Mailbox) -> Iterator[tuple[str, RunningApi]]:
+    root = api_site(tmp_path / "site")
+    (root / "content" / "pages").mkdir(parents=True, exist_ok=True)
+    (root / "content" / "pages" / "contact.md").write_text(CONTACT)
+    config = site_config(root, mailbox.port)
+    out = tmp_path / "dist"
+    build_site(config, out, BuildOptions(now=NOW))
+    for api in start_api(config, str(tmp_path / "api.sqlite"), rate_limit=0):
+        with nginx_serving(out, int(urlsplit(api.url).port or 0)) as url:
+            yield url, api
+
+
+def _page(browser: Any, **options: Any) -> tuple[Any, Any, list[str]]:
+    context = browser.new_context(viewport={"width": 375, "height": 800}, **options)
+    context.add_init_script("window.__csp = []; document.addEventListener("
+                            "'securitypolicyviolation', e => window.__csp.push(e.blockedURI));")
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(f"{r.method} {r.url}"))
+    return context, page, requests
+
+
+def test_an_article_counts_its_view_and_shows_the_live_count(
+        browser: Any, live_site: tuple[str, RunningApi]) -> None:
+    url, api = live_site
+    context, page, requests = _page(browser)
+    with page.expect_response(lambda r: r.url.endswith("/api/views")):
+        page.goto(f"{url}/posts/story-03/")
+    page.wait_for_function("document.querySelector('.views').textContent === '4 views'")
+    with page.expect_response(lambda r: r.url.endswith("/api/views")):
+        page.reload()
+    page.wait_for_function("document.querySelector('.views').textContent === '5 views'")
+    assert api.call(api.store.view_counts(["/posts/story-03"])) == {"/posts/story-03": 2}
+    assert {urlsplit(r.split()[1]).netloc for r in requests} == {urlsplit(url).netloc}
+    assert page.evaluate("window.__csp") == []
+    assert page.evaluate("document.cookie") == ""
+    context.close()
+
+
+def test_global_privacy_control_reads_but_never_counts(
+        browser: Any, live_site: tuple[str, RunningApi]) -> None:
+    url, api = live_site
+    context, page, requests = _page(browser)
+    context.add_init_script("Object.defineProperty(Navigator.prototype, "
+                            "'globalPrivacyControl', {get: () => true});")
+    with page.expect_response(lambda r: "/api/views?path=" in r.url):
+        page.goto(f"{url}/posts/story-07/")
+    page.wait_for_function("document.querySelector('.views').textContent === '7 views'")
+    assert not any(r.startswith("POST") for r in requests)
+    assert api.call(api.store.view_counts(["/posts/story-07"])) == {"/posts/story-07": 0}
+    context.close()
+
+
+def test_the_newsletter_form_works_without_javascript(
+        browser: Any, live_site: tuple[str, RunningApi], mailbox: Mailbox) -> None:
+    url, _api = live_site
+    context, page, _requests = _page(browser, java_script_enabled=False)
+    page.goto(f"{url}/")
+    page.fill("#newsletter-email", "reader@example.org")
+    page.click(".newsletter-form button[type=submit]")
+    page.wait_for_url("**/api/done/subscribe?lang=en")
+    assert "sent you an email" in page.inner_text("main")
+    assert mailbox.wait(1)[0]["To"] == "reader@example.org"
+    context.close()
+
+
+def test_the_contact_form_works_without_javascript(
+        browser: Any, live_site: tuple[str, RunningApi], mailbox: Mailbox) -> None:
+    url, api = live_site
+    context, page, _requests = _page(browser, java_script_enabled=False)
+    page.goto(f"{url}/contact/")
+    page.fill("#contact-name", "Ann")
+    page.fill("#contact-email", "ann@example.org")
+    page.fill("#contact-message", "The ferry stopped running on Monday.")
+    page.click(".contact-form button[type=submit]")
+    page.wait_for_url("**/api/done/contact?lang=en")
+    assert "reached the editors" in page.inner_text("main")
+    assert [m[3] for m in api.call(api.store.messages())] == [
+        "The ferry stopped running on Monday."]
+    assert mailbox.wait(1)[0]["X-Envelope-To"] == "editors@example.org"
+    context.close()

@@ -41,11 +41,11 @@ from masthead.emit.headers import (
 from masthead.emit.search import SearchIndex, build_search_index
 from masthead.emit.sitemap import (
     NEWS_SITEMAP,
-    listed,
     news_sitemap,
     robots_txt,
     sitemap_files,
     sitemap_names,
+    sitemap_rows,
 )
 from masthead.errors import BuildFailed, Diagnostic, Reporter, Severity
 from masthead.i18n import load_strings
@@ -362,11 +362,9 @@ def _write_all(prepared: _Prepared, sink: Sink, report: BuildReport, jobs: int,
 
 def _manifest(prepared: _Prepared, out_dir: Path) -> Manifest:
     files = {route.output_path: prepared.fingerprints.route(route) for route in prepared.routes}
-    # A sitemap lists the pages and their dates, which their fingerprints cover.
-    listed_routes = listed(prepared.routes)
-    sitemap = digest("sitemap", prepared.site.config.base_url,
-                     [(r.url, files[r.output_path]) for r in listed_routes])
-    for name in sitemap_names(len(listed_routes)):
+    rows = sitemap_rows(prepared.routes)  # exactly what the sitemap says
+    sitemap = digest("sitemap", prepared.site.config.base_url, rows)
+    for name in sitemap_names(len(rows)):
         files[name] = sitemap
     for rel, source in prepared.public.items():
         stat = source.stat()
@@ -520,10 +518,7 @@ def _update_bodies(prepared: _Prepared, files: list[SourceFile], manifest: Manif
         for route in routes:
             _replace(out_dir / route.output_path, pending.files[route.output_path])
             updated.files[route.output_path] = fingerprints.route(route)
-    sitemap = digest("sitemap", prepared.site.config.base_url,
-                     [(r.url, updated.files[r.output_path]) for r in listed(prepared.routes)])
-    for name in sitemap_names(len(listed(prepared.routes))):
-        updated.files[name] = sitemap  # its URLs and dates did not change, only the digest
+
     prepared.models.update(kept)
     report.files = len(routes)
     report.incremental = True

@@ -1,10 +1,9 @@
-from pathlib import Path
 
 from masthead.content.discover import SourceFile
 from masthead.content.frontmatter import Document, parse_document
 from masthead.errors import Diagnostic
 
-SOURCE = SourceFile(Path("/x/content/posts/a.md"), "content/posts/a.md", "posts", None, "a")
+SOURCE = SourceFile("/x/content/posts/a.md", "content/posts/a.md", "posts", None, "a")
 
 
 def test_splits_meta_and_body_and_counts_body_line() -> None:

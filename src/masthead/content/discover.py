@@ -26,13 +26,17 @@ _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
 class SourceFile:
     """One Markdown file: where it is, what kind of content, which language, its slug."""
 
-    path: Path
+    file: str  # the path as text: 10,000 Path objects cost 0.1 s that most builds never use
     rel: str
     kind: str
     lang: str | None
     slug: str
     mtime_ns: int = 0  # as found, so that the build cache need not ask again
     size: int = -1
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +65,9 @@ def detect_layout(config: SiteConfig) -> Layout:
     found: list[str] = []
     posts = content / "posts"
     if posts.is_dir():
-        for child in sorted(posts.iterdir()):
-            if child.is_dir() and _LOCALE.match(child.name):
-                found.append(child.name)
+        with os.scandir(posts) as children:  # no stat per file: posts/ may hold 100,000
+            found = sorted(child.name for child in children
+                           if _LOCALE.match(child.name) and child.is_dir())
     localized = bool(found)
     if config.languages:
         languages = tuple(config.languages)
@@ -94,7 +98,7 @@ def discover(config: SiteConfig, layout: Layout) -> list[SourceFile]:
             lang = parts[0] if len(parts) > 1 and parts[0] in layout.languages else None
             name = parts[-1]
             files.append(SourceFile(
-                path=Path(path), rel=path[root_prefix:], kind=kind, lang=lang,
+                file=path, rel=path[root_prefix:], kind=kind, lang=lang,
                 slug=name.rsplit(".", 1)[0], mtime_ns=stat.st_mtime_ns, size=stat.st_size))
     return files
 

@@ -322,7 +322,7 @@ class _Reader:
 
     def body(self, doc: Document) -> Body:
         images, frames = media_refs(doc.body)
-        return Body(doc.body, doc.body_line, doc.source.rel, str(doc.source.path),
+        return Body(doc.body, doc.body_line, doc.source.rel, doc.source.file,
                     doc.body_offset, images, frames)
 
     def unknown_keys(self, doc: Document, known: set[str]) -> None:

@@ -32,6 +32,16 @@ def listed(routes: list[Route]) -> list[Route]:
     return [route for route in routes if route.kind not in ("404", "feed", "search")]
 
 
+def sitemap_rows(routes: list[Route]) -> list[tuple[str, str, tuple[str, ...], str]]:
+    """What the sitemap says of each listed route (for its fingerprint): URL, language,
+    translation key, lastmod."""
+    rows = []
+    for route in listed(routes):
+        lastmod = _lastmod(route)
+        rows.append((route.url, route.lang, route.key, lastmod.isoformat() if lastmod else ""))
+    return rows
+
+
 def sitemap_names(count: int) -> list[str]:
     """The sitemap files for ``count`` URLs (an index and chunks past 50,000)."""
     chunks = max(1, -(-count // CHUNK))

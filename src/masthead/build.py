@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from masthead.assets.posters import fetch_posters, poster_url
 from masthead.assets.static import public_files, theme_assets
@@ -30,6 +31,7 @@ from masthead.config import SiteConfig
 from masthead.content.discover import Layout, SourceFile, detect_layout, discover
 from masthead.content.load import BuildOptions, CachedModel, load_content, read_models
 from masthead.content.models import Entry
+from masthead.emit.feeds import absolutize, escape_content
 from masthead.emit.headers import (
     HEADERS_FILE,
     NGINX_FILE,
@@ -50,18 +52,22 @@ from masthead.emit.sitemap import (
 from masthead.errors import BuildFailed, Diagnostic, Reporter, Severity
 from masthead.i18n import load_strings
 from masthead.images import ImageSettings, ResponsiveImages, cache_folder
-from masthead.incremental import BuildCache, Manifest
+from masthead.incremental import BodyIndex, BuildCache, Manifest
 from masthead.media import PublicFiles
 from masthead.output import MARKER, DiskSink, MemorySink, Sink, check_output_dir
 from masthead.parallel import default_jobs
+from masthead.paths import THEME_TEMPLATES
+from masthead.render.bodies import END, START, BodyRenderer, marked, story_key
 from masthead.render.fingerprint import Fingerprints, digest, files_digest
 from masthead.render.pool import render_routes
-from masthead.render.templates import THEME_TEMPLATES, Renderer, make_environment
 from masthead.site.index import Site, index_site
 from masthead.site.routes import Route, build_routes
 from masthead.site.urls import Urls
-from masthead.site.usage import MediaUsage, media_usage
+from masthead.site.usage import MediaUsage, media_usage, usage_of
 from masthead.site.views import fold_views
+
+if TYPE_CHECKING:
+    from masthead.render.templates import Renderer
 
 Progress = Callable[[int, int], None]
 FULL_REBUILD_SHARE = 0.3  # past this share of changed pages, a clean build is as fast
@@ -81,6 +87,7 @@ class BuildReport:
     removed: int = 0
     unchanged_pages: int = 0  # when nothing changed at all: the pages already in place
     search: SearchIndex | None = None
+    patched: int = 0  # stories whose new text was put into the files already written
     images_encoded: int = 0  # source images that needed new variants
     variants_encoded: int = 0  # variant files encoded by this build
 
@@ -91,7 +98,7 @@ class _Prepared:
 
     site: Site
     routes: list[Route]
-    renderer: Renderer
+    renderer: Renderer  # (imported when a build renders: jinja2 is slow to import)
     public: dict[str, Path]
     static: dict[str, bytes]  # theme assets, robots.txt (the sitemap is made when written)
     fingerprints: Fingerprints
@@ -170,13 +177,23 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
         report.unchanged_pages = manifest.pages
         report.seconds = time.perf_counter() - started
         return report
+    if (cache and manifest is not None and state is None and manifest.environment == environment
+            and _usable(manifest, out_dir)
+            and not (manifest.next_due
+                     and options.now >= datetime.fromisoformat(manifest.next_due))):
+        with _timed(report, "patch"):
+            patched = patch_bodies(config, found[0], found[1], manifest, cache, out_dir,
+                                   inputs, strict, report, image_cache)
+        if patched:
+            report.seconds = time.perf_counter() - started
+            return report
     if (cache and manifest is not None and state is not None and state.prepared is not None
             and state.environment == environment and _usable(manifest, out_dir)):
         before = dict(state.prepared.models)
         updated = _update_bodies(state.prepared, found[1], manifest, out_dir, reporter, report,
                                  strict)
         if updated is not None:
-            updated.inputs = inputs
+            updated.inputs, updated.environment = inputs, environment
             cache.save_manifest(updated)
             cache.save_models(state.prepared.models_key, state.prepared.models, before)
             gc.freeze()
@@ -208,6 +225,7 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
         raise
     if cache:
         done.inputs, done.pages = inputs, len(prepared.routes)
+        done.environment = environment
         due = [e.date for e in report.skipped if not e.draft and e.date > options.now]
         if prepared.news_expires is not None:
             due.append(prepared.news_expires)
@@ -219,6 +237,8 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
                 cache.save_manifest(done)
             if prepared.models_changed:
                 cache.save_models(prepared.models_key, prepared.models, prepared.models_before)
+            if state is None:  # a long-running serve patches in memory instead
+                cache.save_bodies(_body_index(prepared, found[1]))
     if state is not None:
         state.prepared, state.environment = prepared, environment
         # What is kept lives as long as the server: keep the collector from scanning it
@@ -254,7 +274,7 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
         strings = load_strings(config.root, layout.languages)
         published = public_files(config.root / "public")
         public_digest = files_digest([config.root / "public"])
-        models_key = digest(repr(config), public_digest)
+        models_key = _models_key(config, public_digest)
         cached = cache.load_models(models_key) if cache else None
     with _timed(report, "load"):
         content = load_content(config, layout, files, public, options, reporter, jobs, cached)
@@ -285,6 +305,8 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
             static[HEADERS_FILE] = headers_file(csp)
         if NGINX_FILE not in published:
             static[NGINX_FILE] = nginx_snippet(csp)
+        from masthead.render.templates import Renderer, make_environment
+
         renderer = Renderer(site, strings, public, make_environment(config.root), assets,
                             reporter, serve_mode=serve_mode, images=images, posters=posters)
         renderer.set_alternates(routes)
@@ -524,6 +546,126 @@ def _update_bodies(prepared: _Prepared, files: list[SourceFile], manifest: Manif
     report.incremental = True
     report.routes = prepared.routes
     return updated
+
+
+def _models_key(config: SiteConfig, public_digest: str) -> str:
+    """Parsed models depend on the settings and on which images exist."""
+    return digest(repr(config), public_digest)
+
+
+def _body_index(prepared: _Prepared, files: list[SourceFile]) -> BodyIndex:
+    index = BodyIndex(sources={f.rel: [f.mtime_ns, f.size] for f in files})
+    full_feeds = prepared.site.config.feed_full_content
+    for route in prepared.routes:
+        if route.kind == "feed":
+            if full_feeds:
+                for entry in route.context["entries"]:
+                    index.bodies.setdefault(entry.source, []).append(
+                        [route.output_path, route.lang, route.context["format"]])
+            continue
+        entry = route.context.get("entry")
+        if isinstance(entry, Entry):
+            index.bodies.setdefault(entry.source, []).append(
+                [route.output_path, route.lang, "html"])
+    return index
+
+
+PATCH_LIMIT = 20  # stories; past this, the incremental path is as quick
+
+
+def patch_bodies(config: SiteConfig, layout: Layout, files: list[SourceFile],
+                 manifest: Manifest, cache: BuildCache, out_dir: Path, inputs: str,
+                 strict: bool, report: BuildReport, image_cache: Path | None) -> bool:
+    """When the only change since the last build is the text of a few stories (front
+    matter, reading time, images and embeds as they were), put each new body between its
+    marks in the pages and feeds already written, without loading the site. False (and
+    nothing written) whenever that is not certain to give what a full build would.
+
+    The patched files' fingerprints are set to a value no page has, so the next build
+    that renders pages renders these again (identical bytes, checked by the incremental
+    property test).
+    """
+    index = cache.load_bodies()
+    if index is None or len(index.sources) != len(files):
+        return False
+    changed = []
+    for source in files:
+        known = index.sources.get(source.rel)
+        if known is None:
+            return False
+        if known != [source.mtime_ns, source.size]:
+            changed.append(source)
+    if not changed or len(changed) > PATCH_LIMIT:
+        return False
+    public = PublicFiles(config.root / "public")
+    key = _models_key(config, files_digest([config.root / "public"]))
+    old = cache.load_model_shard(key, [f.rel for f in changed])
+    if old is None or len(old) != len(changed):
+        return False
+    reporter = Reporter()
+    models, kept = read_models(config, layout, changed, public, reporter, jobs=1)
+    entries: list[Entry] = []
+    for source, model in zip(changed, models, strict=True):
+        before = old[source.rel]
+        previous = before.model
+        if not (isinstance(model, Entry) and isinstance(previous, Entry)) \
+                or kept[source.rel].diagnostics != before.diagnostics \
+                or replace(model, body=previous.body) != previous \
+                or model.extra != previous.extra \
+                or (model.body.images, model.body.frames) != (previous.body.images,
+                                                              previous.body.frames):
+            return False
+        entries.append(model)
+    usage = usage_of(entries)
+    images, posters, _generated = _images(config, usage, public, reporter, report, 1,
+                                          image_cache, None)
+    if reporter.errors:
+        return False
+    bodies = BodyRenderer(config, load_strings(config.root, layout.languages), public,
+                          images, posters)
+    writes: dict[str, str] = {}
+    for entry in entries:
+        story = story_key(entry)
+        markdown = entry.body.markdown
+        for path, lang, fmt in index.bodies.get(entry.source, []):
+            rendered = bodies.render(markdown, lang, feed=fmt != "html")
+            if any(public.is_local(src) and not public.exists(src) for src in rendered.images):
+                return False  # the full path reports it, with its line
+            html = marked(story, rendered.html)
+            start, end = START.format(key=story), END
+            if fmt != "html":
+                html = escape_content(fmt, absolutize(html, config))
+                start, end = escape_content(fmt, start), escape_content(fmt, end)
+            text = writes.get(path)
+            if text is None:
+                try:
+                    text = (out_dir / path).read_text(encoding="utf-8")
+                except OSError:
+                    return False
+            first = text.find(start)
+            last = text.find(end, first)
+            if first < 0 or last < 0:
+                return False
+            writes[path] = text[:first] + html + text[last + len(end):]
+    with _timed(report, "write"):
+        for path, text in writes.items():
+            _replace(out_dir / path, text.encode("utf-8"))
+            manifest.files[path] = "patched"
+    report.diagnostics = [Diagnostic(r[0], r[1], r[2], r[3], Severity(r[4]), r[5])
+                          for r in manifest.warnings]
+    if any(path.endswith(".html") for path in writes):
+        _search(config, out_dir, reporter, report, strict, lambda: None)
+    manifest.inputs = inputs
+    cache.save_manifest(manifest)
+    cache.update_models(key, {f.rel: kept[f.rel] for f in changed})
+    for source in changed:
+        index.sources[source.rel] = [source.mtime_ns, source.size]
+    cache.save_bodies(index)
+    report.incremental = True
+    report.patched = len(entries)
+    report.files = len(writes)
+    report.unchanged_pages = manifest.pages
+    return True
 
 
 def _replace(path: Path, data: bytes) -> None:

@@ -28,6 +28,7 @@ CACHE_DIR = ".masthead"
 MODELS = "models.pickle"
 SHARDS = 32
 MANIFEST = "manifest.json"
+BODIES = "bodies.json"
 FORMAT = 2  # of what is stored: bumped when models or the manifest change shape
 
 
@@ -42,6 +43,17 @@ class Manifest:
     pages: int = 0
     next_due: str = ""  # the earliest scheduled post left out, as ISO 8601
     warnings: list[list[Any]] = field(default_factory=list)
+    environment: str = ""  # digest of all inputs but the content files
+
+
+@dataclass
+class BodyIndex:
+    """For a text-only edit in a new process: each content file's size and time as last
+    built, and the output files that carry each story's body (its pages in every
+    language, the full-content feeds that list it) as (path, language, format)."""
+
+    sources: dict[str, list[int]] = field(default_factory=dict)
+    bodies: dict[str, list[list[str]]] = field(default_factory=dict)
 
 
 class BuildCache:
@@ -105,19 +117,62 @@ class BuildCache:
             return None
         self._manifest = Manifest(data["output"], files, str(data.get("inputs", "")),
                                   int(data.get("pages", 0)), str(data.get("next_due", "")),
-                                  list(data.get("warnings", [])))
+                                  list(data.get("warnings", [])),
+                                  str(data.get("environment", "")))
         return _copy(self._manifest)
 
     def save_manifest(self, manifest: Manifest) -> None:
         self._manifest = _copy(manifest)
         body = {"version": [__version__, FORMAT], "output": manifest.output,
                 "files": manifest.files, "inputs": manifest.inputs, "pages": manifest.pages,
-                "next_due": manifest.next_due, "warnings": manifest.warnings}
+                "next_due": manifest.next_due, "warnings": manifest.warnings,
+                "environment": manifest.environment}
         self._write(MANIFEST, json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
 
     def forget_manifest(self) -> None:
         self._manifest = None
         (self.folder / MANIFEST).unlink(missing_ok=True)
+        (self.folder / BODIES).unlink(missing_ok=True)
+
+    # --- where story bodies are -------------------------------------------------------
+
+    def load_bodies(self) -> BodyIndex | None:
+        try:
+            data = json.loads((self.folder / BODIES).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("version") != [__version__, FORMAT]:
+            return None
+        return BodyIndex(dict(data.get("sources", {})), dict(data.get("bodies", {})))
+
+    def save_bodies(self, index: BodyIndex) -> None:
+        body = {"version": [__version__, FORMAT], "sources": index.sources,
+                "bodies": index.bodies}
+        self._write(BODIES, json.dumps(body, separators=(",", ":")).encode())
+
+    def load_model_shard(self, key: str, rels: list[str]) -> dict[str, CachedModel] | None:
+        """The cached models of ``rels`` only, reading just their shards."""
+        found: dict[str, CachedModel] = {}
+        for shard in sorted({_shard(rel) for rel in rels}):
+            data = self._read_pickle(f"{MODELS}.{shard}")
+            if not isinstance(data, dict) or data.get("key") != (__version__, FORMAT, key):
+                return None
+            part = data.get("models")
+            if not isinstance(part, dict):
+                return None
+            found.update({rel: part[rel] for rel in rels if rel in part})
+        return found
+
+    def update_models(self, key: str, changed: dict[str, CachedModel]) -> None:
+        """Replace these files' models in their shards (the others are not read)."""
+        for shard in sorted({_shard(rel) for rel in changed}):
+            data = self._read_pickle(f"{MODELS}.{shard}")
+            if not isinstance(data, dict) or data.get("key") != (__version__, FORMAT, key):
+                continue
+            data["models"].update({r: m for r, m in changed.items() if _shard(r) == shard})
+            self._write(f"{MODELS}.{shard}", pickle.dumps(data,
+                                                          protocol=pickle.HIGHEST_PROTOCOL))
+        self._models = None
 
     # --- files ------------------------------------------------------------------------
 
@@ -150,4 +205,5 @@ def _shard(rel: str) -> int:
 
 def _copy(manifest: Manifest) -> Manifest:
     return Manifest(manifest.output, dict(manifest.files), manifest.inputs, manifest.pages,
-                    manifest.next_due, [list(w) for w in manifest.warnings])
+                    manifest.next_due, [list(w) for w in manifest.warnings],
+                    manifest.environment)

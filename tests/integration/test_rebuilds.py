@@ -75,3 +75,53 @@ def test_the_search_index_after_updates_equals_a_clean_one(tmp_path: Path) -> No
     assert summary(root / "dist") == summary(clean)
     assert summary(clean)[0] == {"en": 1}
     assert not list((root / "dist").glob(".pagefind*"))
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _clean(root: Path, tmp: Path) -> dict[str, bytes]:
+    out = tmp / "clean"
+    build_site(load_config(root), out, BuildOptions(now=NOW), jobs=1)
+    tree = _tree(out)
+    import shutil
+
+    shutil.rmtree(out)
+    return tree
+
+
+def test_a_text_edit_in_a_new_process_patches_pages_and_feeds(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "site", {
+        "masthead.toml": 'title = "T"\nbase_url = "https://n.example.org/"\nsearch = false\n'
+                         'languages = ["en", "ru"]\n',
+        "content/posts/en/a.md": post("A", tags=["Rivers"], body="First text.\n"),
+        "content/posts/en/b.md": post("B", date="2024-01-03T10:00:00+00:00"),
+        "content/posts/ru/b.md": post("Б", date="2024-01-03T10:00:00+00:00"),
+    })
+    _build(root)
+    story = root / "content/posts/en/a.md"
+    story.write_text(post("A", tags=["Rivers"], body="New text & a [link](/posts/b/).\n"))
+    report = _build(root)
+    assert report.patched == 1  # type: ignore[attr-defined]
+    # Its page in English and in Russian (a fallback), and every full-content feed.
+    assert report.files == 2 + 2 * 3 * 4  # type: ignore[attr-defined]
+    assert _tree(root / "dist") == _clean(root, tmp_path)
+    assert "New text &amp; a" in (root / "dist/posts/a/index.html").read_text()
+    feed = json.loads((root / "dist/tags/rivers/feed.json").read_text())
+    assert 'href="https://n.example.org/posts/b/"' in feed["items"][0]["content_html"]
+    # What comes next still gives what a clean build gives: a front-matter edit ...
+    story.write_text(post("A renamed", tags=["Rivers"], body="New text & a [link](/posts/b/).\n"))
+    assert not _build(root).patched  # type: ignore[attr-defined]
+    assert _tree(root / "dist") == _clean(root, tmp_path)
+    # ... and a text edit that changes the reading time, or adds an image, is not patched.
+    story.write_text(post("A renamed", tags=["Rivers"], body="word " * 600))
+    assert not _build(root).patched  # type: ignore[attr-defined]
+    image = "\n\n![x](/images/a.png)\n"
+    story.write_text(post("A renamed", tags=["Rivers"], body="word " * 600 + image))
+    assert not _build(root).patched  # type: ignore[attr-defined]
+    assert _tree(root / "dist") == _clean(root, tmp_path)
+    story.write_text(post("A renamed", tags=["Rivers"], body="word " * 599 + "w" + image))
+    assert _build(root).patched == 1  # type: ignore[attr-defined]
+    assert _tree(root / "dist") == _clean(root, tmp_path)

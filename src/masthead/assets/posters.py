@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -51,6 +49,9 @@ def fetch_posters(video_ids: Iterable[str], folder: Path) -> dict[str, Path]:
 
 
 def _fetch(video_id: str, folder: Path) -> Path | None:
+    import urllib.error  # only when a poster is missing: urllib is slow to import
+    import urllib.request
+
     target = folder / f"youtube-{video_id}.jpg"
     failed = folder / f"youtube-{video_id}.failed"
     request = urllib.request.Request(POSTER_URL.format(id=video_id),

@@ -13,12 +13,12 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable
 from email.utils import format_datetime
-from xml.sax.saxutils import escape, quoteattr
 
 from markupsafe import Markup
 
 from masthead.config import SiteConfig
 from masthead.content.models import Author, Entry
+from masthead.emit.xmltext import escape, quoteattr
 from masthead.site.index import LanguageSite
 from masthead.site.routes import FEED_FILES
 from masthead.site.urls import Urls
@@ -34,6 +34,11 @@ CONTENT_CACHE = 4096  # stories whose feed HTML a worker keeps (a story is in ~1
 def absolutize(html: str, config: SiteConfig) -> str:
     """Site-relative links and images in ``html`` made absolute (feeds are read elsewhere)."""
     return _LOCAL_URL.sub(lambda m: f'{m.group(1)}{config.absolute_url(m.group(2))}"', html)
+
+
+def escape_content(fmt: str, html: str) -> str:
+    """HTML as a feed of this format carries it: XML-escaped, or as a JSON string."""
+    return json.dumps(html, ensure_ascii=False)[1:-1] if fmt == "json" else escape(html)
 
 
 class FeedWriter:

@@ -7,7 +7,6 @@ category, author, tag and year and the date to sort by, one index per page langu
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import threading
 import time
@@ -36,6 +35,8 @@ def build_search_index(site_dir: Path) -> SearchIndex | Diagnostic:
     shutil.rmtree(fresh, ignore_errors=True)
 
     def run() -> None:  # in a thread of its own: the caller may be inside an event loop
+        import asyncio  # here: most builds without a search change never need it
+
         try:
             asyncio.run(_index(site_dir, fresh))
         except BaseException as exc:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from xml.sax.saxutils import escape
 
 from masthead.config import SiteConfig
 from masthead.content.models import Entry
+from masthead.emit.xmltext import escape
 from masthead.site.routes import Route
 
 CHUNK = 50_000

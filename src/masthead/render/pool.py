@@ -10,6 +10,7 @@ written from other processes (MemorySink) gets the bytes back instead.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
@@ -17,8 +18,10 @@ from masthead.content.models import Entry
 from masthead.errors import Diagnostic
 from masthead.output import Sink
 from masthead.parallel import fork_map
-from masthead.render.templates import Renderer
 from masthead.site.routes import Route
+
+if TYPE_CHECKING:
+    from masthead.render.templates import Renderer
 
 Progress = Callable[[int, int], None]
 CHUNK = 200

@@ -17,22 +17,21 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from masthead.assets.posters import poster_url
 from masthead.config import MenuItem, SiteConfig
-from masthead.content.embeds import EmbedPolicy, youtube_facade
-from masthead.content.markdown import BODY_SIZES, BodyMedia, picture, render_markdown
+from masthead.content.embeds import youtube_facade
+from masthead.content.markdown import BODY_SIZES, BodyMedia, render_markdown
 from masthead.content.models import Author, Body, Entry, Page
 from masthead.emit.feeds import FeedWriter
 from masthead.errors import Reporter
 from masthead.i18n import Strings
 from masthead.images import ResponsiveImages
 from masthead.media import PublicFiles
+from masthead.paths import THEME_TEMPLATES
+from masthead.render.bodies import BodyRenderer, marked, picture_html, story_key
 from masthead.render.seo import json_ld
 from masthead.site.index import Site
 from masthead.site.routes import FEED_TEMPLATE, Route
 from masthead.site.urls import Urls
-
-THEME_TEMPLATES = Path(__file__).parent.parent / "themes" / "default" / "templates"
 
 
 def make_environment(site_root: Path) -> jinja2.Environment:
@@ -69,7 +68,8 @@ class Renderer:
     def __post_init__(self) -> None:
         self._alternates: dict[tuple[str, ...], dict[str, str]] = {}
         self._body_cache: dict[tuple[str, str, int], str] = {}
-        self._media: dict[tuple[str, bool], BodyMedia] = {}
+        self.bodies = BodyRenderer(self.site.config, self.strings, self.public, self.images,
+                                   self.posters)
         self._card_cache: dict[tuple[str, str, str, str, bool, bool], Markup] = {}
         self._shared: dict[str, dict[str, Any]] = {}
         self._partial_cache: dict[tuple[Any, ...], Markup] = {}
@@ -211,61 +211,36 @@ class Renderer:
         html = self._body_cache.get(key) if keep else None
         if html is None:
             markdown = body.markdown
-            rendered = render_markdown(markdown, self.body_media(lang, feed))
+            rendered = self.bodies.render(markdown, lang, feed)
             for src in rendered.images:
                 if self.public.is_local(src) and not self.public.exists(src):
                     line = _line_of(body, markdown, src)
                     self.reporter.error(body.source, line, f"image '{src}' does not exist",
                                         f"put the file at public{src}, or correct the path")
             html = rendered.html
+            if isinstance(owner, Entry):  # marked, so that a text edit can be patched in
+                html = marked(story_key(owner), html)
             if keep:
                 self._body_cache[key] = html
         return Markup(html)
 
     def img(self, src: str | None, alt: str = "", cls: str = "", eager: bool = False,
             sizes: str = BODY_SIZES) -> Markup:
-        """An <img> with its width and height (no layout shift), in a <picture> offering
-        its AVIF/WebP variants for ``sizes``; lazy unless ``eager`` (the hero, which
-        should load first)."""
+        """An <img> with its size, in a <picture> with its variants (see picture_html)."""
         if not src:
             return Markup("")
-        size = self.image_size(src)
-        parts = [f'<img src="{escape(src)}" alt="{escape(alt)}"']
-        if size:
-            parts.append(f' width="{size[0]}" height="{size[1]}"')
-        parts.append(' fetchpriority="high"' if eager else ' loading="lazy" decoding="async"')
-        if cls:
-            parts.append(f' class="{escape(cls)}"')
-        media = BodyMedia(srcsets=self.srcsets, sizes=sizes)
-        return Markup(picture("".join(parts) + ">", src, media))
+        return Markup(picture_html(src, alt, cls, eager, self.image_size(src), self.srcsets,
+                                   sizes))
 
     def image_size(self, src: str) -> tuple[int, int] | None:
-        """Width and height as displayed (after the EXIF orientation, when known)."""
-        found = self.images.get(src) if self.images else None
-        return (found.width, found.height) if found else self.public.size(src)
+        return self.bodies.image_size(src)
 
     def srcsets(self, src: str) -> tuple[tuple[str, str], ...]:
-        found = self.images.get(src) if self.images else None
-        return found.srcsets() if found else ()
-
-    def body_media(self, lang: str, feed: bool = False) -> BodyMedia:
-        """How bodies in ``lang`` show images and embeds."""
-        media = self._media.get((lang, feed))
-        if media is None:
-            strings = self.strings[lang]
-            policy = EmbedPolicy(
-                allow=frozenset(self.site.config.embed_allow),
-                poster=lambda video: poster_url(video) if video in self.posters else None,
-                picture=lambda src, alt: str(self.img(src, alt, "embed-poster-image")),
-                label=lambda key, host: strings(key, host=host))
-            media = BodyMedia(size=self.image_size, srcsets=None if feed else self.srcsets,
-                              embeds=policy)
-            self._media[(lang, feed)] = media
-        return media
+        return self.bodies.srcsets(src)
 
     def video_facade(self, video_id: str, title: str, lang: str) -> Markup:
         """A video's click-to-load player (the ``youtubeId`` of a videos item)."""
-        policy = self.body_media(lang).embeds
+        policy = self.bodies.media(lang).embeds
         assert policy is not None
         if policy.allows("https://www.youtube-nocookie.com/"):
             return Markup(f'<iframe src="https://www.youtube-nocookie.com/embed/'

@@ -29,14 +29,20 @@ class MediaUsage:
 
 
 def media_usage(site: Site) -> MediaUsage:
-    usage = MediaUsage()
+    models: list[Any] = []
     for lang_site in site.languages.values():
-        models: list[Any] = [*lang_site.posts, *lang_site.all_authors,
-                             *lang_site.categories.values(), *lang_site.pages.values()]
+        models += [*lang_site.posts, *lang_site.all_authors, *lang_site.categories.values(),
+                   *lang_site.pages.values()]
         for entries in lang_site.items.values():
             models.extend(entries)
-        for model in models:
-            _add_model(usage, model)
+    return usage_of(models)
+
+
+def usage_of(models: list[Any]) -> MediaUsage:
+    """What these models show from elsewhere."""
+    usage = MediaUsage()
+    for model in models:
+        _add_model(usage, model)
     return usage
 
 

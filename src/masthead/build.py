@@ -585,17 +585,20 @@ def patch_bodies(config: SiteConfig, layout: Layout, files: list[SourceFile],
     that renders pages renders these again (identical bytes, checked by the incremental
     property test).
     """
-    index = cache.load_bodies()
-    if index is None or len(index.sources) != len(files):
+    sources = cache.load_sources()
+    if sources is None or len(sources) != len(files):
         return False
     changed = []
     for source in files:
-        known = index.sources.get(source.rel)
+        known = sources.get(source.rel)
         if known is None:
             return False
         if known != [source.mtime_ns, source.size]:
             changed.append(source)
     if not changed or len(changed) > PATCH_LIMIT:
+        return False
+    places = cache.load_body_paths([f.rel for f in changed])
+    if places is None:
         return False
     public = PublicFiles(config.root / "public")
     key = _models_key(config, files_digest([config.root / "public"]))
@@ -627,7 +630,7 @@ def patch_bodies(config: SiteConfig, layout: Layout, files: list[SourceFile],
     for entry in entries:
         story = story_key(entry)
         markdown = entry.body.markdown
-        for path, lang, fmt in index.bodies.get(entry.source, []):
+        for path, lang, fmt in places.get(entry.source, []):
             rendered = bodies.render(markdown, lang, feed=fmt != "html")
             if any(public.is_local(src) and not public.exists(src) for src in rendered.images):
                 return False  # the full path reports it, with its line
@@ -659,8 +662,8 @@ def patch_bodies(config: SiteConfig, layout: Layout, files: list[SourceFile],
     cache.save_manifest(manifest)
     cache.update_models(key, {f.rel: kept[f.rel] for f in changed})
     for source in changed:
-        index.sources[source.rel] = [source.mtime_ns, source.size]
-    cache.save_bodies(index)
+        sources[source.rel] = [source.mtime_ns, source.size]
+    cache.save_sources(sources)
     report.incremental = True
     report.patched = len(entries)
     report.files = len(writes)

@@ -29,6 +29,7 @@ MODELS = "models.pickle"
 SHARDS = 32
 MANIFEST = "manifest.json"
 BODIES = "bodies.json"
+SOURCES = "sources.json"
 FORMAT = 2  # of what is stored: bumped when models or the manifest change shape
 
 
@@ -127,28 +128,55 @@ class BuildCache:
                 "files": manifest.files, "inputs": manifest.inputs, "pages": manifest.pages,
                 "next_due": manifest.next_due, "warnings": manifest.warnings,
                 "environment": manifest.environment}
-        self._write(MANIFEST, json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
+        self._write(MANIFEST, json.dumps(body, separators=(",", ":")).encode())
 
     def forget_manifest(self) -> None:
         self._manifest = None
         (self.folder / MANIFEST).unlink(missing_ok=True)
-        (self.folder / BODIES).unlink(missing_ok=True)
+        (self.folder / SOURCES).unlink(missing_ok=True)
 
     # --- where story bodies are -------------------------------------------------------
 
-    def load_bodies(self) -> BodyIndex | None:
+    # Sources (every file's size and time) are read and written by each text patch; the
+    # body locations are sharded like the models, so a patch reads one small shard.
+
+    def load_sources(self) -> dict[str, list[int]] | None:
+        data = self._read_json(SOURCES)
+        sources = data.get("sources") if data else None
+        return sources if isinstance(sources, dict) else None
+
+    def load_body_paths(self, rels: list[str]) -> dict[str, list[list[str]]] | None:
+        found: dict[str, list[list[str]]] = {}
+        for shard in sorted({_shard(rel) for rel in rels}):
+            data = self._read_json(f"{BODIES}.{shard}")
+            bodies = data.get("bodies") if data else None
+            if not isinstance(bodies, dict):
+                return None
+            found.update({rel: bodies[rel] for rel in rels if rel in bodies})
+        return found
+
+    def save_bodies(self, index: BodyIndex) -> None:
+        self.save_sources(index.sources)
+        shards: list[dict[str, list[list[str]]]] = [{} for _ in range(SHARDS)]
+        for rel, paths in index.bodies.items():
+            shards[_shard(rel)][rel] = paths
+        for number, part in enumerate(shards):
+            self._write(f"{BODIES}.{number}", json.dumps(
+                {"version": [__version__, FORMAT], "bodies": part},
+                separators=(",", ":")).encode())
+
+    def save_sources(self, sources: dict[str, list[int]]) -> None:
+        self._write(SOURCES, json.dumps({"version": [__version__, FORMAT], "sources": sources},
+                                        separators=(",", ":")).encode())
+
+    def _read_json(self, name: str) -> dict[str, Any] | None:
         try:
-            data = json.loads((self.folder / BODIES).read_text(encoding="utf-8"))
+            data = json.loads((self.folder / name).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         if not isinstance(data, dict) or data.get("version") != [__version__, FORMAT]:
             return None
-        return BodyIndex(dict(data.get("sources", {})), dict(data.get("bodies", {})))
-
-    def save_bodies(self, index: BodyIndex) -> None:
-        body = {"version": [__version__, FORMAT], "sources": index.sources,
-                "bodies": index.bodies}
-        self._write(BODIES, json.dumps(body, separators=(",", ":")).encode())
+        return data
 
     def load_model_shard(self, key: str, rels: list[str]) -> dict[str, CachedModel] | None:
         """The cached models of ``rels`` only, reading just their shards."""

@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import json5
-
 from masthead.errors import ConfigError, Diagnostic, did_you_mean
 
 CONFIG_FILE = "masthead.toml"
@@ -261,6 +259,8 @@ def _read_js_object(path: Path, root: Path, problems: list[Diagnostic]) -> Any:
         return json.loads(text)
     except ValueError:
         pass
+    import json5  # only for what JSON cannot read (comments, unquoted keys)
+
     try:
         return json5.loads(text)
     except ValueError as exc:

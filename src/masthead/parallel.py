@@ -8,7 +8,6 @@ process boundaries. On a platform without fork, or for little work, it runs here
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -32,6 +31,8 @@ def fork_map(task: Callable[[range], R], total: int, jobs: int, chunk: int,
     With ``jobs > 1`` and at least ``minimum`` items, ranges run in forked workers;
     ``task`` sees the parent's state as it was at the fork.
     """
+    import multiprocessing  # here: a build with little to do never needs it
+
     ranges = [range(start, min(start + chunk, total)) for start in range(0, total, chunk)]
     if jobs <= 1 or total < minimum or "fork" not in multiprocessing.get_all_start_methods():
         for part in ranges:

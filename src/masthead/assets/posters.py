@@ -12,7 +12,6 @@ import os
 import tempfile
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 POSTER_URL = "https://i.ytimg.com/vi/{id}/hqdefault.jpg"
@@ -40,6 +39,8 @@ def fetch_posters(video_ids: Iterable[str], folder: Path) -> dict[str, Path]:
         elif not (failed.is_file() and now - failed.stat().st_mtime < RETRY_AFTER):
             todo.append(video_id)
     if todo:
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=min(8, len(todo))) as pool:
             for video_id, fetched in zip(todo, pool.map(lambda v: _fetch(v, folder), todo),
                                          strict=True):

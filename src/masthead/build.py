@@ -14,9 +14,7 @@ gone; otherwise it does a full build and records the fingerprints for next time.
 from __future__ import annotations
 
 import gc
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -54,7 +52,7 @@ from masthead.i18n import load_strings
 from masthead.images import ImageSettings, ResponsiveImages, cache_folder
 from masthead.incremental import BodyIndex, BuildCache, Manifest
 from masthead.media import PublicFiles
-from masthead.output import MARKER, DiskSink, MemorySink, Sink, check_output_dir
+from masthead.output import MARKER, DiskSink, MemorySink, Sink, check_output_dir, write_atomic
 from masthead.parallel import default_jobs
 from masthead.paths import THEME_TEMPLATES
 from masthead.render.bodies import END, START, BodyRenderer, marked, story_key
@@ -498,12 +496,8 @@ def _update_bodies(prepared: _Prepared, files: list[SourceFile], manifest: Manif
                                    prepared.renderer.public, local, jobs=1)
     for source, model in zip(changed, models, strict=True):
         previous = old[source.rel].model
-        if not (isinstance(model, Entry) and isinstance(previous, Entry)) or local.errors \
-                or replace(model, body=previous.body, lang=previous.lang) != previous \
-                or model.extra != previous.extra \
-                or (model.body.images, model.body.frames) != (previous.body.images,
-                                                              previous.body.frames):
-            return None  # what it shows from elsewhere changed: variants, posters, CSP
+        if local.errors or not _only_text_changed(model, previous):
+            return None
     by_source: dict[str, Entry] = {
         source.rel: model for source, model in zip(changed, models, strict=True)}
 
@@ -611,12 +605,8 @@ def patch_bodies(config: SiteConfig, layout: Layout, files: list[SourceFile],
     for source, model in zip(changed, models, strict=True):
         before = old[source.rel]
         previous = before.model
-        if not (isinstance(model, Entry) and isinstance(previous, Entry)) \
-                or kept[source.rel].diagnostics != before.diagnostics \
-                or replace(model, body=previous.body) != previous \
-                or model.extra != previous.extra \
-                or (model.body.images, model.body.frames) != (previous.body.images,
-                                                              previous.body.frames):
+        if kept[source.rel].diagnostics != before.diagnostics \
+                or not _only_text_changed(model, previous):
             return False
         entries.append(model)
     usage = usage_of(entries)
@@ -671,14 +661,21 @@ def patch_bodies(config: SiteConfig, layout: Layout, files: list[SourceFile],
     return True
 
 
+def _only_text_changed(model: object, previous: object) -> bool:
+    """Both are stories that differ in their text alone: front matter and what is computed
+    from the text (reading time) equal, and the same images and embeds (what a story shows
+    from elsewhere decides variants, posters and the CSP)."""
+    if not (isinstance(model, Entry) and isinstance(previous, Entry)):
+        return False
+    return (replace(model, body=previous.body, lang=previous.lang) == previous
+            and model.extra == previous.extra
+            and (model.body.images, model.body.frames) == (previous.body.images,
+                                                           previous.body.frames))
+
+
 def _replace(path: Path, data: bytes) -> None:
-    """Write a file so that a reader (or the dev server) sees the old or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".masthead-")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    """Write an output file atomically, readable by the web server."""
+    write_atomic(path, data, 0o644)
 
 
 def _remove(out_dir: Path, rel: str) -> None:

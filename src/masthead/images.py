@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from masthead.media import PublicFiles
+from masthead.output import write_atomic
 from masthead.parallel import fork_map
 
 ENCODER = "1"  # bump when the encoding changes, so that cached variants are made again
@@ -130,7 +131,7 @@ class ResponsiveImages:
             self.sets[url] = ImageSet(url, path, width, height,
                                       self._variants(path, digest, width))
         if self._index_changed:
-            _write_atomic(self._index_path, json.dumps(self._index).encode())
+            write_atomic(self._index_path, json.dumps(self._index).encode())
             self._index_changed = False
         return unreadable
 
@@ -282,10 +283,3 @@ def _read_index(path: Path) -> dict[str, list[object]]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)

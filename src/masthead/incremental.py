@@ -13,9 +13,7 @@ that cannot be read is ignored (and replaced after the next good build).
 from __future__ import annotations
 
 import json
-import os
 import pickle
-import tempfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import Any
 
 from masthead import __version__
 from masthead.content.load import CachedModel
+from masthead.output import write_atomic
 
 CACHE_DIR = ".masthead"
 MODELS = "models.pickle"
@@ -74,11 +73,8 @@ class BuildCache:
             return dict(self._models[1])
         models: dict[str, CachedModel] = {}
         for shard in range(SHARDS):
-            data = self._read_pickle(f"{MODELS}.{shard}")
-            if not isinstance(data, dict) or data.get("key") != (__version__, FORMAT, key):
-                return {}
-            part = data.get("models")
-            if not isinstance(part, dict):
+            part = self._model_shard(key, shard)
+            if part is None:
                 return {}
             models.update(part)
         self._models = (key, models)
@@ -98,23 +94,17 @@ class BuildCache:
             dirty |= {_shard(rel) for rel in previous if rel not in models}
         self._models = (key, dict(models))
         for shard in sorted(dirty):
-            self._write(f"{MODELS}.{shard}", pickle.dumps(
-                {"key": (__version__, FORMAT, key), "models": shards[shard]},
-                protocol=pickle.HIGHEST_PROTOCOL))
+            self._write_model_shard(key, shard, shards[shard])
 
     # --- output manifest --------------------------------------------------------------
 
     def load_manifest(self) -> Manifest | None:
         if self._manifest is not None:
             return _copy(self._manifest)
-        try:
-            data = json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if not isinstance(data, dict) or data.get("version") != [__version__, FORMAT]:
-            return None
-        files = data.get("files")
-        if not isinstance(files, dict) or not isinstance(data.get("output"), str):
+        data = self._read_json(MANIFEST)
+        files = data.get("files") if data else None
+        if data is None or not isinstance(files, dict) or not isinstance(data.get("output"),
+                                                                           str):
             return None
         self._manifest = Manifest(data["output"], files, str(data.get("inputs", "")),
                                   int(data.get("pages", 0)), str(data.get("next_due", "")),
@@ -182,11 +172,8 @@ class BuildCache:
         """The cached models of ``rels`` only, reading just their shards."""
         found: dict[str, CachedModel] = {}
         for shard in sorted({_shard(rel) for rel in rels}):
-            data = self._read_pickle(f"{MODELS}.{shard}")
-            if not isinstance(data, dict) or data.get("key") != (__version__, FORMAT, key):
-                return None
-            part = data.get("models")
-            if not isinstance(part, dict):
+            part = self._model_shard(key, shard)
+            if part is None:
                 return None
             found.update({rel: part[rel] for rel in rels if rel in part})
         return found
@@ -194,13 +181,25 @@ class BuildCache:
     def update_models(self, key: str, changed: dict[str, CachedModel]) -> None:
         """Replace these files' models in their shards (the others are not read)."""
         for shard in sorted({_shard(rel) for rel in changed}):
-            data = self._read_pickle(f"{MODELS}.{shard}")
-            if not isinstance(data, dict) or data.get("key") != (__version__, FORMAT, key):
+            part = self._model_shard(key, shard)
+            if part is None:
                 continue
-            data["models"].update({r: m for r, m in changed.items() if _shard(r) == shard})
-            self._write(f"{MODELS}.{shard}", pickle.dumps(data,
-                                                          protocol=pickle.HIGHEST_PROTOCOL))
+            part.update({r: m for r, m in changed.items() if _shard(r) == shard})
+            self._write_model_shard(key, shard, part)
         self._models = None
+
+    def _model_shard(self, key: str, shard: int) -> dict[str, CachedModel] | None:
+        """One shard's models, or None when it is missing or from other settings."""
+        data = self._read_pickle(f"{MODELS}.{shard}")
+        if not isinstance(data, dict) or data.get("key") != (__version__, FORMAT, key):
+            return None
+        part = data.get("models")
+        return part if isinstance(part, dict) else None
+
+    def _write_model_shard(self, key: str, shard: int, models: dict[str, CachedModel]) -> None:
+        self._write(f"{MODELS}.{shard}", pickle.dumps(
+            {"key": (__version__, FORMAT, key), "models": models},
+            protocol=pickle.HIGHEST_PROTOCOL))
 
     # --- files ------------------------------------------------------------------------
 
@@ -217,14 +216,7 @@ class BuildCache:
         ignore = self.folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# masthead's build cache: safe to delete\n*\n")
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, self.folder / name)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(self.folder / name, data)
 
 
 def _shard(rel: str) -> int:

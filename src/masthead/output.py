@@ -19,6 +19,22 @@ from typing import Protocol
 MARKER = ".masthead-output"
 
 
+def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write a file so that a reader (a web server, another build) sees the old or the new
+    one, never half of it; nothing is left behind if writing fails."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 class OutputRefused(Exception):
     """The output folder cannot be used; the message says why and what to do."""
 

@@ -76,31 +76,35 @@ def test_global_privacy_control_reads_but_never_counts(
     context.close()
 
 
+def _post_form(browser: Any, url: str, fields: dict[str, str], form: str, done: str) -> str:
+    """Fill and send a form with JavaScript off; the text of the page it lands on."""
+    context, page, _requests = _page(browser, java_script_enabled=False)
+    page.goto(url)
+    for selector, value in fields.items():
+        page.fill(selector, value)
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_url(f"**/api/done/{done}?lang=en")
+    text = str(page.inner_text("main"))
+    context.close()
+    return text
+
+
 def test_the_newsletter_form_works_without_javascript(
         browser: Any, live_site: tuple[str, RunningApi], mailbox: Mailbox) -> None:
     url, _api = live_site
-    context, page, _requests = _page(browser, java_script_enabled=False)
-    page.goto(f"{url}/")
-    page.fill("#newsletter-email", "reader@example.org")
-    page.click(".newsletter-form button[type=submit]")
-    page.wait_for_url("**/api/done/subscribe?lang=en")
-    assert "sent you an email" in page.inner_text("main")
+    text = _post_form(browser, f"{url}/", {"#newsletter-email": "reader@example.org"},
+                      ".newsletter-form", "subscribe")
+    assert "sent you an email" in text
     assert mailbox.wait(1)[0]["To"] == "reader@example.org"
-    context.close()
 
 
 def test_the_contact_form_works_without_javascript(
         browser: Any, live_site: tuple[str, RunningApi], mailbox: Mailbox) -> None:
     url, api = live_site
-    context, page, _requests = _page(browser, java_script_enabled=False)
-    page.goto(f"{url}/contact/")
-    page.fill("#contact-name", "Ann")
-    page.fill("#contact-email", "ann@example.org")
-    page.fill("#contact-message", "The ferry stopped running on Monday.")
-    page.click(".contact-form button[type=submit]")
-    page.wait_for_url("**/api/done/contact?lang=en")
-    assert "reached the editors" in page.inner_text("main")
+    text = _post_form(browser, f"{url}/contact/", {
+        "#contact-name": "Ann", "#contact-email": "ann@example.org",
+        "#contact-message": "The ferry stopped running on Monday."}, ".contact-form", "contact")
+    assert "reached the editors" in text
     assert [m[3] for m in api.call(api.store.messages())] == [
         "The ferry stopped running on Monday."]
     assert mailbox.wait(1)[0]["X-Envelope-To"] == "editors@example.org"
-    context.close()

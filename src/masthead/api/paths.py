@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from masthead.config import SiteConfig
-from masthead.content.discover import detect_layout, discover
+from masthead.content.discover import Layout, SourceFile, detect_layout, discover
 from masthead.content.load import BuildOptions, load_content
 from masthead.errors import Reporter
 from masthead.media import PublicFiles
@@ -21,10 +21,8 @@ from masthead.site.urls import Urls
 CHECK_EVERY = 60.0
 
 
-def article_paths(config: SiteConfig) -> set[str]:
+def article_paths(config: SiteConfig, layout: Layout, files: list[SourceFile]) -> set[str]:
     """Paths (no trailing slash) of every published story and collection item."""
-    layout = detect_layout(config)
-    files = discover(config, layout)
     content = load_content(config, layout, files, PublicFiles(config.root / "public"),
                            BuildOptions(), Reporter(), 1, None)
     site = index_site(config, layout, content, Reporter())
@@ -58,7 +56,7 @@ class SitePaths:
         files = discover(self.config, layout)
         stamp = (len(files), hash(tuple((f.rel, f.mtime_ns, f.size) for f in files)))
         if stamp != self._stamp:
-            self._paths = article_paths(self.config)
+            self._paths = article_paths(self.config, layout, files)
             self._stamp = stamp
 
     @property

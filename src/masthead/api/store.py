@@ -13,6 +13,7 @@ reader typed in the form.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import secrets
 import sqlite3
@@ -250,8 +251,6 @@ class SQLiteStore(Store):
         return result
 
     async def run(self, work: Callable[[Cursor], T]) -> T:
-        import asyncio
-
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._thread, self._transaction, work)
 
@@ -260,8 +259,6 @@ class SQLiteStore(Store):
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
-
-        import asyncio
 
         await asyncio.get_running_loop().run_in_executor(self._thread, shut)
         self._thread.shutdown(wait=True)

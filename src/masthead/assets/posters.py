@@ -8,11 +8,11 @@ day later rather than on every build.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
+
+from masthead.output import write_atomic
 
 POSTER_URL = "https://i.ytimg.com/vi/{id}/hqdefault.jpg"
 RETRY_AFTER = 24 * 3600  # seconds before a failed fetch is tried again
@@ -66,9 +66,6 @@ def _fetch(video_id: str, folder: Path) -> Path | None:
     if len(data) > MAX_BYTES or not data.startswith(b"\xff\xd8"):
         failed.touch()
         return None
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, target)
+    write_atomic(target, data)
     failed.unlink(missing_ok=True)
     return target

@@ -29,7 +29,6 @@ _OPTIONS = (
 )
 _URL = re.compile(r"(?<![\w/@])(https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]}])")
 _NO_LINKIFY = {"a", "code", "pre", "script", "style", "kbd", "samp", "textarea"}
-_WORD = re.compile(r"\w+")
 _TAG = re.compile(r"<[^>]+>")
 _OBSOLETE = {
     "iframe": ("frameborder", "scrolling", "marginwidth", "marginheight", "align"),
@@ -68,8 +67,10 @@ class RenderedMarkdown:
 
 
 def count_words(markdown: str) -> int:
-    """Words a reader reads: tags and URLs do not count."""
-    return len(_WORD.findall(_TAG.sub(" ", markdown)))
+    """Words a reader reads, as runs between spaces (how Hugo counts them; five times
+    faster than matching word characters, and a 10,000-post build counts every post).
+    Raw HTML tags do not count; a URL or a Markdown mark counts as one word at most."""
+    return len((_TAG.sub(" ", markdown) if "<" in markdown else markdown).split())
 
 
 def render_markdown(markdown: str, media: BodyMedia | ImageSize | None = None
@@ -84,9 +85,11 @@ def render_markdown(markdown: str, media: BodyMedia | ImageSize | None = None
     return _dom_pass(html, media)
 
 
-_IMAGE_REF = re.compile(
-    r"""(?:https?://[^\s"'()<>]+|(?<![\w.:/])/[^\s"'()<>]+)\.(?:jpe?g|png|webp|avif|gif|tiff?|bmp|svg)(?![\w.])""",
-    re.I)
+_IMAGE_EXT = r"\.(?:jpe?g|png|webp|avif|gif|tiff?|bmp|svg)(?![\w.])"
+# Two patterns, each starting with a literal ("http", "/") that the regex engine can scan
+# for: one alternation with a look-behind first tried a match at every character (5x slower).
+_REMOTE_IMAGE = re.compile(r"""https?://[^\s"'()<>]+""" + _IMAGE_EXT, re.I)
+_LOCAL_IMAGE = re.compile(r"""/(?<![\w.:/]/)[^\s"'()<>]+""" + _IMAGE_EXT, re.I)
 _STYLE_ATTR = re.compile(r"<[A-Za-z][^>]*\sstyle=", re.S)
 INLINE_STYLE = "inline:style"
 _EMBED_REF = re.compile(r"""<(?:iframe|script)\b[^>]*?\ssrc=["']([^"']+)["']""", re.I)
@@ -98,7 +101,11 @@ def media_refs(markdown: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     load from, without rendering a page. Generous by design: a URL that is not really
     shown costs a few unused variants. Raw HTML with a style attribute adds
     INLINE_STYLE to the second list (the site's policy must then allow it)."""
-    images = tuple(dict.fromkeys(_IMAGE_REF.findall(markdown))) if "." in markdown else ()
+    images: tuple[str, ...] = ()
+    if "." in markdown:
+        found = sorted([*_REMOTE_IMAGE.finditer(markdown), *_LOCAL_IMAGE.finditer(markdown)],
+                       key=lambda match: match.start())
+        images = tuple(dict.fromkeys(match.group(0) for match in found))
     frames = tuple(dict.fromkeys(_EMBED_REF.findall(markdown))) if "src=" in markdown else ()
     if "style=" in markdown and _STYLE_ATTR.search(markdown):
         frames += (INLINE_STYLE,)
@@ -124,6 +131,9 @@ _HEADING = re.compile(r'<h([1-6])(?: id="([^"]*)")?>(.*?)</h\1>', re.S)
 _IMG = re.compile(r'<img src="([^"]*)" alt="([^"]*)"((?: title="[^"]*")?) />')
 _SKIP_OR_TAG = re.compile(r"(<pre\b.*?</pre>|<code>.*?</code>|<a\s.*?</a>|<[^>]+>)", re.S)
 _TABLE = re.compile(r"<table>.*?</table>", re.S)
+# A URL in text: pyromark writes a text quote as &quot;, so a URL right after '"' is in an
+# attribute. Without a hit, splitting the page at every tag to look for one is skipped.
+_BARE_URL_HINT = re.compile(r'(?<![\w/@"])https?://')
 _ENTITY = re.compile(r"&(amp|lt|gt|quot|#39);")
 _ALIGN_STYLE = re.compile(r' style="text-align: (left|center|right)"')
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "#39": "'"}
@@ -146,7 +156,7 @@ def _fast_pass(html: str, media: BodyMedia) -> RenderedMarkdown:
             return f'<h{level} id="{_escape(ident)}">{inner}</h{level}>'
 
         html = _HEADING.sub(heading, html)
-    if "http" in html:
+    if "http" in html and _BARE_URL_HINT.search(html):
         html = "".join(piece if index % 2 else _linkify(piece)
                        for index, piece in enumerate(_SKIP_OR_TAG.split(html)))
     if 'class="footnote-' in html:

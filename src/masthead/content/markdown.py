@@ -27,7 +27,7 @@ _OPTIONS = (
     | pyromark.Options.ENABLE_HEADING_ATTRIBUTES
     | pyromark.Options.ENABLE_SMART_PUNCTUATION
 )
-_URL = re.compile(r"(?<![\w/@])(https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]}])")
+_URL = re.compile(r"(h(?<![\w/@]h)ttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]}])")
 _NO_LINKIFY = {"a", "code", "pre", "script", "style", "kbd", "samp", "textarea"}
 _TAG = re.compile(r"<[^>]+>")
 _OBSOLETE = {
@@ -137,7 +137,8 @@ _SKIP_OR_TAG = re.compile(r"(<pre\b.*?</pre>|<code>.*?</code>|<a\s.*?</a>|<[^>]+
 _TABLE = re.compile(r"<table>.*?</table>", re.S)
 # A URL in text: pyromark writes a text quote as &quot;, so a URL right after '"' is in an
 # attribute. Without a hit, splitting the page at every tag to look for one is skipped.
-_BARE_URL_HINT = re.compile(r'(?<![\w/@"])https?://')
+# (The look-behind comes after the first letter so that the engine can scan for an "h".)
+_BARE_URL_HINT = re.compile(r'h(?<![\w/@"]h)ttps?://')
 _ENTITY = re.compile(r"&(amp|lt|gt|quot|#39);")
 _ALIGN_STYLE = re.compile(r' style="text-align: (left|center|right)"')
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "#39": "'"}
@@ -149,7 +150,8 @@ def _fast_pass(html: str, media: BodyMedia) -> RenderedMarkdown:
     if headings:
         shift = 2 - min(int(level) for level, _id, _text in headings)
         seen = {ident for _level, ident, _text in headings if ident}
-        seen |= set(re.findall(r' id="([^"]*)"', _HEADING.sub("", html)))
+        if html.count(' id="') > len(seen):  # ids outside headings (footnotes): keep clear
+            seen |= set(re.findall(r' id="([^"]*)"', _HEADING.sub("", html)))
 
         def heading(match: re.Match[str]) -> str:
             level = min(6, max(2, int(match.group(1)) + shift))

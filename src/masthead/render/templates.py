@@ -71,7 +71,7 @@ class Renderer:
         self.bodies = BodyRenderer(self.site.config, self.strings, self.public, self.images,
                                    self.posters)
         self._card_cache: dict[tuple[str, str, str, str, bool, bool], Markup] = {}
-        self._shared: dict[str, dict[str, Any]] = {}
+        self._envs: dict[str, jinja2.Environment] = {}
         self._partial_cache: dict[tuple[Any, ...], Markup] = {}
         self._feed_cache: OrderedDict[tuple[str, str, str], str] = OrderedDict()
         self.env.globals.update(
@@ -108,9 +108,8 @@ class Renderer:
                                 self._feed_cache)
             feed = route.context
             return writer.write(feed["format"], feed["title"], feed["listing"], feed["entries"])
-        template = self.env.get_template(route.template)
+        template = self.environment(route.lang).get_template(route.template)
         context: dict[str, Any] = {
-            **self._language_context(route.lang),
             "route": route,
             "canonical": self.site.config.absolute_url(route.url),
             "alternates": self._alternates.get(route.key, {}),
@@ -131,13 +130,18 @@ class Renderer:
                     return localized
         return ""
 
-    def _language_context(self, lang: str) -> dict[str, Any]:
-        """What every page of one language shares, made once."""
-        shared = self._shared.get(lang)
-        if shared is None:
+    def environment(self, lang: str) -> jinja2.Environment:
+        """The environment of one language: what every page of the language shares (the
+        language's site, strings, URLs, menus, card and partial helpers) is in its globals,
+        so macros imported without context see it and are built once per template instead
+        of once per page (``import ... with context`` still works, at that cost)."""
+        env = self._envs.get(lang)
+        if env is None:
             lang_site = self.site.languages[lang]
             urls = Urls(lang_site.prefix, self.site.layout)
-            shared = {
+            env = self.env.overlay(cache_size=400)  # its own cache: templates bind globals
+            env.globals = {
+                **self.env.globals,
                 "site": lang_site,
                 "lang": lang,
                 "urls": urls,
@@ -149,8 +153,8 @@ class Renderer:
                     lang, entry, heading, eager, show_image),
                 "partial": lambda name, **values: self.partial(lang, name, values),
             }
-            self._shared[lang] = shared
-        return shared
+            self._envs[lang] = env
+        return env
 
     def forget(self, stories: set[tuple[str, str]]) -> None:
         """Drop what was made from these (collection, slug) stories' text, in every language."""
@@ -167,17 +171,16 @@ class Renderer:
         key = (lang, name, tuple(sorted((k, _cache_key(v)) for k, v in values.items())))
         html = self._partial_cache.get(key)
         if html is None:
-            template = self.env.get_template(name)
-            html = Markup(template.render({**self._language_context(lang), **values}))
+            html = Markup(self.environment(lang).get_template(name).render(values))
             self._partial_cache[key] = html
         return html
 
     def warm_up(self, templates: set[str]) -> None:
         """Compile every template once before workers are forked, so they share them."""
-        for name in sorted((templates - {FEED_TEMPLATE}) | {"partials/card.html"}):
-            self.env.get_template(name)
         for lang in self.site.languages:
-            self._language_context(lang)
+            env = self.environment(lang)
+            for name in sorted((templates - {FEED_TEMPLATE}) | {"partials/card.html"}):
+                env.get_template(name)
 
     def card(self, lang: str, entry: Entry, heading: str = "h3", eager: bool = False,
              show_image: bool = True) -> Markup:
@@ -186,10 +189,9 @@ class Renderer:
         key = (lang, entry.collection, entry.slug, heading, eager, show_image)
         html = self._card_cache.get(key)
         if html is None:
-            template = self.env.get_template("partials/card.html")
-            html = Markup(template.render({
-                **self._language_context(lang), "entry": entry, "heading": heading,
-                "eager": eager, "show_image": show_image}))
+            template = self.environment(lang).get_template("partials/card.html")
+            html = Markup(template.render({"entry": entry, "heading": heading,
+                                           "eager": eager, "show_image": show_image}))
             self._card_cache[key] = html
         return html
 

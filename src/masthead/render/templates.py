@@ -33,6 +33,8 @@ from masthead.site.index import Site
 from masthead.site.routes import FEED_TEMPLATE, Route
 from masthead.site.urls import Urls
 
+MACROS = "partials/macros.html"
+
 
 def make_environment(site_root: Path) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
@@ -153,6 +155,9 @@ class Renderer:
                     lang, entry, heading, eager, show_image),
                 "partial": lambda name, **values: self.partial(lang, name, values),
             }
+            # The theme's macros, as ``m`` in every template: an ``{% import %}`` in each
+            # page and card would re-check the module's globals on every render.
+            env.globals["m"] = env.get_template(MACROS).module
             self._envs[lang] = env
         return env
 

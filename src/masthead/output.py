@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Protocol
 
 MARKER = ".masthead-output"
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) \
+    | getattr(os, "O_BINARY", 0)
 
 
 def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
@@ -79,18 +81,27 @@ class DiskSink:
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.tmp-",
                                          dir=self.out_dir.parent))
-        self._dirs: set[Path] = set()
+        self._root = str(self.tmp)
+        self._dirs: set[str] = set()
 
-    def _target(self, rel_path: str) -> Path:
-        path = self.tmp / rel_path
-        parent = path.parent
+    def _target(self, rel_path: str) -> str:
+        path = os.path.join(self._root, rel_path)
+        parent = os.path.dirname(path)
         if parent not in self._dirs:
-            parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(parent, exist_ok=True)
             self._dirs.add(parent)
         return path
 
     def write(self, rel_path: str, data: bytes) -> None:
-        self._target(rel_path).write_bytes(data)
+        # os.open/os.write: three system calls a page, where a Python file object adds a
+        # stat, a terminal check and a seek (and their cost x 20,000 pages).
+        fd = os.open(self._target(rel_path), _WRITE_FLAGS, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
 
     def copy(self, rel_path: str, source: Path) -> None:
         shutil.copyfile(source, self._target(rel_path))

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -99,12 +100,17 @@ class _Prepared:
     renderer: Renderer  # (imported when a build renders: jinja2 is slow to import)
     public: dict[str, Path]
     static: dict[str, bytes]  # theme assets, robots.txt (the sitemap is made when written)
-    fingerprints: Fingerprints
+    make_fingerprints: Callable[[], Fingerprints]
     models: dict[str, CachedModel]
     models_key: str
     models_changed: bool
     models_before: dict[str, CachedModel] | None
     news_expires: datetime | None = None  # when the news sitemap's oldest post drops out
+
+    @cached_property
+    def fingerprints(self) -> Fingerprints:
+        """What each page is made from; worked out only for builds that keep a cache."""
+        return self.make_fingerprints()
 
 
 @dataclass
@@ -216,12 +222,12 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
             _search(config, sink.tmp, reporter, report, strict, sink.abort)
             with _timed(report, "commit"):
                 sink.commit()
-            done = _manifest(prepared, out_dir)
+            done = _manifest(prepared, out_dir) if cache else None
     except BaseException:
         if sink is not None:
             sink.abort()
         raise
-    if cache:
+    if cache and done is not None:
         done.inputs, done.pages = inputs, len(prepared.routes)
         done.environment = environment
         due = [e.date for e in report.skipped if not e.draft and e.date > options.now]
@@ -308,14 +314,17 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
         renderer = Renderer(site, strings, public, make_environment(config.root), assets,
                             reporter, serve_mode=serve_mode, images=images, posters=posters)
         renderer.set_alternates(routes)
-        fingerprints = Fingerprints(site, strings, assets,
-                                    [THEME_TEMPLATES, config.root / "templates"],
-                                    public_digest, serve_mode,
-                                    {rel: c.digest for rel, c in content.cache.items()})
-        fingerprints.set_alternates(routes)
+
+        def make_fingerprints() -> Fingerprints:
+            fingerprints = Fingerprints(site, strings, assets,
+                                        [THEME_TEMPLATES, config.root / "templates"],
+                                        public_digest, serve_mode,
+                                        {rel: c.digest for rel, c in content.cache.items()})
+            fingerprints.set_alternates(routes)
+            return fingerprints
     changed = cached is None or len(cached) != len(content.cache) or any(
         cached.get(rel) is not entry for rel, entry in content.cache.items())
-    return _Prepared(site, routes, renderer, published, static, fingerprints, content.cache,
+    return _Prepared(site, routes, renderer, published, static, make_fingerprints, content.cache,
                      models_key, changed, cached or None, news_expires)
 
 

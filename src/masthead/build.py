@@ -376,15 +376,19 @@ def _image_problem(config: SiteConfig, reporter: Reporter, source: str, url: str
 
 def _write_all(prepared: _Prepared, sink: Sink, report: BuildReport, jobs: int,
                progress: Progress | None) -> None:
-    with _timed(report, "assets"):
-        for rel, source in prepared.public.items():
-            sink.copy(rel, source)
-        sitemaps = sitemap_files(prepared.site.config, prepared.routes)
-        for rel, data in {**prepared.static, **sitemaps}.items():
-            sink.write(rel, data)
-        report.files += len(prepared.public) + len(prepared.static) + len(sitemaps)
+    def write_files() -> None:
+        """Public files, theme assets and sitemaps: written while workers render."""
+        with _timed(report, "assets"):
+            for rel, source in prepared.public.items():
+                sink.copy(rel, source)
+            sitemaps = sitemap_files(prepared.site.config, prepared.routes)
+            for rel, data in {**prepared.static, **sitemaps}.items():
+                sink.write(rel, data)
+            report.files += len(prepared.public) + len(prepared.static) + len(sitemaps)
+
     with _timed(report, "render"):
-        written = render_routes(prepared.renderer, prepared.routes, sink, jobs, progress)
+        written = render_routes(prepared.renderer, prepared.routes, sink, jobs, progress,
+                                write_files)
         report.pages = written
         report.files += written
 

@@ -25,16 +25,20 @@ def default_jobs() -> int:
 
 
 def fork_map(task: Callable[[range], R], total: int, jobs: int, chunk: int,
-             minimum: int) -> Iterator[R]:
+             minimum: int, meanwhile: Callable[[], None] | None = None) -> Iterator[R]:
     """Yield ``task(range)`` for consecutive ranges covering ``0..total``, in any order.
 
     With ``jobs > 1`` and at least ``minimum`` items, ranges run in forked workers;
-    ``task`` sees the parent's state as it was at the fork.
+    ``task`` sees the parent's state as it was at the fork. ``meanwhile`` is other work
+    for the parent, done while the workers run (a step done before or after would leave
+    a core idle); without workers it is done first.
     """
     import multiprocessing  # here: a build with little to do never needs it
 
     ranges = [range(start, min(start + chunk, total)) for start in range(0, total, chunk)]
     if jobs <= 1 or total < minimum or "fork" not in multiprocessing.get_all_start_methods():
+        if meanwhile is not None:
+            meanwhile()
         for part in ranges:
             yield task(part)
         return
@@ -45,7 +49,10 @@ def fork_map(task: Callable[[range], R], total: int, jobs: int, chunk: int,
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(min(jobs, len(ranges))) as pool:
-            yield from pool.imap_unordered(_run, ranges)
+            results = pool.imap_unordered(_run, ranges)
+            if meanwhile is not None:
+                meanwhile()
+            yield from results
     finally:
         _TASK = None
         gc.unfreeze()

@@ -29,13 +29,17 @@ MIN_PARALLEL = 400  # below this, starting workers costs more than it saves
 
 
 def render_routes(renderer: Renderer, routes: Sequence[Route], sink: Sink, jobs: int,
-                  progress: Progress | None = None) -> int:
-    """Render every route into ``sink``; return how many pages were written."""
+                  progress: Progress | None = None,
+                  meanwhile: Callable[[], None] | None = None) -> int:
+    """Render every route into ``sink``; return how many pages were written.
+    ``meanwhile`` (writing the files that are not pages) runs while workers render."""
     parallel = jobs > 1 and len(routes) >= MIN_PARALLEL
     write_here = not parallel or getattr(sink, "parallel_safe", False)
     if parallel:
         renderer.warm_up({route.template for route in routes})
-        _prerender_cards(renderer, routes, jobs)
+        _prerender_cards(renderer, routes, jobs, meanwhile)
+    elif meanwhile is not None:
+        meanwhile()
 
     def work(part: range) -> tuple[int, int, list[tuple[str, bytes]], list[Diagnostic]]:
         before = len(renderer.reporter.diagnostics)
@@ -68,7 +72,8 @@ def render_routes(renderer: Renderer, routes: Sequence[Route], sink: Sink, jobs:
     return written
 
 
-def _prerender_cards(renderer: Renderer, routes: Sequence[Route], jobs: int) -> None:
+def _prerender_cards(renderer: Renderer, routes: Sequence[Route], jobs: int,
+                     meanwhile: Callable[[], None] | None) -> None:
     """Render the story cards of every listing once, spread over the workers, before the
     pages are: otherwise each worker would render nearly every card itself."""
     wanted: dict[tuple[str, str, str], tuple[str, Entry]] = {}
@@ -88,5 +93,5 @@ def _prerender_cards(renderer: Renderer, routes: Sequence[Route], jobs: int) -> 
                 cards[key] = renderer.card(lang, entry, heading)
         return cards
 
-    for cards in fork_map(work, len(items), jobs, 1000, MIN_PARALLEL):
+    for cards in fork_map(work, len(items), jobs, 1000, MIN_PARALLEL, meanwhile):
         renderer.adopt_cards(cards)

@@ -66,7 +66,7 @@ from masthead.site.usage import MediaUsage, media_usage, usage_of
 from masthead.site.views import fold_views
 
 if TYPE_CHECKING:
-    from masthead.render.templates import Renderer
+    from masthead.render.templates import CompiledTemplates, Renderer
 
 Progress = Callable[[int, int], None]
 FULL_REBUILD_SHARE = 0.3  # past this share of changed pages, a clean build is as fast
@@ -281,7 +281,15 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
         models_key = _models_key(config, public_digest)
         cached = cache.load_models(models_key) if cache else None
     with _timed(report, "load"):
-        content = load_content(config, layout, files, public, options, reporter, jobs, cached)
+        compiled: list[CompiledTemplates] = []
+
+        def compile_while_reading() -> None:
+            from masthead.render.templates import compile_templates
+
+            compiled.append(compile_templates(config.root))
+
+        content = load_content(config, layout, files, public, options, reporter, jobs, cached,
+                               meanwhile=compile_while_reading)
         report.skipped = content.skipped
         if options.views:
             fold_views(content, layout, options.views)
@@ -311,7 +319,9 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
             static[NGINX_FILE] = nginx_snippet(csp)
         from masthead.render.templates import Renderer, make_environment
 
-        renderer = Renderer(site, strings, public, make_environment(config.root), assets,
+        renderer = Renderer(site, strings, public,
+                            make_environment(config.root, compiled[0] if compiled else None),
+                            assets,
                             reporter, serve_mode=serve_mode, images=images, posters=posters)
         renderer.set_alternates(routes)
 

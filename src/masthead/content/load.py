@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -75,9 +76,12 @@ class Content:
 
 def load_content(config: SiteConfig, layout: Layout, files: list[SourceFile],
                  public: PublicFiles, options: BuildOptions, reporter: Reporter,
-                 jobs: int = 1, cache: dict[str, CachedModel] | None = None) -> Content:
-    """Parse every file into its model, then put each language's content together."""
-    models, kept = read_models(config, layout, files, public, reporter, jobs, cache)
+                 jobs: int = 1, cache: dict[str, CachedModel] | None = None,
+                 meanwhile: Callable[[], None] | None = None) -> Content:
+    """Parse every file into its model, then put each language's content together.
+    ``meanwhile`` is work for this process while workers read (see ``fork_map``)."""
+    models, kept = read_models(config, layout, files, public, reporter, jobs, cache,
+                               meanwhile)
     by_lang: dict[str, dict[tuple[str, str], Any]] = {code: {} for code in layout.languages}
     shared: dict[tuple[str, str], Any] = {}
     for source, model in zip(files, models, strict=True):
@@ -122,7 +126,8 @@ class CachedModel:
 
 def read_models(config: SiteConfig, layout: Layout, files: list[SourceFile],
                 public: PublicFiles, reporter: Reporter, jobs: int = 1,
-                cache: dict[str, CachedModel] | None = None) -> tuple[list[Any],
+                cache: dict[str, CachedModel] | None = None,
+                meanwhile: Callable[[], None] | None = None) -> tuple[list[Any],
                                                                       dict[str, CachedModel]]:
     """The model of each file (None where the file has errors), in the order given, and
     the cache entries to keep for the next build.
@@ -151,7 +156,7 @@ def read_models(config: SiteConfig, layout: Layout, files: list[SourceFile],
             results.append((index, model, local.diagnostics, text_digest))
         return results
 
-    for results in fork_map(work, len(todo), jobs, 500, 2000):
+    for results in fork_map(work, len(todo), jobs, 500, 2000, meanwhile):
         for index, model, diagnostics, text_digest in results:
             source = files[index]
             entries[index] = CachedModel(source.mtime_ns, source.size, model, diagnostics,

@@ -8,6 +8,7 @@ bodies are globals, so no template needs Python to compute anything.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -36,7 +37,36 @@ from masthead.site.urls import Urls
 MACROS = "partials/macros.html"
 
 
-def make_environment(site_root: Path) -> jinja2.Environment:
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept in memory, so that each language's environment (and a
+    build that compiled them while files were still being read) compiles a template
+    once. Jinja checks each entry against the template's source."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = self._store.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+def compile_templates(site_root: Path) -> CompiledTemplates:
+    """Compile every template the site can use (the work of the first render)."""
+    compiled = CompiledTemplates()
+    env = make_environment(site_root, compiled)
+    for name in env.list_templates(filter_func=lambda name: name.endswith(".html")):
+        # A broken template is reported, with its file and line, when a page uses it.
+        with contextlib.suppress(jinja2.TemplateError):
+            env.get_template(name)
+    return compiled
+
+
+def make_environment(site_root: Path,
+                     compiled: CompiledTemplates | None = None) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if (site_root / "templates").is_dir():
         loaders.append(jinja2.FileSystemLoader(site_root / "templates"))
@@ -48,6 +78,7 @@ def make_environment(site_root: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        bytecode_cache=compiled or CompiledTemplates(),
     )
     env.filters["iso"] = lambda moment: moment.isoformat() if moment else ""
     return env

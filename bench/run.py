@@ -174,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuilds", type=int, default=5,
                         help="timed incremental rebuilds: no change, then one post edited")
     parser.add_argument("--jobs", type=int, default=0, help="masthead workers (0: all cores)")
+    parser.add_argument("--no-extras", action="store_true",
+                        help="skip the search-index and image-variant builds (for 100,000 posts)")
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED,
                         help=f"the shared anchors folder (default {DEFAULT_SHARED})")
     parser.add_argument("--root", type=Path,
@@ -235,8 +237,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{last.html / median:8.0f}")
     if "hugo" in medians:
         print(f"masthead/hugo wall-time ratio: {medians['masthead'] / medians['hugo']:.2f}")
-    search_index(engines[0].command, out_root / "search")
-    image_variants(engines[0].command, corpus, out_root / "images")
+    if not args.no_extras:
+        search_index(engines[0].command, out_root / "search")
+        image_variants(engines[0].command, corpus, out_root / "images")
     if args.rebuilds:
         rebuilds(corpus, [*masthead, "-o", str(out_root / "incremental")], args.rebuilds)
         shutil.rmtree(out_root, ignore_errors=True)

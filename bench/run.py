@@ -220,7 +220,6 @@ def main(argv: list[str] | None = None) -> int:
                 engine.runs.append(Run(wall, peak, html, files))
                 print(f"  run {number - args.warmup + 1}: {engine.name:<9} {wall:7.2f} s "
                       f"{peak:8.0f} MiB", file=sys.stderr)
-    shutil.rmtree(out_root, ignore_errors=True)
 
     print(f"\n{args.posts} posts, {args.runs} runs each (median, min-max), "
           f"{os.cpu_count()} cores")
@@ -242,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
         image_variants(engines[0].command, corpus, out_root / "images")
     if args.rebuilds:
         rebuilds(corpus, [*masthead, "-o", str(out_root / "incremental")], args.rebuilds)
-        shutil.rmtree(out_root, ignore_errors=True)
+    # Every output is deleted only now, after the last timed build (see the loop above).
+    shutil.rmtree(out_root, ignore_errors=True)
     return 0
 
 
@@ -252,7 +252,6 @@ def search_index(command: list[str], out: Path) -> None:
     result = subprocess.run(argv, capture_output=True, text=True, check=False)
     line = next((x for x in result.stdout.splitlines() if x.startswith("Search index")), "")
     print(f"{line or 'search index: not built'} (one build with search on)")
-    shutil.rmtree(out, ignore_errors=True)
 
 
 def image_variants(command: list[str], corpus: Path, out: Path) -> None:
@@ -270,7 +269,6 @@ def image_variants(command: list[str], corpus: Path, out: Path) -> None:
         lines = result.stderr.splitlines() + result.stdout.splitlines()
         stage = next((x.split()[1] for x in lines if x.strip().startswith("images ")), "?")
         print(f"images, {label}: {encoded}; images stage {stage} s, build {wall:.1f} s")
-        shutil.rmtree(out, ignore_errors=True)
 
 
 def _drop_setting(argv: list[str], setting: str) -> list[str]:

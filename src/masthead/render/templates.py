@@ -29,6 +29,7 @@ from masthead.images import ResponsiveImages
 from masthead.media import PublicFiles
 from masthead.paths import THEME_TEMPLATES
 from masthead.render.bodies import BodyRenderer, marked, picture_html, story_key
+from masthead.render.fastjinja import configure as configure_fast_paths
 from masthead.render.seo import json_ld
 from masthead.site.index import Site
 from masthead.site.routes import FEED_TEMPLATE, Route
@@ -80,6 +81,7 @@ def make_environment(site_root: Path,
         auto_reload=False,
         bytecode_cache=compiled or CompiledTemplates(),
     )
+    configure_fast_paths(env)
     env.filters["iso"] = lambda moment: moment.isoformat() if moment else ""
     return env
 

@@ -1,0 +1,104 @@
+"""Cheaper code for the two things every template does most: print a value, call a helper.
+
+A story page prints about fifty values and calls about thirty helpers; in stock Jinja2
+each printed value becomes a ``Markup`` object only to be joined into a string, and
+each call first asks the callee, twice, whether it wants the template context. Both
+are general answers to questions that have simple ones in the common case:
+
+- a printed value is escaped to a plain ``str`` (it is joined into the page or into a
+  macro's ``Markup`` right after, so its type is never seen);
+- a call to a callee that wants no context (every masthead helper, every macro, every
+  method) goes straight to it.
+
+What templates produce is unchanged; the theme's tests compare pages byte for byte.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+import jinja2
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
+
+try:  # the C implementation markupsafe's own escape() calls
+    from markupsafe._speedups import _escape_inner  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - markupsafe without its C extension
+    def _escape_inner(text: str) -> str:
+        return str(escape(text))
+
+
+def output_escape(value: Any) -> str:
+    """``str(markupsafe.escape(value))``, without building the Markup in between."""
+    if type(value) is str:
+        return _escape_inner(value)
+    if type(value) is Markup:
+        return value
+    html = getattr(value, "__html__", None)
+    if html is not None:
+        return html()
+    return _escape_inner(str(value))
+
+
+class OutputCodeGenerator(CodeGenerator):
+    """Jinja2's code generator, printing escaped values with :func:`output_escape`."""
+
+    def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+        super().visit_Template(node, frame)
+        # Module level, after everything: the render functions look it up when they run.
+        self.writeline(f"from {__name__} import output_escape as _output_escape")
+
+    def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
+            super()._output_child_pre(node, frame, finalize)
+            return
+        self.write("_output_escape(")
+        if finalize.src is not None:
+            self.write(finalize.src)
+
+
+_NO_CONTEXT: dict[type, bool] = {}  # callable classes whose __call__ wants no context
+
+
+class DirectCallContext(Context):
+    """A Context whose ``call`` skips the pass-context checks when the callee cannot want
+    it: a plain function or method without Jinja's ``pass_*`` mark, or an instance of a
+    callable class whose ``__call__`` has none. Everything else takes Jinja's own path."""
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        kind = type(__obj)
+        direct = _NO_CONTEXT.get(kind)
+        if direct is None:
+            direct = _wants_no_context(kind)
+            _NO_CONTEXT[kind] = direct
+        if not direct or hasattr(__obj, "jinja_pass_arg"):
+            return super().call(__obj, *args, **kwargs)
+        if kwargs:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception")
+
+
+def _wants_no_context(kind: type) -> bool:
+    """Whether instances of ``kind`` are called as they are: functions and methods (their
+    own mark is checked per call), and classes whose ``__call__`` carries no mark."""
+    if kind in (types.FunctionType, types.MethodType, types.BuiltinFunctionType,
+                types.BuiltinMethodType, types.MethodWrapperType):
+        return True
+    if issubclass(kind, type):  # a class: Jinja looks at the class's own attributes
+        return False
+    call = getattr(kind, "__call__", None)  # noqa: B004 (its mark is wanted, not callability)
+    return not hasattr(call, "jinja_pass_arg")
+
+
+def configure(env: jinja2.Environment) -> None:
+    """Make ``env`` compile templates with the cheaper output and calls."""
+    env.code_generator_class = OutputCodeGenerator
+    env.context_class = DirectCallContext

@@ -1,0 +1,88 @@
+"""The cheaper printing and calling in templates produce what stock Jinja2 produces."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import jinja2
+import pytest
+from markupsafe import Markup
+
+from masthead.render.fastjinja import configure, output_escape
+
+TEMPLATE = """\
+{% macro box(value, caller=None) %}<b>{{ value }}</b>
+{%- if caller %}{{ caller() }}{% endif %}{% endmacro %}
+{{ text }} {{ safe }} {{ number }} {{ none }} {{ when }} {{ html_object }}
+{{ who("direct") }} {{ shout("<x>") }} {{ counter("a") }} {{ plain("&") }} {{ text.upper() }}
+{% for item in items %}{{ who(item) }}|{{ loop.index }}|{{ box(item) }}|{{ plain(item) }}
+{% endfor %}
+{% call box("<c>") %}inside {{ who("call") }}{% endcall %}
+{% set joined %}{{ text }}{{ safe }}{% endset %}[{{ joined }}]
+{{ "<lit>" }} {{ text | e }} {{ text | safe }} {{ items | join(", ") }}
+{% block tail %}{{ who("block") }} {{ plain("<blk>") }}{% endblock %}
+{% autoescape false %}{{ text }}{% endautoescape %}
+"""
+
+
+class HTMLObject:
+    def __html__(self) -> str:
+        return "<em>html</em>"
+
+
+class Shout:
+    """A callable class that wants no context."""
+
+    def __call__(self, value: str) -> str:
+        return value.upper()
+
+
+class Counter:
+    """A callable class whose __call__ wants the context."""
+
+    @jinja2.pass_context
+    def __call__(self, context: Any, value: str) -> str:
+        return f"{value}@{context['number']}"
+
+
+@jinja2.pass_context
+def who(context: Any, value: Any) -> str:
+    return f"{value} for {context['text']}"
+
+
+def values() -> dict[str, Any]:
+    return {"text": "<Tom & \"Jerry\">", "safe": Markup("<i>safe</i>"), "number": 42,
+            "none": None, "when": dt.date(2024, 5, 1), "html_object": HTMLObject(),
+            "who": who, "shout": Shout(), "counter": Counter(), "plain": lambda v: f"[{v}]",
+            "items": ["<a>", "b&"]}
+
+
+def render(fast: bool) -> str:
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    if fast:
+        configure(env)
+    return env.from_string(TEMPLATE).render(values())
+
+
+def test_pages_are_the_same_as_stock_jinja() -> None:
+    fast = render(fast=True)
+    assert fast == render(fast=False)
+    assert "&lt;Tom &amp; &#34;Jerry&#34;&gt;" in fast  # escaped, not dropped
+    assert "a@42" in fast  # a pass_context __call__ still gets the context
+    assert "block for &lt;Tom" in fast  # ... and a pass_context function in a block
+
+
+@pytest.mark.parametrize("value", ["<&>\"'", Markup("<i>"), 3, 2.5, None, HTMLObject(),
+                                   dt.date(2024, 1, 2), ["<x>"]])
+def test_output_escape_is_markupsafe_escape(value: Any) -> None:
+    from markupsafe import escape
+
+    assert output_escape(value) == str(escape(value))
+
+
+def test_undefined_still_fails() -> None:
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    configure(env)
+    with pytest.raises(jinja2.UndefinedError):
+        env.from_string("{{ missing() }}").render()

@@ -22,7 +22,7 @@ TEMPLATE = """\
 {% set joined %}{{ text }}{{ safe }}{% endset %}[{{ joined }}]
 {{ "<lit>" }} {{ text | e }} {{ text | safe }} {{ items | join(", ") }}
 {% block tail %}{{ who("block") }} {{ plain("<blk>") }}{% endblock %}
-{% autoescape false %}{{ text }}{% endautoescape %}
+{% autoescape false %}{{ text }} {{ box(text) }} {{ who(text) }}{% endautoescape %}
 """
 
 

@@ -22,6 +22,7 @@ import jinja2
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.runtime import Context
+from jinja2.utils import _PassArg
 from markupsafe import Markup, escape
 
 try:  # the C implementation markupsafe's own escape() calls
@@ -60,25 +61,28 @@ class OutputCodeGenerator(CodeGenerator):
             self.write(finalize.src)
 
 
-_NO_CONTEXT: dict[type, bool] = {}  # callable classes whose __call__ wants no context
+_DIRECT, _EVAL_CONTEXT, _JINJA = 0, 1, 2
+_WAY_TO_CALL: dict[type, int] = {}  # how instances of a callable type are called
 
 
 class DirectCallContext(Context):
-    """A Context whose ``call`` skips the pass-context checks when the callee cannot want
-    it: a plain function or method without Jinja's ``pass_*`` mark, or an instance of a
-    callable class whose ``__call__`` has none. Everything else takes Jinja's own path."""
+    """A Context whose ``call`` skips Jinja's checks of the callee when its type answers
+    them: plain functions and methods without a ``pass_*`` mark, instances of classes
+    whose ``__call__`` has none, and macros (which take the evaluation context). Callees
+    that want the context or the environment take Jinja's own path."""
 
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         kind = type(__obj)
-        direct = _NO_CONTEXT.get(kind)
-        if direct is None:
-            direct = _wants_no_context(kind)
-            _NO_CONTEXT[kind] = direct
-        if not direct or hasattr(__obj, "jinja_pass_arg"):
+        way = _WAY_TO_CALL.get(kind)
+        if way is None:
+            way = _WAY_TO_CALL[kind] = _way_to_call(kind)
+        if way == _JINJA or hasattr(__obj, "jinja_pass_arg"):
             return super().call(__obj, *args, **kwargs)
         if kwargs:
             kwargs.pop("_block_vars", None)
             kwargs.pop("_loop_vars", None)
+        if way == _EVAL_CONTEXT:
+            args = (__self.eval_ctx, *args)
         try:
             return __obj(*args, **kwargs)
         except StopIteration:
@@ -86,16 +90,19 @@ class DirectCallContext(Context):
                 "value was undefined because a callable raised a StopIteration exception")
 
 
-def _wants_no_context(kind: type) -> bool:
-    """Whether instances of ``kind`` are called as they are: functions and methods (their
-    own mark is checked per call), and classes whose ``__call__`` carries no mark."""
+def _way_to_call(kind: type) -> int:
+    """Functions and methods are called directly (their own mark is checked per call),
+    instances by the mark on their class's ``__call__``; classes as Jinja does."""
     if kind in (types.FunctionType, types.MethodType, types.BuiltinFunctionType,
                 types.BuiltinMethodType, types.MethodWrapperType):
-        return True
+        return _DIRECT
     if issubclass(kind, type):  # a class: Jinja looks at the class's own attributes
-        return False
+        return _JINJA
     call = getattr(kind, "__call__", None)  # noqa: B004 (its mark is wanted, not callability)
-    return not hasattr(call, "jinja_pass_arg")
+    mark = getattr(call, "jinja_pass_arg", None)
+    if mark is None:
+        return _DIRECT
+    return _EVAL_CONTEXT if mark is _PassArg.eval_context else _JINJA
 
 
 def configure(env: jinja2.Environment) -> None:

@@ -82,7 +82,9 @@ def _prerender_cards(renderer: Renderer, routes: Sequence[Route], jobs: int,
         for entry in getattr(pager, "items", ()):
             wanted.setdefault((route.lang, entry.collection, entry.slug), (route.lang, entry))
     items = list(wanted.values())
-    headings = ("h2", "h3")
+    # Listings show cards with an <h2> title; the few other kinds (the home page's <h3>
+    # cards) are rendered by the page that asks, rather than for every story.
+    headings = ("h2",)
 
     def work(part: range) -> dict[tuple[str, str, str, str, bool, bool], Markup]:
         cards = {}

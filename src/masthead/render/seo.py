@@ -7,9 +7,9 @@ home page, and a BreadcrumbList everywhere below it.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 from markupsafe import Markup
 
 from masthead.content.models import Author, Category, Entry
@@ -24,7 +24,7 @@ def json_ld(route: Route, site: LanguageSite, public: PublicFiles) -> Markup:
     graphs = _graphs(route, site, public)
     html = "".join(
         '<script type="application/ld+json">'
-        + json.dumps(graph, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+        + orjson.dumps(graph).decode().replace("</", "<\\/")
         + "</script>" for graph in graphs)
     return Markup(html)
 

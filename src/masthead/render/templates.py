@@ -36,6 +36,9 @@ from masthead.site.routes import FEED_TEMPLATE, Route
 from masthead.site.urls import Urls
 
 MACROS = "partials/macros.html"
+# Fragments kept per process: the shared ones (header, menu, footer, "Most read") are
+# first; a page-specific one (the header of a page with translations) is not worth keeping.
+PARTIALS_KEPT = 200
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
@@ -107,6 +110,7 @@ class Renderer:
                                    self.posters)
         self._card_cache: dict[tuple[str, str, str, str, bool, bool], Markup] = {}
         self._envs: dict[str, jinja2.Environment] = {}
+        self._menu_links: dict[str, dict[str, str]] = {}  # per language: page URL -> link
         self._partial_cache: dict[tuple[Any, ...], Markup] = {}
         self._feed_cache: OrderedDict[tuple[str, str, str], str] = OrderedDict()
         self.env.globals.update(
@@ -157,13 +161,16 @@ class Renderer:
 
     def _menu_current(self, route: Route) -> str:
         """The menu link that points at this page (written with or without a final '/')."""
-        urls = Urls(self.site.languages[route.lang].prefix, self.site.layout)
-        for item in self.site.config.main_menu:
-            for link in (item.link, *(sub.link for sub in item.submenu)):
-                localized = urls.link(link)
-                if localized.rstrip("/") == route.url.rstrip("/") and localized != "#":
-                    return localized
-        return ""
+        links = self._menu_links.get(route.lang)
+        if links is None:
+            links = self._menu_links[route.lang] = {}
+            urls = Urls(self.site.languages[route.lang].prefix, self.site.layout)
+            for item in self.site.config.main_menu:
+                for link in (item.link, *(sub.link for sub in item.submenu)):
+                    localized = urls.link(link)
+                    if localized != "#":
+                        links.setdefault(localized.rstrip("/"), localized)
+        return links.get(route.url.rstrip("/"), "")
 
     def environment(self, lang: str) -> jinja2.Environment:
         """The environment of one language: what every page of the language shares (the
@@ -206,11 +213,12 @@ class Renderer:
     def partial(self, lang: str, name: str, values: dict[str, Any]) -> Markup:
         """A template fragment that depends only on the language and ``values``, rendered
         once and reused (the footer, the menu, the "Most read" block on every page)."""
-        key = (lang, name, tuple(sorted((k, _cache_key(v)) for k, v in values.items())))
+        key = (lang, name, _cache_key(values))
         html = self._partial_cache.get(key)
         if html is None:
             html = Markup(self.environment(lang).get_template(name).render(values))
-            self._partial_cache[key] = html
+            if len(self._partial_cache) < PARTIALS_KEPT:
+                self._partial_cache[key] = html
         return html
 
     def warm_up(self, templates: set[str]) -> None:
@@ -323,6 +331,8 @@ def _cache_key(value: Any) -> Any:
         return (value.collection, value.lang, value.slug)
     if isinstance(value, (list, tuple)):
         return tuple(_cache_key(item) for item in value)
+    if isinstance(value, dict):
+        return tuple(sorted((key, _cache_key(item)) for key, item in value.items()))
     return value
 
 

@@ -88,7 +88,12 @@ class DiskSink:
         path = os.path.join(self._root, rel_path)
         parent = os.path.dirname(path)
         if parent not in self._dirs:
-            os.makedirs(parent, exist_ok=True)
+            try:  # a page's folder is new and its parent made: one call, where makedirs
+                os.mkdir(parent)  # would look first
+            except FileNotFoundError:
+                os.makedirs(parent, exist_ok=True)
+            except FileExistsError:
+                pass
             self._dirs.add(parent)
         return path
 

@@ -306,6 +306,9 @@ class Renderer:
 
     def set_alternates(self, routes: list[Route]) -> None:
         """hreflang links: the same content key in every language that has it."""
+        if len(self.site.languages) < 2:
+            self._alternates = {}
+            return
         table: dict[tuple[str, ...], dict[str, str]] = {}
         for route in routes:
             table.setdefault(route.key, {})[route.lang] = self.site.config.absolute_url(route.url)

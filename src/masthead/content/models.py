@@ -8,9 +8,27 @@ archive grows, and rendering can be spread over processes.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+M = TypeVar("M")
+
+
+def pickled_as_arguments(cls: type[M]) -> type[M]:
+    """Pickle a frozen dataclass as its constructor's arguments: loading then costs one
+    call, where the default state walks ``fields()`` in Python for every object (a
+    10,000-post site crosses from the readers to the builder as about 40,000 of them)."""
+    values: Callable[[Any], tuple[Any, ...]] = operator.attrgetter(
+        *(item.name for item in fields(cls)))  # type: ignore[arg-type]
+
+    def __reduce__(self: M) -> tuple[type[M], tuple[Any, ...]]:
+        return cls, values(self)
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment,method-assign]
+    return cls
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -49,12 +67,14 @@ class Body:
             object.__setattr__(self, name, value)
 
 
+@pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class SocialProfile:
     name: str
     url: str
 
 
+@pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class Author:
     slug: str
@@ -74,6 +94,7 @@ class Author:
         return self.role == "external" and bool(self.external_link)
 
 
+@pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class Category:
     slug: str
@@ -84,6 +105,7 @@ class Category:
     description: str
 
 
+@pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class Reference:
     """A name written in front matter that must match another file, and where."""
@@ -92,6 +114,7 @@ class Reference:
     line: int | None
 
 
+@pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class Entry:
     """A dated piece of content with its own page: a post, or a collection item."""
@@ -122,6 +145,7 @@ class Entry:
         return self.group.lower() == "featured"
 
 
+@pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class Page:
     slug: str
@@ -133,6 +157,7 @@ class Page:
     body: Body
 
 
+@pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class Newsletter:
     title: str = ""

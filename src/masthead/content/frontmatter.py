@@ -39,12 +39,9 @@ class Document:
 
     def line_of(self, key: str) -> int | None:
         """The line where ``key:`` is written in the front matter (1-based)."""
-        match = re.search(rf"^\s*{re.escape(key)}\s*:", self.text[: self._meta_end()], re.M)
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*:", re.M)
+        match = pattern.search(self.text, 0, self.body_offset)  # the front matter only
         return self.text.count("\n", 0, match.start()) + 1 if match else None
-
-    def _meta_end(self) -> int:
-        lines = self.text.split("\n", self.body_line - 1)
-        return len(self.text) - len(lines[-1]) if len(lines) >= self.body_line else len(self.text)
 
 
 def parse_document(source: SourceFile, text: str) -> Document | Diagnostic:

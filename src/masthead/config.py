@@ -139,10 +139,12 @@ class SiteConfig:
 
     def absolute_url(self, path: str) -> str:
         """``/posts/a/`` -> ``https://example.org/posts/a/``."""
-        if re.match(r"^[a-z][a-z0-9+.-]*:", path):
+        if _SCHEME.match(path):
             return path
         return self.base_url.rstrip("/") + "/" + path.lstrip("/")
 
+
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:")  # a URL that is already absolute
 
 # Banter's camelCase keys -> SiteConfig fields.
 _BANTER_KEYS = {

@@ -54,16 +54,17 @@ def sitemap_files(config: SiteConfig, routes: list[Route]) -> dict[str, bytes]:
     translations (hreflang) when the site has several languages."""
     pages = listed(routes)
     translations: dict[tuple[str, ...], list[tuple[str, str]]] = {}
-    for route in pages:
-        translations.setdefault(route.key, []).append(
-            (route.lang, config.absolute_url(route.url)))
+    if len({route.lang for route in pages}) > 1:
+        for route in pages:
+            translations.setdefault(route.key, []).append(
+                (route.lang, config.absolute_url(route.url)))
     urls = []
     for route in pages:
         lastmod = _lastmod(route)
         entry = f"<url><loc>{escape(config.absolute_url(route.url))}</loc>"
         if lastmod is not None:
             entry += f"<lastmod>{lastmod.isoformat()}</lastmod>"
-        alternates = translations[route.key]
+        alternates = translations.get(route.key, ())
         if len(alternates) > 1:
             entry += "".join(f'<xhtml:link rel="alternate" hreflang="{lang}" '
                              f'href="{escape(url)}"/>' for lang, url in sorted(alternates))

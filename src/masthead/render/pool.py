@@ -37,7 +37,7 @@ def render_routes(renderer: Renderer, routes: Sequence[Route], sink: Sink, jobs:
     write_here = not parallel or getattr(sink, "parallel_safe", False)
     if parallel:
         renderer.warm_up({route.template for route in routes})
-        _prerender_cards(renderer, routes, jobs, meanwhile)
+        _prerender_cards(renderer, routes, jobs)
     elif meanwhile is not None:
         meanwhile()
 
@@ -59,8 +59,11 @@ def render_routes(renderer: Renderer, routes: Sequence[Route], sink: Sink, jobs:
         return len(part), count, files, new
 
     written = done = 0
+    # The parent's own work runs while the pages are rendered, not while the cards are:
+    # the pages cannot start before the last card is in, so it would hold them up.
     for size, count, files, diagnostics in fork_map(work, len(routes), jobs, CHUNK,
-                                                    MIN_PARALLEL):
+                                                    MIN_PARALLEL,
+                                                    meanwhile if parallel else None):
         written += count
         done += size
         for rel, data in files:
@@ -72,16 +75,19 @@ def render_routes(renderer: Renderer, routes: Sequence[Route], sink: Sink, jobs:
     return written
 
 
-def _prerender_cards(renderer: Renderer, routes: Sequence[Route], jobs: int,
-                     meanwhile: Callable[[], None] | None) -> None:
+def _prerender_cards(renderer: Renderer, routes: Sequence[Route], jobs: int) -> None:
     """Render the story cards of every listing once, spread over the workers, before the
     pages are: otherwise each worker would render nearly every card itself."""
-    wanted: dict[tuple[str, str, str], tuple[str, Entry]] = {}
+    wanted: dict[str, dict[int, Entry]] = {}  # language -> the entries its listings show
     for route in routes:
         pager = route.context.get("pager")
-        for entry in getattr(pager, "items", ()):
-            wanted.setdefault((route.lang, entry.collection, entry.slug), (route.lang, entry))
-    items = list(wanted.values())
+        entries = getattr(pager, "items", None)
+        if entries:
+            shown = wanted.get(route.lang)
+            if shown is None:
+                shown = wanted[route.lang] = {}
+            shown.update(zip(map(id, entries), entries, strict=True))  # at C speed
+    items = [(lang, entry) for lang, shown in wanted.items() for entry in shown.values()]
     # Listings show cards with an <h2> title; the few other kinds (the home page's <h3>
     # cards) are rendered by the page that asks, rather than for every story.
     headings = ("h2",)
@@ -95,5 +101,5 @@ def _prerender_cards(renderer: Renderer, routes: Sequence[Route], jobs: int,
                 cards[key] = renderer.card(lang, entry, heading)
         return cards
 
-    for cards in fork_map(work, len(items), jobs, 1000, MIN_PARALLEL, meanwhile):
+    for cards in fork_map(work, len(items), jobs, 1000, MIN_PARALLEL):
         renderer.adopt_cards(cards)

@@ -6,6 +6,7 @@ tag, featured, popular, next article) is built in one pass and then only read.
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -33,7 +34,9 @@ def newest_first(entries: Iterable[Entry]) -> list[Entry]:
 
 
 def most_viewed(entries: Iterable[Entry], count: int) -> tuple[Entry, ...]:
-    return tuple(sorted(entries, key=lambda e: (e.views, e.date, e.slug), reverse=True)[:count])
+    """The ``count`` most viewed, without sorting the rest (a site's every category,
+    author and tag asks, and a 100,000-post archive made sorting them all 2 s)."""
+    return tuple(heapq.nlargest(count, entries, key=lambda e: (e.views, e.date, e.slug)))
 
 
 @dataclass

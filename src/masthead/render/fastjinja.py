@@ -23,13 +23,12 @@ from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.runtime import Context
 from jinja2.utils import _PassArg
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 try:  # the C implementation markupsafe's own escape() calls
-    from markupsafe._speedups import _escape_inner  # type: ignore[import-not-found]
+    from markupsafe._speedups import _escape_inner
 except ImportError:  # pragma: no cover - markupsafe without its C extension
-    def _escape_inner(text: str) -> str:
-        return str(escape(text))
+    from markupsafe._native import _escape_inner
 
 
 def output_escape(value: Any) -> str:
@@ -40,7 +39,7 @@ def output_escape(value: Any) -> str:
         return value
     html = getattr(value, "__html__", None)
     if html is not None:
-        return html()
+        return str(html())
     return _escape_inner(str(value))
 
 

@@ -86,3 +86,15 @@ def test_undefined_still_fails() -> None:
     configure(env)
     with pytest.raises(jinja2.UndefinedError):
         env.from_string("{{ missing() }}").render()
+
+
+@pytest.mark.parametrize("value", ["https://example.org/posts/a-b_c.d~e/?q=1&r=2#x",
+                                   "Заголовок: «кавычки» — и 100% <b>&</b>", "",
+                                   "a b+c%20", Markup("<i>x y</i>"), 42, {"k": "v w"},
+                                   [("a", "b c")], "\x00\x7f\U0001f600"])
+def test_urlencode_is_jinjas(value: Any) -> None:
+    from jinja2.filters import do_urlencode
+
+    from masthead.render.fastjinja import urlencode
+
+    assert urlencode(value) == do_urlencode(value)

@@ -10,11 +10,14 @@ are general answers to questions that have simple ones in the common case:
 - a call to a callee that wants no context (every masthead helper, every macro, every
   method) goes straight to it.
 
+The ``urlencode`` filter is replaced by one with the same output, faster.
+
 What templates produce is unchanged; the theme's tests compare pages byte for byte.
 """
 
 from __future__ import annotations
 
+import re
 import types
 from typing import Any
 
@@ -104,7 +107,22 @@ def _way_to_call(kind: type) -> int:
     return _EVAL_CONTEXT if mark is _PassArg.eval_context else _JINJA
 
 
+_UNSAFE_BYTE = re.compile(rb"[^A-Za-z0-9_.~/-]")
+_PERCENT = [b"%%%02X" % byte for byte in range(256)]
+
+
+def urlencode(value: Any) -> str:
+    """Jinja's ``urlencode`` filter, the same output: a string's bytes percent-encoded
+    but for letters, digits, ``_.-~`` and ``/``. One substitution over the bytes instead
+    of a Python call per byte (every story page encodes its URL and title to share)."""
+    if isinstance(value, str):
+        return _UNSAFE_BYTE.sub(lambda match: _PERCENT[match[0][0]],
+                                value.encode("utf-8")).decode("ascii")
+    return str(jinja2.filters.do_urlencode(value))
+
+
 def configure(env: jinja2.Environment) -> None:
     """Make ``env`` compile templates with the cheaper output and calls."""
     env.code_generator_class = OutputCodeGenerator
     env.context_class = DirectCallContext
+    env.filters["urlencode"] = urlencode

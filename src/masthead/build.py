@@ -280,23 +280,13 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@_collector_paused()
 def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
              report: BuildReport, serve_mode: bool, jobs: int,
              cache: BuildCache | None,
              found: tuple[Layout, list[SourceFile]] | None = None,
              image_cache: Path | None = None,
              image_progress: Progress | None = None) -> _Prepared:
-    with _collector_paused():
-        return _prepare_site(config, options, reporter, report, serve_mode, jobs, cache,
-                             found, image_cache, image_progress)
-
-
-def _prepare_site(config: SiteConfig, options: BuildOptions, reporter: Reporter,
-                  report: BuildReport, serve_mode: bool, jobs: int,
-                  cache: BuildCache | None,
-                  found: tuple[Layout, list[SourceFile]] | None,
-                  image_cache: Path | None,
-                  image_progress: Progress | None) -> _Prepared:
     public = PublicFiles(config.root / "public")
     layout, files = found or _discover(config, report)
     with _timed(report, "discover"):

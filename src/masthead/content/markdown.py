@@ -145,10 +145,8 @@ _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "#39": "'"}
 
 
 def _fast_pass(html: str, media: BodyMedia) -> RenderedMarkdown:
-    toc: list[TocEntry] = []
     footnotes = 'class="footnote-' in html
-    if "<h" in html:
-        html = _number_headings(html, footnotes, toc)
+    html, toc = _number_headings(html, footnotes) if "<h" in html else (html, [])
     if "http" in html and _BARE_URL_HINT.search(html):
         html = "".join(piece if index % 2 else _linkify(piece)
                        for index, piece in enumerate(_SKIP_OR_TAG.split(html)))
@@ -177,13 +175,14 @@ def _fast_pass(html: str, media: BodyMedia) -> RenderedMarkdown:
     return RenderedMarkdown(html, tuple(toc), tuple(images))
 
 
-def _number_headings(html: str, footnotes: bool, toc: list[TocEntry]) -> str:
-    """Headings from h2 down (the page title is the h1), each with an id, listed in
-    ``toc``; found in one scan and written back by slicing (a second scan of an 8 KB
+def _number_headings(html: str, footnotes: bool) -> tuple[str, list[TocEntry]]:
+    """Headings from h2 down (the page title is the h1), each with an id, and the table
+    of contents; found in one scan and written back by slicing (a second scan of an 8 KB
     body for ``re.sub`` cost as much as the first)."""
+    toc: list[TocEntry] = []
     headings = list(_HEADING.finditer(html))
     if not headings:
-        return html
+        return html, toc
     shift = 2 - min(int(match.group(1)) for match in headings)
     seen = {match.group(2) for match in headings if match.group(2)}
     if footnotes:  # pyromark writes ids on headings and footnotes only: keep clear of both
@@ -201,7 +200,7 @@ def _number_headings(html: str, footnotes: bool, toc: list[TocEntry]) -> str:
         pieces.append(f'<h{level} id="{_escape(ident)}">{inner}</h{level}>')
         last = match.end()
     pieces.append(html[last:])
-    return "".join(pieces)
+    return "".join(pieces), toc
 
 
 def _unique_id(text: str, seen: set[str]) -> str:

@@ -112,7 +112,6 @@ class Renderer:
         self._envs: dict[str, jinja2.Environment] = {}
         self._menu_links: dict[str, dict[str, str]] = {}  # per language: page URL -> link
         self._partial_cache: dict[tuple[Any, ...], Markup] = {}
-        self._tuple_keys: dict[int, tuple[tuple[Any, ...], Any]] = {}  # id -> (tuple, key)
         self._feed_cache: OrderedDict[tuple[str, str, str], str] = OrderedDict()
         self.env.globals.update(
             config=self.site.config,
@@ -214,30 +213,13 @@ class Renderer:
     def partial(self, lang: str, name: str, values: dict[str, Any]) -> Markup:
         """A template fragment that depends only on the language and ``values``, rendered
         once and reused (the footer, the menu, the "Most read" block on every page)."""
-        key = (lang, name, self._values_key(values))
+        key = (lang, name, _cache_key(values))
         html = self._partial_cache.get(key)
         if html is None:
             html = Markup(self.environment(lang).get_template(name).render(values))
             if len(self._partial_cache) < PARTIALS_KEPT:
                 self._partial_cache[key] = html
         return html
-
-    def _values_key(self, values: dict[str, Any]) -> Any:
-        """``_cache_key(values)``; a tuple of entries (the "Most read" list every page
-        passes) is keyed once, by identity, instead of entry by entry on every page."""
-        if not values:
-            return ()
-        parts = []
-        for name in sorted(values):
-            value = values[name]
-            if type(value) is tuple and len(value) > 2:
-                known = self._tuple_keys.get(id(value))
-                if known is None or known[0] is not value:
-                    known = self._tuple_keys[id(value)] = (value, _cache_key(value))
-                parts.append((name, known[1]))
-            else:
-                parts.append((name, _cache_key(value)))
-        return tuple(parts)
 
     def warm_up(self, templates: set[str]) -> None:
         """Compile every template once before workers are forked, so they share them."""

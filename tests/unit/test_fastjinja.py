@@ -98,3 +98,26 @@ def test_urlencode_is_jinjas(value: Any) -> None:
     from masthead.render.fastjinja import urlencode
 
     assert urlencode(value) == do_urlencode(value)
+
+
+def test_globals_keep_their_precedence() -> None:
+    """Render values over template globals over the environment's, in includes too; and a
+    render's top-level ``set`` does not reach the next render."""
+
+    def pages(fast: bool) -> list[str]:
+        env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
+                                 loader=jinja2.DictLoader({
+                                     "inc.html": "({{ a }} {{ b }} {{ c }})"}))
+        if fast:
+            configure(env)
+        env.globals.update(a="env-a", b="env-b", c="env-c")
+        template = env.from_string(
+            "{{ a }} {{ b }} {{ c }} {% include 'inc.html' %}"
+            "{% if first is defined %}{% set a = 'set-a' %}{% endif %}{{ a }}",
+            globals={"b": "template-b"})
+        return [template.render(c="value-c", first=True), template.render()]
+
+    fast = pages(fast=True)
+    assert fast == pages(fast=False)
+    assert fast[0].startswith("env-a template-b value-c (env-a template-b value-c)")
+    assert fast[1] == "env-a template-b env-c (env-a template-b env-c)env-a"

@@ -30,6 +30,7 @@ from masthead.content.models import (
     Reference,
     SocialProfile,
 )
+from masthead.content.text import read_text
 from masthead.errors import Diagnostic, Reporter, closest
 from masthead.media import PublicFiles
 from masthead.parallel import fork_map
@@ -174,7 +175,7 @@ def read_models(config: SiteConfig, layout: Layout, files: list[SourceFile],
 
 def _read_text(source: SourceFile, reporter: Reporter) -> str | None:
     try:
-        return source.path.read_text(encoding="utf-8")
+        return read_text(source.path)
     except UnicodeDecodeError as exc:
         reporter.error(source.rel, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})",
                        "save the file as UTF-8")

@@ -11,8 +11,9 @@ import datetime as dt
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Any, TypeVar
+
+from masthead.content.text import read_text
 
 M = TypeVar("M")
 
@@ -54,7 +55,7 @@ class Body:
         its body once, and keeping 100,000 bodies would cost gigabytes)."""
         if self.text is not None:
             return self.text
-        raw = Path(self.path).read_text(encoding="utf-8")
+        raw = read_text(self.path)
         return (raw[1:] if raw.startswith("\ufeff") else raw)[self.offset:]
 
     def __getstate__(self) -> tuple[object, ...]:

@@ -8,7 +8,10 @@ are general answers to questions that have simple ones in the common case:
 - a printed value is escaped to a plain ``str`` (it is joined into the page or into a
   macro's ``Markup`` right after, so its type is never seen);
 - a call to a callee that wants no context (every masthead helper, every macro, every
-  method) goes straight to it.
+  method) goes straight to it;
+- a template's globals (a ``ChainMap`` of its own and the environment's) are merged
+  into the new context dict by dict, where ``dict(ChainMap)`` fetches each key through
+  Python code: 10 us of every page, card and partial render.
 
 The ``urlencode`` filter is replaced by one with the same output, faster.
 
@@ -19,12 +22,14 @@ from __future__ import annotations
 
 import re
 import types
+from collections import ChainMap
+from collections.abc import Mapping
 from typing import Any
 
 import jinja2
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
-from jinja2.runtime import Context
+from jinja2.runtime import Context, new_context
 from jinja2.utils import _PassArg
 from markupsafe import Markup
 
@@ -92,6 +97,21 @@ class DirectCallContext(Context):
                 "value was undefined because a callable raised a StopIteration exception")
 
 
+class FlatGlobalsTemplate(jinja2.Template):
+    """A Template whose new contexts start from its globals merged map by map."""
+
+    def new_context(self, vars: dict[str, Any] | None = None, shared: bool = False,
+                    locals: Mapping[str, Any] | None = None) -> Context:
+        globals = self.globals
+        if shared or type(globals) is not ChainMap:  # shared: Jinja does not copy them
+            return super().new_context(vars, shared, locals)
+        flat: dict[str, Any] = {}
+        for mapping in reversed(globals.maps):  # the first map wins, as in the ChainMap
+            flat.update(mapping)
+        return new_context(self.environment, self.name, self.blocks, vars, False, flat,
+                           locals)
+
+
 def _way_to_call(kind: type) -> int:
     """Functions and methods are called directly (their own mark is checked per call),
     instances by the mark on their class's ``__call__``; classes as Jinja does."""
@@ -125,4 +145,5 @@ def configure(env: jinja2.Environment) -> None:
     """Make ``env`` compile templates with the cheaper output and calls."""
     env.code_generator_class = OutputCodeGenerator
     env.context_class = DirectCallContext
+    env.template_class = FlatGlobalsTemplate
     env.filters["urlencode"] = urlencode

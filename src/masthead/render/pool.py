@@ -21,7 +21,7 @@ from masthead.parallel import fork_map
 from masthead.site.routes import Route
 
 if TYPE_CHECKING:
-    from masthead.render.templates import Renderer
+    from masthead.render.templates import CardKey, Renderer
 
 Progress = Callable[[int, int], None]
 CHUNK = 200
@@ -88,17 +88,14 @@ def _prerender_cards(renderer: Renderer, routes: Sequence[Route], jobs: int) -> 
                 shown = wanted[route.lang] = {}
             shown.update(zip(map(id, entries), entries, strict=True))  # at C speed
     items = [(lang, entry) for lang, shown in wanted.items() for entry in shown.values()]
-    # Listings show cards with an <h2> title; the few other kinds (the home page's <h3>
-    # cards) are rendered by the page that asks, rather than for every story.
-    headings = ("h2",)
-
-    def work(part: range) -> dict[tuple[str, str, str, str, bool, bool], Markup]:
+    def work(part: range) -> dict[CardKey, Markup]:
         cards = {}
         for index in part:
             lang, entry = items[index]
-            for heading in headings:
-                key = (lang, entry.collection, entry.slug, heading, False, True)
-                cards[key] = renderer.card(lang, entry, heading)
+            # Listings show cards with an <h2> title; the few other kinds (the home page's
+            # eager first card) are rendered by the page that asks, not for every story.
+            key, html = renderer.kept_card(lang, entry, "h2")
+            cards[key] = html
         return cards
 
     for cards in fork_map(work, len(items), jobs, 1000, MIN_PARALLEL):

@@ -29,6 +29,7 @@ from masthead.images import ResponsiveImages
 from masthead.media import PublicFiles
 from masthead.paths import THEME_TEMPLATES
 from masthead.render.bodies import BodyRenderer, marked, picture_html, story_key
+from masthead.render.cardmark import HEADING_MARK, heading_only_printed
 from masthead.render.fastjinja import configure as configure_fast_paths
 from masthead.render.seo import json_ld
 from masthead.site.index import Site
@@ -36,6 +37,8 @@ from masthead.site.routes import FEED_TEMPLATE, Route
 from masthead.site.urls import Urls
 
 MACROS = "partials/macros.html"
+CARD_TEMPLATE = "partials/card.html"
+CardKey = tuple[str, str, str, str, bool, bool]  # language, collection, slug, heading, ...
 # Fragments kept per process: the shared ones (header, menu, footer, "Most read") are
 # first; a page-specific one (the header of a page with translations) is not worth keeping.
 PARTIALS_KEPT = 200
@@ -108,7 +111,8 @@ class Renderer:
         self._body_cache: dict[tuple[str, str, int], str] = {}
         self.bodies = BodyRenderer(self.site.config, self.strings, self.public, self.images,
                                    self.posters)
-        self._card_cache: dict[tuple[str, str, str, str, bool, bool], Markup] = {}
+        self._card_cache: dict[CardKey, Markup] = {}
+        self._card_marks: dict[str, bool] = {}  # per language: one render for all levels
         self._envs: dict[str, jinja2.Environment] = {}
         self._menu_links: dict[str, dict[str, str]] = {}  # per language: page URL -> link
         self._partial_cache: dict[tuple[Any, ...], Markup] = {}
@@ -206,7 +210,7 @@ class Renderer:
         for key in [k for k in self._feed_cache if (k[1], k[2]) in stories]:
             del self._feed_cache[key]
 
-    def adopt_cards(self, cards: dict[tuple[str, str, str, str, bool, bool], Markup]) -> None:
+    def adopt_cards(self, cards: dict[CardKey, Markup]) -> None:
         """Take cards rendered by workers into this renderer's cache."""
         self._card_cache.update(cards)
 
@@ -225,21 +229,35 @@ class Renderer:
         """Compile every template once before workers are forked, so they share them."""
         for lang in self.site.languages:
             env = self.environment(lang)
-            for name in sorted((templates - {FEED_TEMPLATE}) | {"partials/card.html"}):
+            for name in sorted((templates - {FEED_TEMPLATE}) | {CARD_TEMPLATE}):
                 env.get_template(name)
 
     def card(self, lang: str, entry: Entry, heading: str = "h3", eager: bool = False,
              show_image: bool = True) -> Markup:
-        """A story card, rendered once per entry and reused on every listing (most of a
-        listing page's cost is its cards; a post appears in five or six listings)."""
-        key = (lang, entry.collection, entry.slug, heading, eager, show_image)
+        """A story card, rendered once per entry and reused on every listing that shows it
+        (most of a listing page's cost is its cards; a post appears in five or six
+        listings), and at every heading level when the template allows (see cardmark)."""
+        key, html = self.kept_card(lang, entry, heading, eager, show_image)
+        return Markup(html.replace(HEADING_MARK, escape(heading))) if key[3] is HEADING_MARK \
+            else html
+
+    def kept_card(self, lang: str, entry: Entry, heading: str, eager: bool = False,
+                  show_image: bool = True) -> tuple[CardKey, Markup]:
+        """The card as it is kept: its key and its HTML, with HEADING_MARK for the
+        heading's level when the template allows (what workers send to be adopted)."""
+        marks = self._card_marks.get(lang)
+        if marks is None:
+            marks = self._card_marks[lang] = heading_only_printed(self.environment(lang),
+                                                                  CARD_TEMPLATE)
+        level = HEADING_MARK if marks else heading
+        key = (lang, entry.collection, entry.slug, level, eager, show_image)
         html = self._card_cache.get(key)
         if html is None:
-            template = self.environment(lang).get_template("partials/card.html")
-            html = Markup(template.render({"entry": entry, "heading": heading,
+            template = self.environment(lang).get_template(CARD_TEMPLATE)
+            html = Markup(template.render({"entry": entry, "heading": level,
                                            "eager": eager, "show_image": show_image}))
             self._card_cache[key] = html
-        return html
+        return key, html
 
     def body(self, owner: Entry | Author | Page | Body) -> Markup:
         """The HTML of a model's Markdown body. Bios and pages appear on many pages and are

@@ -360,7 +360,7 @@ class _Reader:
         return Entry(
             collection=doc.source.kind, slug=doc.source.slug, lang=lang, source=doc.source.rel,
             title=title, description=self.text(doc, "description"), image=self.image(doc),
-            date=date, modified=modified,
+            date=date, modified=modified, instant=date.timestamp(),
             author=Reference(author, doc.line_of("author")) if author else None,
             category=Reference(category, doc.line_of("category")) if category else None,
             tags=tags, group=self.text(doc, "group"), draft=self.flag(doc, "draft"),

@@ -129,6 +129,9 @@ class Entry:
     image: str
     date: dt.datetime
     modified: dt.datetime | None
+    # ``date`` as a POSIX timestamp, for sorting: comparing aware datetimes with different
+    # UTC offsets is 9x slower, and listings, "Most read" and sitemaps sort 100,000s.
+    instant: float
     author: Reference | None
     category: Reference | None
     tags: tuple[str, ...]

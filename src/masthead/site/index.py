@@ -32,13 +32,13 @@ class Tag:
 def newest_first(entries: Iterable[Entry]) -> list[Entry]:
     # Dates compare by their instant: as a timestamp, 9x faster than datetimes with
     # different UTC offsets (100,000 posts: 1.3 s -> 0.15 s), and the same order.
-    return sorted(entries, key=lambda e: (e.date.timestamp(), e.slug), reverse=True)
+    return sorted(entries, key=lambda e: (e.instant, e.slug), reverse=True)
 
 
 def most_viewed(entries: Iterable[Entry], count: int) -> tuple[Entry, ...]:
     """The ``count`` most viewed, without sorting the rest (a site's every category,
     author and tag asks, and a 100,000-post archive made sorting them all 2 s)."""
-    return tuple(heapq.nlargest(count, entries, key=lambda e: (e.views, e.date.timestamp(),
+    return tuple(heapq.nlargest(count, entries, key=lambda e: (e.views, e.instant,
                                                                 e.slug)))
 
 

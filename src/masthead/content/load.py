@@ -175,7 +175,7 @@ def read_models(config: SiteConfig, layout: Layout, files: list[SourceFile],
 
 def _read_text(source: SourceFile, reporter: Reporter) -> str | None:
     try:
-        return read_text(source.path)
+        return read_text(source.file)
     except UnicodeDecodeError as exc:
         reporter.error(source.rel, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})",
                        "save the file as UTF-8")

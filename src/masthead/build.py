@@ -217,9 +217,11 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
             sink = DiskSink(out_dir, config.root)
             if cache:
                 cache.forget_manifest()  # the output is about to change under it
-            _write_all(prepared, sink, report, jobs, progress)
+            searchable: list[str] = []
+            _write_all(prepared, sink, report, jobs, progress,
+                       searchable if config.search else None)
             _finish(reporter, report, strict, sink.abort)
-            _search(config, sink.tmp, reporter, report, strict, sink.abort)
+            _search(config, sink.tmp, reporter, report, strict, sink.abort, searchable)
             with _timed(report, "commit"):
                 sink.commit()
             done = _manifest(prepared, out_dir) if cache else None
@@ -400,7 +402,7 @@ def _image_problem(config: SiteConfig, reporter: Reporter, source: str, url: str
 
 
 def _write_all(prepared: _Prepared, sink: Sink, report: BuildReport, jobs: int,
-               progress: Progress | None) -> None:
+               progress: Progress | None, searchable: list[str] | None = None) -> None:
     def write_files() -> None:
         """Public files, theme assets and sitemaps: written while workers render."""
         with _timed(report, "assets"):
@@ -413,7 +415,7 @@ def _write_all(prepared: _Prepared, sink: Sink, report: BuildReport, jobs: int,
 
     with _timed(report, "render"):
         written = render_routes(prepared.renderer, prepared.routes, sink, jobs, progress,
-                                write_files)
+                                write_files, searchable)
         report.pages = written
         report.files += written
 
@@ -498,12 +500,13 @@ def _update(prepared: _Prepared, old: Manifest, out_dir: Path, reporter: Reporte
 
 
 def _search(config: SiteConfig, site_dir: Path, reporter: Reporter, report: BuildReport,
-            strict: bool, abort: Callable[[], None]) -> None:
-    """Index the pages for search (skipped when the site turns search off)."""
+            strict: bool, abort: Callable[[], None], pages: list[str] | None = None) -> None:
+    """Index the pages for search (skipped when the site turns search off): ``pages``
+    when the build knows which pages ask to be indexed, else every page of the site."""
     if not config.search:
         return
     with _timed(report, "search"):
-        result = build_search_index(site_dir)
+        result = build_search_index(site_dir, pages)
     if isinstance(result, Diagnostic):
         reporter.add(result)
         _finish(reporter, report, strict, abort)

@@ -1,12 +1,14 @@
 """Rebuilds with the cache: nothing to do, scheduled posts falling due, template edits."""
 
 import datetime as dt
+import gzip
 import json
 from pathlib import Path
 
 from masthead.build import build_site
 from masthead.config import load_config
 from masthead.content.load import BuildOptions
+from masthead.emit.search import PAGES_DIR, build_search_index
 from masthead.incremental import BuildCache
 from tests.conftest import NOW, post, write_site
 
@@ -75,6 +77,32 @@ def test_the_search_index_after_updates_equals_a_clean_one(tmp_path: Path) -> No
     assert summary(root / "dist") == summary(clean)
     assert summary(clean)[0] == {"en": 1}
     assert not list((root / "dist").glob(".pagefind*"))
+    assert not (clean / PAGES_DIR).exists()
+
+
+def _fragments(folder: Path) -> dict[str, dict[str, object]]:
+    """What the index holds of each page: its URL -> its text, title, filters, anchors."""
+    found = {}
+    for path in (folder / "pagefind" / "fragment").iterdir():
+        data = json.loads(gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd"))
+        found[data["url"]] = {key: data[key] for key in ("content", "meta", "filters", "anchors")}
+    return found
+
+
+def test_indexing_the_pages_that_ask_equals_indexing_the_site(tmp_path: Path) -> None:
+    """A full build shows Pagefind only the pages that ask to be indexed; an update shows
+    it the whole site. Both give the same index."""
+    root = write_site(tmp_path / "site", {
+        "content/posts/a.md": post("Alpha river", tags=["Steppe"]),
+        "content/posts/b.md": post("Beta steppe", "2024-02-03T10:00:00+00:00"),
+        "content/pages/about.md": '---\ntitle: "About us"\n---\nWe report.\n'})
+    out = tmp_path / "out"
+    report = build_site(load_config(root), out, BuildOptions(now=NOW), jobs=1)
+    assert report.search is not None  # type: ignore[attr-defined]
+    shown = _fragments(out)
+    assert set(shown) == {"/posts/a/", "/posts/b/", "/about/"}
+    build_search_index(out, None)  # the whole folder, as an incremental build does
+    assert _fragments(out) == shown
 
 
 def _tree(folder: Path) -> dict[str, bytes]:

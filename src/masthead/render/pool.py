@@ -26,13 +26,16 @@ if TYPE_CHECKING:
 Progress = Callable[[int, int], None]
 CHUNK = 200
 MIN_PARALLEL = 400  # below this, starting workers costs more than it saves
+SEARCH_MARK = "data-pagefind-body"  # what makes Pagefind index a page
 
 
 def render_routes(renderer: Renderer, routes: Sequence[Route], sink: Sink, jobs: int,
                   progress: Progress | None = None,
-                  meanwhile: Callable[[], None] | None = None) -> int:
+                  meanwhile: Callable[[], None] | None = None,
+                  searchable: list[str] | None = None) -> int:
     """Render every route into ``sink``; return how many pages were written.
-    ``meanwhile`` (writing the files that are not pages) runs while workers render."""
+    ``meanwhile`` (writing the files that are not pages) runs while workers render;
+    ``searchable`` receives the path of every page that asks to be indexed for search."""
     parallel = jobs > 1 and len(routes) >= MIN_PARALLEL
     write_here = not parallel or getattr(sink, "parallel_safe", False)
     if parallel:
@@ -41,31 +44,36 @@ def render_routes(renderer: Renderer, routes: Sequence[Route], sink: Sink, jobs:
     elif meanwhile is not None:
         meanwhile()
 
-    def work(part: range) -> tuple[int, int, list[tuple[str, bytes]], list[Diagnostic]]:
+    def work(part: range) -> tuple[int, int, list[tuple[str, bytes]], list[Diagnostic],
+                                   list[str]]:
         before = len(renderer.reporter.diagnostics)
         files: list[tuple[str, bytes]] = []
+        indexed: list[str] = []
         count = 0
         for index in part:
             route = routes[index]
             html = renderer.render(route)
             if html is None:
                 continue
+            if searchable is not None and SEARCH_MARK in html:
+                indexed.append(route.output_path)
             if write_here:
                 sink.write(route.output_path, html.encode("utf-8"))
             else:
                 files.append((route.output_path, html.encode("utf-8")))
             count += 1
         new = renderer.reporter.diagnostics[before:] if parallel else []
-        return len(part), count, files, new
+        return len(part), count, files, new, indexed
 
     written = done = 0
     # The parent's own work runs while the pages are rendered, not while the cards are:
     # the pages cannot start before the last card is in, so it would hold them up.
-    for size, count, files, diagnostics in fork_map(work, len(routes), jobs, CHUNK,
-                                                    MIN_PARALLEL,
-                                                    meanwhile if parallel else None):
+    for size, count, files, diagnostics, indexed in fork_map(
+            work, len(routes), jobs, CHUNK, MIN_PARALLEL, meanwhile if parallel else None):
         written += count
         done += size
+        if searchable is not None:
+            searchable.extend(indexed)
         for rel, data in files:
             sink.write(rel, data)
         for diagnostic in diagnostics:

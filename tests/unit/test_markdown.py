@@ -57,3 +57,26 @@ def test_blocks_inside_inline_elements_are_repaired() -> None:
     html = render_markdown("**<div>US President</div>**\n").html
     assert "<div><strong>US President</strong></div>" in html
     assert "<strong><div>" not in html
+
+
+def test_media_refs_finds_what_a_body_loads() -> None:
+    from masthead.content.markdown import INLINE_STYLE, media_refs
+
+    body = ("![a](/images/a.jpg) and ![b](https://cdn.example.org/b.PNG) then "
+            "HTTPS://CDN.EXAMPLE.ORG/C.WEBP, /images/a.jpg again, a/not-local.png, "
+            "https://example.org/page.html\n\n"
+            '<iframe src="https://www.youtube.com/embed/x"></iframe>\n'
+            '<SCRIPT async SRC="https://telegram.org/js/widget.js"></SCRIPT>\n'
+            '<p style="color: red">x</p>\n')
+    images, frames = media_refs(body)
+    assert images == ("/images/a.jpg", "https://cdn.example.org/b.PNG",
+                      "HTTPS://CDN.EXAMPLE.ORG/C.WEBP")
+    assert frames == ("https://www.youtube.com/embed/x", "https://telegram.org/js/widget.js",
+                      INLINE_STYLE)
+
+
+def test_media_refs_of_plain_text() -> None:
+    from masthead.content.markdown import media_refs
+
+    assert media_refs("No images here. Just src= and style= as words.") == ((), ())
+    assert media_refs("Http://example.org/x.gif") == (("Http://example.org/x.gif",), ())

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from masthead.content.discover import SourceFile
+from masthead.content.plainyaml import read_plain
 from masthead.errors import Diagnostic
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is in the wheels
@@ -82,9 +83,13 @@ def parse_document(source: SourceFile, text: str) -> Document | Diagnostic:
 
 
 def load_yaml(text: str) -> Any:
-    """``yaml.load(text, CSafeLoader)``, with plain strings, lists and maps built directly.
-    Anchors and merge keys (rare in front matter) take PyYAML's own path: an alias can
-    make a node contain itself."""
+    """``yaml.load(text, CSafeLoader)``: front matter in the plain form most files use is
+    read line by line (see plainyaml); otherwise plain strings, lists and maps are built
+    directly. Anchors and merge keys (rare in front matter) take PyYAML's own path: an
+    alias can make a node contain itself."""
+    plain = read_plain(text)
+    if plain is not None:
+        return plain
     if "&" in text or "<<" in text:
         return yaml.load(text, Loader=_Loader)
     loader = _Loader(text)

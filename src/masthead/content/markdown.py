@@ -91,6 +91,8 @@ _IMAGE_EXT = r"\.(?i:jpe?g|png|webp|avif|gif|tiff?|bmp|svg)(?![\w.])"
 # tried a match at every character (10x slower).
 _REMOTE_IMAGE = re.compile(r"""https?://[^\s"'()<>]+""" + _IMAGE_EXT)
 _REMOTE_IMAGE_ANY_CASE = re.compile(r"""(?i:https?)://[^\s"'()<>]+""" + _IMAGE_EXT)
+_CAPITAL_HTTP = re.compile("H(?:TTP|ttp)")  # when the slower pattern is needed (a regex
+# starting with a letter scans for it at C speed: 2 us, where two ``in`` tests took 8)
 _LOCAL_IMAGE = re.compile(r"""/(?<![\w.:/]/)[^\s"'()<>]+""" + _IMAGE_EXT)
 _STYLE_ATTR = re.compile(r"<[A-Za-z][^>]*\sstyle=", re.S)
 INLINE_STYLE = "inline:style"
@@ -105,11 +107,12 @@ def media_refs(markdown: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     INLINE_STYLE to the second list (the site's policy must then allow it)."""
     images: tuple[str, ...] = ()
     if "." in markdown:
-        remote = (_REMOTE_IMAGE_ANY_CASE if "HTTP" in markdown or "Http" in markdown
-                  else _REMOTE_IMAGE)
+        remote = _REMOTE_IMAGE_ANY_CASE if _CAPITAL_HTTP.search(markdown) else _REMOTE_IMAGE
         found = sorted([*remote.finditer(markdown), *_LOCAL_IMAGE.finditer(markdown)],
                        key=lambda match: match.start())
         images = tuple(dict.fromkeys(match.group(0) for match in found))
+    if "<" not in markdown:  # no tag, so no embed and no style attribute (most bodies)
+        return images, ()
     frames = tuple(dict.fromkeys(_EMBED_REF.findall(markdown))) if "src=" in markdown else ()
     if "style=" in markdown and _STYLE_ATTR.search(markdown):
         frames += (INLINE_STYLE,)

@@ -16,6 +16,7 @@ TEMPLATE = """\
 {%- if caller %}{{ caller() }}{% endif %}{% endmacro %}
 {{ text }} {{ safe }} {{ number }} {{ none }} {{ when }} {{ html_object }}
 {{ who("direct") }} {{ shout("<x>") }} {{ counter("a") }} {{ plain("&") }} {{ text.upper() }}
+{{ helper.plain("<p>") }} {{ helper.aware("<q>") }} {{ helper.plain("again") }}
 {% for item in items %}{{ who(item) }}|{{ loop.index }}|{{ box(item) }}|{{ plain(item) }}
 {% endfor %}
 {% call box("<c>") %}inside {{ who("call") }}{% endcall %}
@@ -46,6 +47,17 @@ class Counter:
         return f"{value}@{context['number']}"
 
 
+class Helper:
+    """Methods, one of which wants the context."""
+
+    def plain(self, value: str) -> str:
+        return f"plain {value}"
+
+    @jinja2.pass_context
+    def aware(self, context: Any, value: str) -> str:
+        return f"{value}#{context['number']}"
+
+
 @jinja2.pass_context
 def who(context: Any, value: Any) -> str:
     return f"{value} for {context['text']}"
@@ -55,7 +67,7 @@ def values() -> dict[str, Any]:
     return {"text": "<Tom & \"Jerry\">", "safe": Markup("<i>safe</i>"), "number": 42,
             "none": None, "when": dt.date(2024, 5, 1), "html_object": HTMLObject(),
             "who": who, "shout": Shout(), "counter": Counter(), "plain": lambda v: f"[{v}]",
-            "items": ["<a>", "b&"]}
+            "items": ["<a>", "b&"], "helper": Helper()}
 
 
 def render(fast: bool) -> str:
@@ -70,6 +82,7 @@ def test_pages_are_the_same_as_stock_jinja() -> None:
     assert fast == render(fast=False)
     assert "&lt;Tom &amp; &#34;Jerry&#34;&gt;" in fast  # escaped, not dropped
     assert "a@42" in fast  # a pass_context __call__ still gets the context
+    assert "&lt;q&gt;#42" in fast and "plain &lt;p&gt;" in fast  # ... and a method
     assert "block for &lt;Tom" in fast  # ... and a pass_context function in a block
 
 

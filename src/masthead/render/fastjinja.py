@@ -68,8 +68,12 @@ class OutputCodeGenerator(CodeGenerator):
             self.write(finalize.src)
 
 
-_DIRECT, _EVAL_CONTEXT, _JINJA = 0, 1, 2
+_DIRECT, _EVAL_CONTEXT, _JINJA, _FUNCTION, _BUILTIN = 0, 1, 2, 3, 4
 _WAY_TO_CALL: dict[type, int] = {}  # how instances of a callable type are called
+# Whether a function carries a pass_* mark: asked per call, a missing attribute costs an
+# exception inside ``hasattr`` (about fifty calls a page). Kept per function object.
+_MARKED: dict[Any, bool] = {}
+_MARKED_KEPT = 10_000
 
 
 class DirectCallContext(Context):
@@ -83,7 +87,19 @@ class DirectCallContext(Context):
         way = _WAY_TO_CALL.get(kind)
         if way is None:
             way = _WAY_TO_CALL[kind] = _way_to_call(kind)
-        if way == _JINJA or hasattr(__obj, "jinja_pass_arg"):
+        if way == _FUNCTION:  # its mark, looked up once per function
+            function = __obj.__func__ if kind is types.MethodType else __obj
+            try:
+                marked = _MARKED.get(function)
+                if marked is None:
+                    if len(_MARKED) > _MARKED_KEPT:
+                        _MARKED.clear()
+                    marked = _MARKED[function] = hasattr(function, "jinja_pass_arg")
+            except TypeError:  # a method around an unhashable callable: ask each time
+                marked = hasattr(function, "jinja_pass_arg")
+            if marked:
+                return super().call(__obj, *args, **kwargs)
+        elif way == _JINJA or (way != _BUILTIN and hasattr(__obj, "jinja_pass_arg")):
             return super().call(__obj, *args, **kwargs)
         if kwargs:
             kwargs.pop("_block_vars", None)
@@ -115,9 +131,10 @@ class FlatGlobalsTemplate(jinja2.Template):
 def _way_to_call(kind: type) -> int:
     """Functions and methods are called directly (their own mark is checked per call),
     instances by the mark on their class's ``__call__``; classes as Jinja does."""
-    if kind in (types.FunctionType, types.MethodType, types.BuiltinFunctionType,
-                types.BuiltinMethodType, types.MethodWrapperType):
-        return _DIRECT
+    if kind in (types.FunctionType, types.MethodType):
+        return _FUNCTION
+    if kind in (types.BuiltinFunctionType, types.BuiltinMethodType, types.MethodWrapperType):
+        return _BUILTIN  # attributes cannot be set on these: never marked
     if issubclass(kind, type):  # a class: Jinja looks at the class's own attributes
         return _JINJA
     call = getattr(kind, "__call__", None)  # noqa: B004 (its mark is wanted, not callability)

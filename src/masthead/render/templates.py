@@ -238,8 +238,10 @@ class Renderer:
         (most of a listing page's cost is its cards; a post appears in five or six
         listings), and at every heading level when the template allows (see cardmark)."""
         key, html = self.kept_card(lang, entry, heading, eager, show_image)
-        return Markup(html.replace(HEADING_MARK, escape(heading))) if key[3] is HEADING_MARK \
-            else html
+        if key[3] is not HEADING_MARK:
+            return html
+        # str's replace: Markup's escapes both arguments on every call
+        return Markup(str.replace(html, HEADING_MARK, str(escape(heading))))
 
     def kept_card(self, lang: str, entry: Entry, heading: str, eager: bool = False,
                   show_image: bool = True) -> tuple[CardKey, Markup]:

@@ -11,7 +11,17 @@ from masthead.build import build
 from masthead.config import load_config
 from masthead.content.load import BuildOptions
 from masthead.output import MemorySink
-from tests.conftest import CORPUS, DEMO, NOW, REPO, SHARED_IMAGE_CACHE, needs_shared
+from tests.conftest import (
+    CORPUS,
+    DEMO,
+    NOW,
+    REPO,
+    SHARED_IMAGE_CACHE,
+    Built,
+    SiteBuilder,
+    needs_shared,
+    post,
+)
 
 OFFICIAL_XSD = REPO / "node_modules" / "sitemap" / "schema" / "sitemap.xsd"
 
@@ -121,3 +131,22 @@ def test_more_than_50000_urls_are_split_under_an_index() -> None:
         "https://big.example/sitemap-1.xml", "https://big.example/sitemap-2.xml"]
     assert len(etree.fromstring(files["sitemap-1.xml"]).findall("s:url", NS)) == 50_000
     assert len(etree.fromstring(files["sitemap-2.xml"]).findall("s:url", NS)) == 1
+
+
+def _lastmods(built: Built) -> dict[str, str]:
+    tree = etree.fromstring(built.sink.files["sitemap.xml"])
+    return {u.find("s:loc", NS).text: u.find("s:lastmod", NS).text
+            for u in tree.findall("s:url", NS) if u.find("s:lastmod", NS) is not None}
+
+
+def test_a_listing_is_as_new_as_its_newest_story(build_site: SiteBuilder) -> None:
+    """By the instant, whatever the offsets; a later modification counts."""
+    files = {"content/posts/a.md": post("A", "2024-01-02T10:00:00+00:00"),
+             "content/posts/b.md": post("B", "2024-01-02T14:00:00+06:00")}  # 08:00 UTC
+    lastmods = _lastmods(build_site(files))
+    base = "https://news.example.org/"
+    assert lastmods[base + "categories/news/"] == "2024-01-02T10:00:00+00:00"
+    files["content/posts/b.md"] = post("B", "2024-01-02T14:00:00+06:00",
+                                       modified="2024-03-01T09:00:00+06:00")
+    lastmods = _lastmods(build_site(files))
+    assert lastmods[base + "categories/news/"] == "2024-03-01T09:00:00+06:00"

@@ -7,6 +7,7 @@ Chunks of at most 50,000 URLs under a sitemap index, as the protocol requires;
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from typing import Any
 
 from masthead.config import SiteConfig
@@ -23,8 +24,20 @@ def _lastmod(route: Route) -> dt.datetime | None:
         return entry.modified or entry.date
     pager = route.context.get("pager")
     items = getattr(pager, "items", ())
+    if items:
+        try:  # the common case, at C speed: entries never modified, whose lastmod is
+            if not any(map(_MODIFIED, items)):  # the date whose timestamp is ``instant``
+                instants = list(map(_INSTANT, items))
+                newest: dt.datetime = items[instants.index(max(instants))].date
+                return newest  # the first of the newest, as max() picks it
+        except AttributeError:  # an item that is not an entry
+            pass
     dates = [item.modified or item.date for item in items if isinstance(item, Entry)]
     return max(dates, key=dt.datetime.timestamp) if dates else None  # fast, same order
+
+
+_MODIFIED = operator.attrgetter("modified")
+_INSTANT = operator.attrgetter("instant")
 
 
 def listed(routes: list[Route]) -> list[Route]:

@@ -18,6 +18,7 @@ from masthead.errors import Diagnostic
 
 INDEX_DIR = "pagefind"
 PAGES_DIR = ".search-pages"  # the pages Pagefind is shown, while it runs
+SEARCH_MARK = "data-pagefind-body"  # in a page: Pagefind indexes it (and only such pages)
 
 
 @dataclass(frozen=True)

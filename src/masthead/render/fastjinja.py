@@ -129,8 +129,9 @@ class FlatGlobalsTemplate(jinja2.Template):
 
 
 def _way_to_call(kind: type) -> int:
-    """Functions and methods are called directly (their own mark is checked per call),
-    instances by the mark on their class's ``__call__``; classes as Jinja does."""
+    """Functions and methods are called directly unless their own mark says otherwise
+    (looked up once per function), builtins always; instances by the mark on their
+    class's ``__call__``; classes as Jinja does."""
     if kind in (types.FunctionType, types.MethodType):
         return _FUNCTION
     if kind in (types.BuiltinFunctionType, types.BuiltinMethodType, types.MethodWrapperType):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup
 
 from masthead.content.models import Entry
+from masthead.emit.search import SEARCH_MARK
 from masthead.errors import Diagnostic
 from masthead.output import Sink
 from masthead.parallel import fork_map
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 Progress = Callable[[int, int], None]
 CHUNK = 200
 MIN_PARALLEL = 400  # below this, starting workers costs more than it saves
-SEARCH_MARK = "data-pagefind-body"  # what makes Pagefind index a page
 
 
 def render_routes(renderer: Renderer, routes: Sequence[Route], sink: Sink, jobs: int,
@@ -96,6 +96,7 @@ def _prerender_cards(renderer: Renderer, routes: Sequence[Route], jobs: int) -> 
                 shown = wanted[route.lang] = {}
             shown.update(zip(map(id, entries), entries, strict=True))  # at C speed
     items = [(lang, entry) for lang, shown in wanted.items() for entry in shown.values()]
+
     def work(part: range) -> dict[CardKey, Markup]:
         cards = {}
         for index in part:

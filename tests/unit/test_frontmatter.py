@@ -21,6 +21,15 @@ def test_line_of_finds_the_key() -> None:
     assert doc.line_of("missing") is None
 
 
+def test_line_of_prefers_the_top_level_key_and_reads_other_spellings() -> None:
+    doc = parse_document(SOURCE, '---\ntitle: a\nsocial:\n  author: x\n\nauthor: b\n'
+                                 'category : c\n---\ncategory: body\n')
+    assert isinstance(doc, Document)
+    assert doc.line_of("author") == 6  # not the nested key, not the blank line before
+    assert doc.line_of("category") == 7  # a space before the colon
+    assert doc.line_of("title") == 2
+
+
 def test_invalid_yaml_reports_the_file_line() -> None:
     result = parse_document(SOURCE, '---\ntitle: "Hi"\ndescription: "unclosed\nviews: 3\n---\n')
     assert isinstance(result, Diagnostic)

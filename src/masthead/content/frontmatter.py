@@ -39,8 +39,13 @@ class Document:
     body_offset: int
 
     def line_of(self, key: str) -> int | None:
-        """The line where ``key:`` is written in the front matter (1-based)."""
-        pattern = re.compile(rf"^\s*{re.escape(key)}\s*:", re.M)
+        """The line where ``key:`` is written in the front matter (1-based): a top-level
+        key as it is usually written is found with ``str.find`` (a build asks for the
+        author's and the category's line of every post), any other by a pattern."""
+        found = self.text.find(f"\n{key}:", 0, self.body_offset)
+        if found >= 0:
+            return self.text.count("\n", 0, found + 1) + 1
+        pattern = re.compile(rf"^[ \t]*{re.escape(key)}[ \t]*:", re.M)
         match = pattern.search(self.text, 0, self.body_offset)  # the front matter only
         return self.text.count("\n", 0, match.start()) + 1 if match else None
 

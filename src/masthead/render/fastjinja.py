@@ -59,6 +59,38 @@ class OutputCodeGenerator(CodeGenerator):
         # Module level, after everything: the render functions look it up when they run.
         self.writeline(f"from {__name__} import output_escape as _output_escape")
 
+    def writeline(self, x: str, node: nodes.Node | None = None, extra: int = 0) -> None:
+        # A child template's page and each of its blocks are generators, and Jinja
+        # delegates to them with ``yield from``: every string a block yields is passed up
+        # through every generator above it. Joined where they are made, they go up once.
+        if x.startswith(_DELEGATIONS):
+            x = f"yield ''.join({x[len('yield from '):]})"
+        super().writeline(x, node, extra)
+
+    def visit_Include(self, node: nodes.Include, frame: Frame) -> None:
+        """``{% include %}`` as one joined string, where Jinja loops over the included
+        template's strings and yields each (see ``writeline``)."""
+        if self.environment.is_async or node.ignore_missing:
+            super().visit_Include(node, frame)
+            return
+        function = "get_or_select_template"
+        if isinstance(node.template, nodes.Const):
+            if isinstance(node.template.value, str):
+                function = "get_template"
+            elif isinstance(node.template.value, (tuple, list)):
+                function = "select_template"
+        elif isinstance(node.template, (nodes.Tuple, nodes.List)):
+            function = "select_template"
+        self.writeline(f"template = environment.{function}(", node)
+        self.visit(node.template, frame)
+        self.write(f", {self.name!r})")
+        if node.with_context:
+            strings = ("template.root_render_func(template.new_context(context.get_all(), "
+                       f"True, {self.dump_local_context(frame)}))")
+        else:
+            strings = "template._get_default_module()._body_stream"
+        self.simple_write(f"''.join({strings})", frame)
+
     def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
         if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
             super()._output_child_pre(node, frame, finalize)
@@ -68,6 +100,7 @@ class OutputCodeGenerator(CodeGenerator):
             self.write(finalize.src)
 
 
+_DELEGATIONS = ("yield from context.blocks[", "yield from parent_template.root_render_func(")
 _DIRECT, _EVAL_CONTEXT, _JINJA, _FUNCTION, _BUILTIN = 0, 1, 2, 3, 4
 _WAY_TO_CALL: dict[type, int] = {}  # how instances of a callable type are called
 # Whether a function carries a pass_* mark: asked per call, a missing attribute costs an

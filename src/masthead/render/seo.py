@@ -31,10 +31,8 @@ def json_ld(route: Route, site: LanguageSite, public: PublicFiles) -> Markup:
 
 def _graphs(route: Route, site: LanguageSite, public: PublicFiles) -> list[dict[str, Any]]:
     config = site.config
-    urls = Urls(site.prefix, site.layout)
+    urls, home, publisher = _site_parts(site, public)
     here = config.absolute_url(route.url)
-    home = config.absolute_url(urls.home())
-    publisher = _publisher(site, public)
     crumbs: list[tuple[str, str]] = [(config.title, home)]
     graphs: list[dict[str, Any]] = []
     context = route.context
@@ -49,8 +47,8 @@ def _graphs(route: Route, site: LanguageSite, public: PublicFiles) -> list[dict[
         if category:
             crumbs.append((category.name, config.absolute_url(urls.category(category))))
         crumbs.append((entry.title, here))
-        graphs.append(_video(entry, here, site, public) if entry.youtube_id
-                      else _article(entry, here, site, public, publisher))
+        graphs.append(_video(entry, here, site) if entry.youtube_id
+                      else _article(entry, here, site, urls, publisher))
     elif isinstance(context.get("author"), Author):
         author: Author = context["author"]
         crumbs.append((author.name, here))
@@ -81,6 +79,24 @@ def _graphs(route: Route, site: LanguageSite, public: PublicFiles) -> list[dict[
     return graphs
 
 
+_SITE_PARTS: dict[int, tuple[LanguageSite, PublicFiles, tuple[Urls, str, dict[str, Any]]]] = {}
+
+
+def _site_parts(site: LanguageSite, public: PublicFiles) -> tuple[Urls, str, dict[str, Any]]:
+    """The language's URLs, home page address and publisher: the same on every page, so
+    made once per language (kept with the objects they were made from, so that an id
+    is never mistaken for another's)."""
+    kept = _SITE_PARTS.get(id(site))
+    if kept is not None and kept[0] is site and kept[1] is public:
+        return kept[2]
+    urls = Urls(site.prefix, site.layout)
+    parts = (urls, site.config.absolute_url(urls.home()), _publisher(site, public))
+    if len(_SITE_PARTS) > 64:  # sites of earlier builds in a long-running server
+        _SITE_PARTS.clear()
+    _SITE_PARTS[id(site)] = (site, public, parts)
+    return parts
+
+
 def _publisher(site: LanguageSite, public: PublicFiles) -> dict[str, Any]:
     config = site.config
     organization: dict[str, Any] = {"@type": "Organization", "name": config.author or
@@ -99,10 +115,9 @@ def _image_object(url: str, site: LanguageSite, public: PublicFiles) -> dict[str
     return image
 
 
-def _article(entry: Entry, here: str, site: LanguageSite, public: PublicFiles,
+def _article(entry: Entry, here: str, site: LanguageSite, urls: Urls,
              publisher: dict[str, Any]) -> dict[str, Any]:
     config = site.config
-    urls = Urls(site.prefix, site.layout)
     article: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle" if entry.collection == "posts" else "Article",
@@ -131,7 +146,7 @@ def _article(entry: Entry, here: str, site: LanguageSite, public: PublicFiles,
     return article
 
 
-def _video(entry: Entry, here: str, site: LanguageSite, public: PublicFiles) -> dict[str, Any]:
+def _video(entry: Entry, here: str, site: LanguageSite) -> dict[str, Any]:
     config = site.config
     video: dict[str, Any] = {
         "@context": "https://schema.org", "@type": "VideoObject", "name": entry.title,

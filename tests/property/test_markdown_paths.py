@@ -31,7 +31,7 @@ def _both(text: str) -> tuple[md.RenderedMarkdown, md.RenderedMarkdown]:
                 ("image/webp", f"/_img/a-{len(src)}-320.webp 320w, /_img/b.webp 640w"))
 
     media = md.BodyMedia(size=size, srcsets=srcsets)
-    return md._fast_pass(html, media), md._dom_pass(html, media)
+    return md._fast_pass(html, media, text), md._dom_pass(html, media)
 
 
 WORDS = st.sampled_from(["river", "Дельта", "news", "a&b", "x<y", "“q”", "2024", "**bold**",

@@ -80,3 +80,11 @@ def test_media_refs_of_plain_text() -> None:
 
     assert media_refs("No images here. Just src= and style= as words.") == ((), ())
     assert media_refs("Http://example.org/x.gif") == (("Http://example.org/x.gif",), ())
+
+
+def test_a_stray_closing_tag_does_not_end_the_body() -> None:
+    html = render_markdown("<div>\n\nboxed</div></div>\n\nstill here, see https://example.org\n\n"
+                           "<table><tr><td>cell</td></tr></table>\n").html
+    assert "still here" in html
+    assert '<a href="https://example.org">https://example.org</a>' in html
+    assert '<div class="table-wrap"' in html and "<td>cell</td>" in html

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import urlsplit
 
-from selectolax.lexbor import LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 YOUTUBE = re.compile(
     r"^(?:https?:)?//(?:www\.|m\.)?(?:youtube(?:-nocookie)?\.com/(?:embed|shorts|live)/|"
@@ -94,7 +94,7 @@ def frame_facade(src: str, title: str, policy: EmbedPolicy) -> str:
             "</span></a>")
 
 
-def make_embeds_safe(root: LexborNode, policy: EmbedPolicy,
+def make_embeds_safe(root: LexborHTMLParser | LexborNode, policy: EmbedPolicy,
                      replace: Callable[[LexborNode, str], None]) -> None:
     """Turn the embeds under ``root`` into their static or click-to-load forms."""
     _tweets(root, policy, replace)
@@ -102,7 +102,7 @@ def make_embeds_safe(root: LexborNode, policy: EmbedPolicy,
     _iframes(root, policy, replace)
 
 
-def _tweets(root: LexborNode, policy: EmbedPolicy,
+def _tweets(root: LexborHTMLParser | LexborNode, policy: EmbedPolicy,
             replace: Callable[[LexborNode, str], None]) -> None:
     if policy.allows("https://platform.twitter.com/"):
         return
@@ -142,7 +142,7 @@ def _paragraph(node: LexborNode) -> str:
     return f"<p{attrs}>{node.inner_html or ''}</p>"
 
 
-def _telegram(root: LexborNode, policy: EmbedPolicy,
+def _telegram(root: LexborHTMLParser | LexborNode, policy: EmbedPolicy,
               replace: Callable[[LexborNode, str], None]) -> None:
     for script in root.css("script[data-telegram-post]"):
         if policy.allows(script.attrs.get("src") or ""):
@@ -157,7 +157,7 @@ def _telegram(root: LexborNode, policy: EmbedPolicy,
                         f'<span class="embed-host">t.me/{escape(post)}</span></a>')
 
 
-def _iframes(root: LexborNode, policy: EmbedPolicy,
+def _iframes(root: LexborHTMLParser | LexborNode, policy: EmbedPolicy,
              replace: Callable[[LexborNode, str], None]) -> None:
     for frame in root.css("iframe"):
         src = (frame.attrs.get("src") or "").strip()

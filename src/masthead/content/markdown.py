@@ -294,23 +294,22 @@ def _heading_ids(root: Tree) -> list[TocEntry]:
 
 def _autolink(root: LexborHTMLParser) -> None:
     targets = []
-    top = root.root  # the fragment's first node; the others follow it
-    while top is not None:
-        for node in top.traverse(include_text=True):
-            if node.tag != "-text":
-                continue
-            text = node.text_content or ""
-            if "http" not in text or not _URL.search(text):
-                continue
-            parent, skip = node.parent, False
-            while parent is not None:
-                if parent.tag in _NO_LINKIFY:
-                    skip = True
-                    break
-                parent = parent.parent
-            if not skip:
-                targets.append(node)
-        top = top.next
+    # From the fragment's first node, a traversal covers the whole fragment.
+    first = root.root
+    for node in first.traverse(include_text=True, skip_empty=True) if first else ():
+        if node.tag != "-text":
+            continue
+        text = node.text_content or ""
+        if "http" not in text or not _URL.search(text):
+            continue
+        parent, skip = node.parent, False
+        while parent is not None:
+            if parent.tag in _NO_LINKIFY:
+                skip = True
+                break
+            parent = parent.parent
+        if not skip:
+            targets.append(node)
     for node in targets:
         text = node.text_content or ""
         pieces, last = [], 0

@@ -349,14 +349,33 @@ class Renderer:
 
 
 def _cache_key(value: Any) -> Any:
-    """A hashable stand-in for a template value: entries by identity, sequences by items."""
+    """A hashable stand-in for a template value: entries by identity, sequences by items.
+    A tuple of entries (a "Most read" list, passed on thousands of pages) is keyed once:
+    its key is kept with the tuple itself, which cannot change."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is tuple:
+        kept = _TUPLE_KEYS.get(id(value))
+        if kept is not None and kept[0] is value:
+            return kept[1]
+        key = tuple([_cache_key(item) for item in value])
+        if all(type(item) is Entry for item in value):
+            if len(_TUPLE_KEYS) >= _TUPLE_KEYS_KEPT:
+                _TUPLE_KEYS.clear()
+            _TUPLE_KEYS[id(value)] = (value, key)
+        return key
     if isinstance(value, Entry):
         return (value.collection, value.lang, value.slug)
     if isinstance(value, (list, tuple)):
-        return tuple(_cache_key(item) for item in value)
-    if isinstance(value, dict):
-        return tuple(sorted((key, _cache_key(item)) for key, item in value.items()))
+        return tuple([_cache_key(item) for item in value])
+    if isinstance(value, dict):  # in the order written: another order is another key
+        return tuple([(key, _cache_key(item)) for key, item in value.items()])
     return value
+
+
+_TUPLE_KEYS: dict[int, tuple[tuple[Any, ...], Any]] = {}
+_TUPLE_KEYS_KEPT = 4096
 
 
 def _localize(items: tuple[MenuItem, ...], urls: Urls) -> list[dict[str, Any]]:

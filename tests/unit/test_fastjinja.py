@@ -134,3 +134,25 @@ def test_globals_keep_their_precedence() -> None:
     assert fast == pages(fast=False)
     assert fast[0].startswith("env-a template-b value-c (env-a template-b value-c)")
     assert fast[1] == "env-a template-b env-c (env-a template-b env-c)env-a"
+
+
+SCOPED = """\
+{% for item in items %}{% set seen = item ~ "!" %}{{ look("seen") }} {% endfor %}
+{% block body %}{% set inner = "in block" %}{{ look("inner") }}{% endblock %}
+"""
+
+
+@jinja2.pass_context
+def look(context: Any, name: str) -> str:
+    return str(context.get(name, "-"))
+
+
+def test_a_callee_sees_what_its_block_or_loop_sets_as_in_stock_jinja() -> None:
+    pages = []
+    for fast in (True, False):
+        env = jinja2.Environment(autoescape=True)
+        if fast:
+            configure(env)
+        pages.append(env.from_string(SCOPED).render(items=["a", "b"], look=look))
+    assert pages[0] == pages[1]
+    assert "a! b!" in pages[0] and "in block" in pages[0]

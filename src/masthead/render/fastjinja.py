@@ -8,7 +8,8 @@ are general answers to questions that have simple ones in the common case:
 - a printed value is escaped to a plain ``str`` (it is joined into the page or into a
   macro's ``Markup`` right after, so its type is never seen);
 - a call to a callee that wants no context (every masthead helper, every macro, every
-  method) goes straight to it;
+  method) goes straight to it, and in a template that sets no variable inside a block or
+  loop it is not handed the (always empty) variables set there;
 - a template's globals (a ``ChainMap`` of its own and the environment's) are merged
   into the new context dict by dict, where ``dict(ChainMap)`` fetches each key through
   Python code: 10 us of every page, card and partial render.
@@ -55,6 +56,8 @@ class OutputCodeGenerator(CodeGenerator):
     """Jinja2's code generator, printing escaped values with :func:`output_escape`."""
 
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+        self._scoped_sets = any(True for scope in node.find_all((nodes.Block, nodes.For))
+                                for _ in scope.find_all((nodes.Assign, nodes.AssignBlock)))
         super().visit_Template(node, frame)
         # Module level, after everything: the render functions look it up when they run.
         self.writeline(f"from {__name__} import output_escape as _output_escape")
@@ -91,6 +94,16 @@ class OutputCodeGenerator(CodeGenerator):
             strings = "template._get_default_module()._body_stream"
         self.simple_write(f"''.join({strings})", frame)
 
+    def signature(self, node: nodes.Call | nodes.Filter | nodes.Test, frame: Frame,
+                  extra_kwargs: Mapping[str, Any] | None = None) -> None:
+        # Jinja passes every call in a block or loop the variables set there, for a callee
+        # that wants the context; in a template that sets none there, they are always
+        # empty, and leaving them out spares each call a dict and two lookups.
+        if extra_kwargs and not self._scoped_sets:
+            extra_kwargs = {key: value for key, value in extra_kwargs.items()
+                            if key not in _SCOPED_VARS} or None
+        super().signature(node, frame, extra_kwargs)
+
     def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
         if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
             super()._output_child_pre(node, frame, finalize)
@@ -100,6 +113,7 @@ class OutputCodeGenerator(CodeGenerator):
             self.write(finalize.src)
 
 
+_SCOPED_VARS = ("_loop_vars", "_block_vars")
 _DELEGATIONS = ("yield from context.blocks[", "yield from parent_template.root_render_func(")
 _DIRECT, _EVAL_CONTEXT, _JINJA, _FUNCTION, _BUILTIN = 0, 1, 2, 3, 4
 _WAY_TO_CALL: dict[type, int] = {}  # how instances of a callable type are called

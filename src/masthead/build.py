@@ -272,12 +272,17 @@ def _discover(config: SiteConfig, report: BuildReport) -> tuple[Layout, list[Sou
 def _collector_paused() -> Iterator[None]:
     """Python's cycle collector off while the site model is built: the model is millions
     of long-lived objects, each new batch of which would make it scan them all again
-    (40% of the index stage), and none of them is garbage."""
+    (40% of the index stage), and none of them is garbage. Once built, the model is
+    frozen, out of the collector's sight for the rest of the build: switched back on, the
+    collector's first two passes scanned all of it (0.13 s of a 10,000-post build, with
+    nothing else to do). What an earlier build froze is let go first, to be collected."""
     was_enabled = gc.isenabled()
     gc.disable()
+    gc.unfreeze()
     try:
         yield
     finally:
+        gc.freeze()
         if was_enabled:
             gc.enable()
 

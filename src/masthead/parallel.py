@@ -46,6 +46,8 @@ def fork_map(task: Callable[[range], R], total: int, jobs: int, chunk: int,
     _TASK = task
     # Objects alive now are the shared state: move them out of the collector's sight so
     # that workers neither scan them nor touch (and so copy) the pages they live on.
+    # What was frozen before (a built site model) stays frozen afterwards.
+    frozen_before = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(min(jobs, len(ranges))) as pool:
@@ -55,7 +57,8 @@ def fork_map(task: Callable[[range], R], total: int, jobs: int, chunk: int,
             yield from results
     finally:
         _TASK = None
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
 
 
 def _run(part: range) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,20 +19,48 @@ THEME_I18N = Path(__file__).parent / "themes" / "default" / "i18n"
 FALLBACK = "en"
 
 
+_MADE_KEPT = 8192  # strings kept per language; more (say, a view count per story) start over
+
+
 @dataclass(frozen=True)
 class Strings:
+    """One language's strings, as templates ask for them: ``t("key", name=value)``. A page
+    asks for a dozen, most the same as on the page before ("Share on Telegram", this
+    story's date on its page and on its card), so each string made is kept."""
+
     lang: str
     table: dict[str, Any]
+    _made: dict[Any, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __call__(self, key: str, **values: Any) -> str:
-        text = self.table.get(key, key)
-        return str(text).format(**values) if values else str(text)
+        if not values:
+            text = self.table.get(key, key)
+            return text if type(text) is str else str(text)
+        wanted = (key, *values.items())
+        try:
+            return self._made[wanted]
+        except KeyError:
+            made = str(self.table.get(key, key)).format(**values)
+        except TypeError:  # an unhashable value: made each time
+            return str(self.table.get(key, key)).format(**values)
+        self._keep(wanted, made)
+        return made
 
     def date(self, moment: dt.datetime | dt.date) -> str:
-        months = self.table.get("months") or []
-        month = months[moment.month - 1] if len(months) == 12 else str(moment.month)
-        pattern = str(self.table.get("date_format", "{year}-{month}-{day}"))
-        return pattern.format(day=moment.day, month=month, year=moment.year)
+        wanted = (moment.year, moment.month, moment.day)
+        made = self._made.get(wanted)
+        if made is None:
+            months = self.table.get("months") or []
+            month = months[moment.month - 1] if len(months) == 12 else str(moment.month)
+            pattern = str(self.table.get("date_format", "{year}-{month}-{day}"))
+            made = pattern.format(day=moment.day, month=month, year=moment.year)
+            self._keep(wanted, made)
+        return made
+
+    def _keep(self, wanted: Any, made: str) -> None:
+        if len(self._made) >= _MADE_KEPT:
+            self._made.clear()
+        self._made[wanted] = made
 
 
 def load_strings(site_root: Path, languages: tuple[str, ...]) -> dict[str, Strings]:

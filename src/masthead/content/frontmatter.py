@@ -11,15 +11,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
-
-import yaml
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from masthead.content.discover import SourceFile
 from masthead.content.plainyaml import read_plain
 from masthead.errors import Diagnostic
 
-_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is in the wheels
+if TYPE_CHECKING:
+    import yaml
+
+
+def _yaml() -> ModuleType:
+    """PyYAML, imported when a file first needs it: front matter in the plain form is read
+    without it, and importing it is a tenth of the start-up of a rebuild after an edit."""
+    import yaml
+
+    return yaml
+
+
+def _yaml_error() -> type[Exception]:
+    error: type[Exception] = _yaml().YAMLError
+    return error
 
 _FENCE = re.compile(r"^---[ \t]*\r?$", re.M)
 _STR = "tag:yaml.org,2002:str"
@@ -69,7 +82,7 @@ def parse_document(source: SourceFile, text: str) -> Document | Diagnostic:
     meta_line = 1  # yaml_text starts with the newline that ends line 1
     try:
         meta = load_yaml(yaml_text)
-    except yaml.YAMLError as exc:
+    except _yaml_error() as exc:  # evaluated only when something was raised
         return _yaml_diagnostic(source, exc, meta_line)
     if meta is None:
         meta = {}
@@ -95,9 +108,11 @@ def load_yaml(text: str) -> Any:
     plain = read_plain(text)
     if plain is not None:
         return plain
+    yaml = _yaml()
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is in the wheels
     if "&" in text or "<<" in text:
-        return yaml.load(text, Loader=_Loader)
-    loader = _Loader(text)
+        return yaml.load(text, Loader=loader_class)
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         return None if node is None else _construct(loader, node)
@@ -106,6 +121,7 @@ def load_yaml(text: str) -> Any:
 
 
 def _construct(loader: Any, node: yaml.Node) -> Any:
+    yaml = _yaml()
     tag = node.tag
     if tag == _STR and isinstance(node, yaml.ScalarNode):
         return node.value
@@ -125,7 +141,7 @@ def _construct(loader: Any, node: yaml.Node) -> Any:
     return loader.construct_object(node, deep=True)
 
 
-def _yaml_diagnostic(source: SourceFile, exc: yaml.YAMLError, meta_line: int) -> Diagnostic:
+def _yaml_diagnostic(source: SourceFile, exc: Exception, meta_line: int) -> Diagnostic:
     # Where the construct started (an unclosed quote, say) helps more than where the
     # parser gave up (often the end of the front matter).
     mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)

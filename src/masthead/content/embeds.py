@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 if TYPE_CHECKING:
     from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+    Tree = LexborHTMLParser | LexborNode  # what is searched: a whole fragment, or a part
+
 YOUTUBE = re.compile(
     r"^(?:https?:)?//(?:www\.|m\.)?(?:youtube(?:-nocookie)?\.com/(?:embed|shorts|live)/|"
     r"youtu\.be/)([\w-]{11})")
@@ -96,7 +98,7 @@ def frame_facade(src: str, title: str, policy: EmbedPolicy) -> str:
             "</span></a>")
 
 
-def make_embeds_safe(root: LexborHTMLParser | LexborNode, policy: EmbedPolicy,
+def make_embeds_safe(root: Tree, policy: EmbedPolicy,
                      replace: Callable[[LexborNode, str], None]) -> None:
     """Turn the embeds under ``root`` into their static or click-to-load forms."""
     _tweets(root, policy, replace)
@@ -104,7 +106,7 @@ def make_embeds_safe(root: LexborHTMLParser | LexborNode, policy: EmbedPolicy,
     _iframes(root, policy, replace)
 
 
-def _tweets(root: LexborHTMLParser | LexborNode, policy: EmbedPolicy,
+def _tweets(root: Tree, policy: EmbedPolicy,
             replace: Callable[[LexborNode, str], None]) -> None:
     if policy.allows("https://platform.twitter.com/"):
         return
@@ -144,7 +146,7 @@ def _paragraph(node: LexborNode) -> str:
     return f"<p{attrs}>{node.inner_html or ''}</p>"
 
 
-def _telegram(root: LexborHTMLParser | LexborNode, policy: EmbedPolicy,
+def _telegram(root: Tree, policy: EmbedPolicy,
               replace: Callable[[LexborNode, str], None]) -> None:
     for script in root.css("script[data-telegram-post]"):
         if policy.allows(script.attrs.get("src") or ""):
@@ -159,7 +161,7 @@ def _telegram(root: LexborHTMLParser | LexborNode, policy: EmbedPolicy,
                         f'<span class="embed-host">t.me/{escape(post)}</span></a>')
 
 
-def _iframes(root: LexborHTMLParser | LexborNode, policy: EmbedPolicy,
+def _iframes(root: Tree, policy: EmbedPolicy,
              replace: Callable[[LexborNode, str], None]) -> None:
     for frame in root.css("iframe"):
         src = (frame.attrs.get("src") or "").strip()

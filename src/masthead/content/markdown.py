@@ -243,7 +243,7 @@ def _unescape(text: str) -> str:
 if TYPE_CHECKING:
     from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-    Tree = LexborHTMLParser | LexborNode  # what is searched: the whole fragment, or a part
+    from masthead.content.embeds import Tree
 
 
 def _dom_pass(html: str, media: BodyMedia) -> RenderedMarkdown:

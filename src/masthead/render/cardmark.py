@@ -1,9 +1,9 @@
 """One rendering of a story card for every heading level it is shown at.
 
 Listings show a story's card with an ``<h2>`` title, the "next article" block under a
-story with an ``<h3>``: the same card but for the heading element's name. When the card template
-prints ``heading`` as it is and uses it nowhere else, the card is rendered once with
-HEADING_MARK in its place, and each level is the mark replaced (a microsecond, where
+story with an ``<h3>``: the same card but for the heading element's name. When the card
+template prints ``heading`` as it is and uses it nowhere else, the card is rendered once
+with HEADING_MARK in its place, and each level is the mark replaced (a microsecond, where
 rendering costs thirty): 10,000 renders fewer in a 10,000-post build. A template that
 uses ``heading`` in any other way (a condition, a filter, an include that sees it) is
 rendered for each level, as before.

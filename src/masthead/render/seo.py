@@ -7,6 +7,7 @@ home page, and a BreadcrumbList everywhere below it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -19,9 +20,23 @@ from masthead.site.routes import Route
 from masthead.site.urls import Urls
 
 
-def json_ld(route: Route, site: LanguageSite, public: PublicFiles) -> Markup:
+@dataclass(frozen=True)
+class SiteParts:
+    """What every page of a language says alike: made once per language (site_parts)."""
+
+    urls: Urls
+    home: str  # the home page's absolute address
+    publisher: dict[str, Any]
+
+
+def site_parts(site: LanguageSite, public: PublicFiles) -> SiteParts:
+    urls = Urls(site.prefix, site.layout)
+    return SiteParts(urls, site.config.absolute_url(urls.home()), _publisher(site, public))
+
+
+def json_ld(route: Route, site: LanguageSite, parts: SiteParts) -> Markup:
     """The page's ``<script type="application/ld+json">`` elements."""
-    graphs = _graphs(route, site, public)
+    graphs = _graphs(route, site, parts)
     html = "".join(
         '<script type="application/ld+json">'
         + orjson.dumps(graph).decode().replace("</", "<\\/")
@@ -29,9 +44,9 @@ def json_ld(route: Route, site: LanguageSite, public: PublicFiles) -> Markup:
     return Markup(html)
 
 
-def _graphs(route: Route, site: LanguageSite, public: PublicFiles) -> list[dict[str, Any]]:
+def _graphs(route: Route, site: LanguageSite, parts: SiteParts) -> list[dict[str, Any]]:
     config = site.config
-    urls, home, publisher = _site_parts(site, public)
+    urls, home, publisher = parts.urls, parts.home, parts.publisher
     here = config.absolute_url(route.url)
     crumbs: list[tuple[str, str]] = [(config.title, home)]
     graphs: list[dict[str, Any]] = []
@@ -77,24 +92,6 @@ def _graphs(route: Route, site: LanguageSite, public: PublicFiles) -> list[dict[
         "itemListElement": [{"@type": "ListItem", "position": n, "name": name, "item": url}
                             for n, (name, url) in enumerate(crumbs, 1)]})
     return graphs
-
-
-_SITE_PARTS: dict[int, tuple[LanguageSite, PublicFiles, tuple[Urls, str, dict[str, Any]]]] = {}
-
-
-def _site_parts(site: LanguageSite, public: PublicFiles) -> tuple[Urls, str, dict[str, Any]]:
-    """The language's URLs, home page address and publisher: the same on every page, so
-    made once per language (kept with the objects they were made from, so that an id
-    is never mistaken for another's)."""
-    kept = _SITE_PARTS.get(id(site))
-    if kept is not None and kept[0] is site and kept[1] is public:
-        return kept[2]
-    urls = Urls(site.prefix, site.layout)
-    parts = (urls, site.config.absolute_url(urls.home()), _publisher(site, public))
-    if len(_SITE_PARTS) > 64:  # sites of earlier builds in a long-running server
-        _SITE_PARTS.clear()
-    _SITE_PARTS[id(site)] = (site, public, parts)
-    return parts
 
 
 def _publisher(site: LanguageSite, public: PublicFiles) -> dict[str, Any]:

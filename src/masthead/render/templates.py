@@ -31,7 +31,7 @@ from masthead.paths import THEME_TEMPLATES
 from masthead.render.bodies import BodyRenderer, marked, picture_html, story_key
 from masthead.render.cardmark import HEADING_MARK, heading_only_printed
 from masthead.render.fastjinja import configure as configure_fast_paths
-from masthead.render.seo import json_ld
+from masthead.render.seo import SiteParts, json_ld, site_parts
 from masthead.site.index import Site
 from masthead.site.routes import FEED_TEMPLATE, Route
 from masthead.site.urls import Urls
@@ -116,6 +116,7 @@ class Renderer:
         self._envs: dict[str, jinja2.Environment] = {}
         self._menu_links: dict[str, dict[str, str]] = {}  # per language: page URL -> link
         self._partial_cache: dict[tuple[Any, ...], Markup] = {}
+        self._site_parts: dict[str, SiteParts] = {}  # per language: for structured data
         self._feed_cache: OrderedDict[tuple[str, str, str], str] = OrderedDict()
         self.env.globals.update(
             config=self.site.config,
@@ -158,10 +159,17 @@ class Renderer:
             "alternates": self._alternates.get(route.key, {}),
             "languages": self._language_links(route),
             "menu_current": self._menu_current(route),
-            "structured_data": json_ld(route, self.site.languages[route.lang], self.public),
+            "structured_data": self._structured_data(route),
             **route.context,
         }
         return template.render(context)
+
+    def _structured_data(self, route: Route) -> Markup:
+        lang_site = self.site.languages[route.lang]
+        parts = self._site_parts.get(route.lang)
+        if parts is None:
+            parts = self._site_parts[route.lang] = site_parts(lang_site, self.public)
+        return json_ld(route, lang_site, parts)
 
     def _menu_current(self, route: Route) -> str:
         """The menu link that points at this page (written with or without a final '/')."""

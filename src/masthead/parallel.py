@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 R = TypeVar("R")
@@ -26,20 +26,29 @@ def default_jobs() -> int:
 
 def fork_map(task: Callable[[range], R], total: int, jobs: int, chunk: int,
              minimum: int, meanwhile: Callable[[], None] | None = None) -> Iterator[R]:
-    """Yield ``task(range)`` for consecutive ranges covering ``0..total``, in any order.
+    """Yield ``task(range)`` for consecutive ranges of ``chunk`` items covering
+    ``0..total``, in any order; in forked workers when there are at least ``minimum``
+    items (see ``map_parts``)."""
+    parts = [range(start, min(start + chunk, total)) for start in range(0, total, chunk)]
+    return map_parts(task, parts, jobs if total >= minimum else 1, meanwhile)
 
-    With ``jobs > 1`` and at least ``minimum`` items, ranges run in forked workers;
-    ``task`` sees the parent's state as it was at the fork. ``meanwhile`` is other work
-    for the parent, done while the workers run (a step done before or after would leave
-    a core idle); without workers it is done first.
+
+def map_parts(task: Callable[[range], R], parts: Sequence[range], jobs: int,
+              meanwhile: Callable[[], None] | None = None) -> Iterator[R]:
+    """Yield ``task(part)`` for each part, in any order.
+
+    With ``jobs > 1``, parts run in forked workers, which take them in the order given,
+    each the next one left when it is free (so the first ``jobs`` parts start one per
+    worker); ``task`` sees the parent's state as it was at the fork. ``meanwhile`` is
+    other work for the parent, done while the workers run (a step done before or after
+    would leave a core idle); without workers it is done first.
     """
     import multiprocessing  # here: a build with little to do never needs it
 
-    ranges = [range(start, min(start + chunk, total)) for start in range(0, total, chunk)]
-    if jobs <= 1 or total < minimum or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or len(parts) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         if meanwhile is not None:
             meanwhile()
-        for part in ranges:
+        for part in parts:
             yield task(part)
         return
     global _TASK
@@ -50,8 +59,8 @@ def fork_map(task: Callable[[range], R], total: int, jobs: int, chunk: int,
     frozen_before = gc.get_freeze_count() > 0
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(ranges))) as pool:
-            results = pool.imap_unordered(_run, ranges)
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(parts))) as pool:
+            results = pool.imap_unordered(_run, parts)
             if meanwhile is not None:
                 meanwhile()
             yield from results

@@ -45,7 +45,7 @@ def test_post_page_content(build_site: SiteBuilder) -> None:
         "Dry delta", description="Water is low.", image="/images/a.png", views=42,
         tags=["Water Policy"], body="# Heading\n\n" + "word " * 450)})
     page = built.html("/posts/a/")
-    assert "<title>Dry delta — Test Times</title>" in page
+    assert "<title>Dry delta &mdash; Test Times</title>" in page
     assert '<p class="standfirst">Water is low.</p>' in page
     assert "3 min read" in page  # 451 words at 200 a minute, computed
     assert "42 views" in page

@@ -12,21 +12,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from markupsafe import Markup
-
-from masthead.content.models import Entry
 from masthead.emit.search import SEARCH_MARK
 from masthead.errors import Diagnostic
 from masthead.output import Sink
-from masthead.parallel import fork_map
+from masthead.parallel import map_parts
 from masthead.site.routes import Route
 
 if TYPE_CHECKING:
-    from masthead.render.templates import CardKey, Renderer
+    from masthead.render.templates import Renderer
 
 Progress = Callable[[int, int], None]
 CHUNK = 200
 MIN_PARALLEL = 400  # below this, starting workers costs more than it saves
+SHARED_TAIL = 0.2  # of each worker's span of stories, left to whichever worker is free
 
 
 def render_routes(renderer: Renderer, routes: Sequence[Route], sink: Sink, jobs: int,
@@ -40,9 +38,10 @@ def render_routes(renderer: Renderer, routes: Sequence[Route], sink: Sink, jobs:
     write_here = not parallel or getattr(sink, "parallel_safe", False)
     if parallel:
         renderer.warm_up({route.template for route in routes})
-        _prerender_cards(renderer, routes, jobs)
-    elif meanwhile is not None:
-        meanwhile()
+        order, parts = shares_by_story(routes, jobs)
+    else:
+        order = list(range(len(routes)))
+        parts = [range(at, min(at + CHUNK, len(routes))) for at in range(0, len(routes), CHUNK)]
 
     def work(part: range) -> tuple[int, int, list[tuple[str, bytes]], list[Diagnostic],
                                    list[str]]:
@@ -50,8 +49,8 @@ def render_routes(renderer: Renderer, routes: Sequence[Route], sink: Sink, jobs:
         files: list[tuple[str, bytes]] = []
         indexed: list[str] = []
         count = 0
-        for index in part:
-            route = routes[index]
+        for position in part:
+            route = routes[order[position]]
             html = renderer.render(route)
             if html is None:
                 continue
@@ -66,10 +65,8 @@ def render_routes(renderer: Renderer, routes: Sequence[Route], sink: Sink, jobs:
         return len(part), count, files, new, indexed
 
     written = done = 0
-    # The parent's own work runs while the pages are rendered, not while the cards are:
-    # the pages cannot start before the last card is in, so it would hold them up.
-    for size, count, files, diagnostics, indexed in fork_map(
-            work, len(routes), jobs, CHUNK, MIN_PARALLEL, meanwhile if parallel else None):
+    for size, count, files, diagnostics, indexed in map_parts(
+            work, parts, jobs if parallel else 1, meanwhile):
         written += count
         done += size
         if searchable is not None:
@@ -83,29 +80,45 @@ def render_routes(renderer: Renderer, routes: Sequence[Route], sink: Sink, jobs:
     return written
 
 
-def _prerender_cards(renderer: Renderer, routes: Sequence[Route], jobs: int) -> None:
-    """Render the story cards of every listing once, spread over the workers, before the
-    pages are: otherwise each worker would render nearly every card itself."""
-    wanted: dict[str, dict[int, Entry]] = {}  # language -> the entries its listings show
+def shares_by_story(routes: Sequence[Route], jobs: int) -> tuple[list[int], list[range]]:
+    """Split the routes among ``jobs`` workers so that each story's card is rendered by
+    one worker, not by all: (the order to render routes in, as indexes into ``routes``;
+    the parts of that order to hand out).
+
+    Most of a listing page's cost is its cards; a card is rendered once per worker and
+    reused by every listing that shows it (five or six) and by the story before it ("next
+    article"). So the first ``jobs`` parts, one per worker, each hold the listing pages
+    and stories of one span of the archive (by the newest story a page shows). What is
+    left (each span's oldest stories, the pages that show none) follows in small parts,
+    taken by whichever worker is free: a worker that is slowed down is caught up with.
+    """
+    rank: dict[int, int] = {}
     for route in routes:
-        pager = route.context.get("pager")
-        entries = getattr(pager, "items", None)
-        if entries:
-            shown = wanted.get(route.lang)
-            if shown is None:
-                shown = wanted[route.lang] = {}
-            shown.update(zip(map(id, entries), entries, strict=True))  # at C speed
-    items = [(lang, entry) for lang, shown in wanted.items() for entry in shown.values()]
-
-    def work(part: range) -> dict[CardKey, Markup]:
-        cards = {}
-        for index in part:
-            lang, entry = items[index]
-            # Listings show cards with an <h2> title; the few other kinds (the home page's
-            # eager first card) are rendered by the page that asks, not for every story.
-            key, html = renderer.kept_card(lang, entry, "h2")
-            cards[key] = html
-        return cards
-
-    for cards in fork_map(work, len(items), jobs, 1000, MIN_PARALLEL):
-        renderer.adopt_cards(cards)
+        entry = route.context.get("entry")
+        if entry is not None and route.kind == "post":
+            rank[id(entry)] = len(rank)
+    spans: list[list[int]] = [[] for _ in range(jobs)]
+    rest: list[tuple[int, int]] = []  # (rank, route index)
+    size = max(1, -(-len(rank) // jobs))
+    shared = int(size * SHARED_TAIL)
+    for index, route in enumerate(routes):
+        context = route.context
+        pager = context.get("pager")
+        shown = pager.items[0] if pager is not None and pager.items else context.get("entry")
+        position = rank.get(id(shown), -1)
+        if position < 0:
+            rest.append((-1, index))
+        elif position % size >= size - shared:
+            rest.append((position, index))
+        else:
+            spans[position // size].append(index)
+    rest.sort()
+    order = [index for span in spans for index in span]
+    parts = []
+    start = 0
+    for span in spans:
+        parts.append(range(start, start + len(span)))
+        start += len(span)
+    order.extend(index for _position, index in rest)
+    parts.extend(range(at, min(at + CHUNK, len(order))) for at in range(start, len(order), CHUNK))
+    return order, [part for part in parts if part]

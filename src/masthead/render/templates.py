@@ -218,10 +218,6 @@ class Renderer:
         for key in [k for k in self._feed_cache if (k[1], k[2]) in stories]:
             del self._feed_cache[key]
 
-    def adopt_cards(self, cards: dict[CardKey, Markup]) -> None:
-        """Take cards rendered by workers into this renderer's cache."""
-        self._card_cache.update(cards)
-
     def partial(self, lang: str, name: str, values: dict[str, Any]) -> Markup:
         """A template fragment that depends only on the language and ``values``, rendered
         once and reused (the footer, the menu, the "Most read" block on every page)."""
@@ -245,21 +241,6 @@ class Renderer:
         """A story card, rendered once per entry and reused on every listing that shows it
         (most of a listing page's cost is its cards; a post appears in five or six
         listings), and at every heading level when the template allows (see cardmark)."""
-        key, html = self.kept_card(lang, entry, heading, eager, show_image)
-        if key[3] is not HEADING_MARK:
-            return html
-        # The level joins the pieces around the marks, and the result becomes Markup without
-        # Markup's own constructor (which asks the string for __html__ first): a third of
-        # the time of a replace, ten times a listing page.
-        level = _HEADING_LEVELS.get(heading)
-        if level is None:
-            level = _HEADING_LEVELS[heading] = str(escape(heading))
-        return str.__new__(Markup, level.join(str.split(html, HEADING_MARK)))
-
-    def kept_card(self, lang: str, entry: Entry, heading: str, eager: bool = False,
-                  show_image: bool = True) -> tuple[CardKey, Markup]:
-        """The card as it is kept: its key and its HTML, with HEADING_MARK for the
-        heading's level when the template allows (what workers send to be adopted)."""
         marks = self._card_marks.get(lang)
         if marks is None:
             marks = self._card_marks[lang] = heading_only_printed(self.environment(lang),
@@ -272,7 +253,15 @@ class Renderer:
             html = Markup(template.render({"entry": entry, "heading": level,
                                            "eager": eager, "show_image": show_image}))
             self._card_cache[key] = html
-        return key, html
+        if level is not HEADING_MARK:
+            return html
+        # The level joins the pieces around the marks, and the result becomes Markup without
+        # Markup's own constructor (which asks the string for __html__ first): a third of
+        # the time of a replace, ten times a listing page.
+        level = _HEADING_LEVELS.get(heading)
+        if level is None:
+            level = _HEADING_LEVELS[heading] = str(escape(heading))
+        return str.__new__(Markup, level.join(str.split(html, HEADING_MARK)))
 
     def body(self, owner: Entry | Author | Page | Body) -> Markup:
         """The HTML of a model's Markdown body. Bios and pages appear on many pages and are

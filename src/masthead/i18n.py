@@ -22,7 +22,7 @@ FALLBACK = "en"
 _MADE_KEPT = 8192  # strings kept per language; more (say, a view count per story) start over
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Strings:
     """One language's strings, as templates ask for them: ``t("key", name=value)``. A page
     asks for a dozen, most the same as on the page before ("Share on Telegram", this

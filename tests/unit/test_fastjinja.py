@@ -156,3 +156,79 @@ def test_a_callee_sees_what_its_block_or_loop_sets_as_in_stock_jinja() -> None:
         pages.append(env.from_string(SCOPED).render(items=["a", "b"], look=look))
     assert pages[0] == pages[1]
     assert "a! b!" in pages[0] and "in block" in pages[0]
+
+
+def test_a_second_render_calls_the_same_way_as_stock_jinja() -> None:
+    """Callees known to want no context are called directly from the second call on: the
+    pages stay the same, and those that want it still get it."""
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    configure(env)
+    template = env.from_string(TEMPLATE)
+    stock = render(fast=False)
+    assert [template.render(values()) for _ in range(3)] == [stock] * 3
+
+
+class Echo:
+    """A callable whose instances may each carry a mark of their own."""
+
+    def __call__(self, *args: Any) -> str:
+        return "|".join("context" if isinstance(arg, jinja2.runtime.Context) else str(arg)
+                        for arg in args)
+
+
+def test_an_instance_marked_on_its_own_still_gets_the_context() -> None:
+    marked = jinja2.pass_context(Echo())
+    pages = []
+    for fast in (True, False):
+        env = jinja2.Environment(autoescape=True)
+        if fast:
+            configure(env)
+        template = env.from_string("{{ plain('a') }} {{ marked('b') }}")
+        pages.append([template.render(plain=Echo(), marked=marked) for _ in range(2)])
+    assert pages[0] == pages[1]
+    assert pages[0] == ["a context|b"] * 2
+
+
+MACRO_CALLS = """\
+{% macro pair(a, b="dflt") %}[{{ a }}|{{ b }}]{% endmacro %}
+{% macro rest() %}{{ varargs | join(",") }};{{ kwargs | dictsort | join(",") }}{% endmacro %}
+{{ pair(1) }} {{ pair(1, 2) }} {{ pair(1, b=3) }} {{ pair(a=4) }} {{ pair(b=5, a=6) }} {{ pair() }}
+{{ rest(1, 2, k=3) }} {{ rest() }} {{ rest(k=4) }}
+{% for x in items %}{{ pair(x, b=loop.index) }}{% endfor %}
+"""
+
+
+@pytest.mark.parametrize("call", ["pair(1, c=2)", "pair(1, 2, 3)", "pair(1, a=2)"])
+def test_macros_take_their_arguments_as_in_stock_jinja(call: str) -> None:
+    results = []
+    for fast in (True, False):
+        env = jinja2.Environment(autoescape=True)
+        if fast:
+            configure(env)
+        page = env.from_string(MACRO_CALLS).render(items=["<x>", "y"])
+        with pytest.raises(TypeError) as error:
+            env.from_string(MACRO_CALLS + "{{ " + call + " }}").render(items=[])
+        results.append((page, str(error.value)))
+    assert results[0] == results[1]
+    assert "[1|dflt] [1|2] [1|3] [4|dflt] [6|5] [|dflt]" in results[0][0]
+
+
+@pytest.mark.parametrize("source", [
+    "{% for x in items if shout(x) != 'B&' %}{{ plain(x) }}{% else %}none{% endfor %}",
+    "{% set top = shout(plain('s')) %}{{ top }} {{ shout(plain(shout('n'))) }}",
+    "{% with v = plain(shout('w')) %}{{ v }}{% endwith %}{% filter upper %}{{ plain('f') }}"
+    "{% endfilter %}",
+    "{% macro d(a=shout('def')) %}{{ a }}{% endmacro %}{{ d() }} {{ d(plain(1)) }}",
+    "{{ plain(x) if items else shout('no') }} {{ [plain(1), shout('l')] | join }}"
+    " {{ {'k': plain(2)}['k'] }} {{ (helper.plain)(shout('p')) }} {{ range(2) | list }}",
+    "{{ plain(*items) if false }}{{ shout(*['*']) }} {{ who(**{'value': 'kw'}) }}",
+])
+def test_calls_anywhere_in_a_template_are_made_as_in_stock_jinja(source: str) -> None:
+    pages = []
+    for fast in (True, False):
+        env = jinja2.Environment(autoescape=True)
+        if fast:
+            configure(env)
+        template = env.from_string(source)
+        pages.append([template.render(values()) for _ in range(2)])
+    assert pages[0] == pages[1]

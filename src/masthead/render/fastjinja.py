@@ -7,9 +7,11 @@ are general answers to questions that have simple ones in the common case:
 
 - a printed value is escaped to a plain ``str`` (it is joined into the page or into a
   macro's ``Markup`` right after, so its type is never seen);
-- a call to a callee that wants no context (every masthead helper, every macro, every
-  method) goes straight to it, and in a template that sets no variable inside a block or
-  loop it is not handed the (always empty) variables set there;
+- a call to a callee that wants no context (every masthead helper and method) is made
+  from the compiled code directly once the callee is known (``context.call`` learns it
+  on the first call), and in a template that sets no variable inside a block or loop it
+  is not handed the (always empty) variables set there; a macro called with its
+  arguments by position or by name skips Jinja's general matching of them;
 - a template's globals (a ``ChainMap`` of its own and the environment's) are merged
   into the new context dict by dict, where ``dict(ChainMap)`` fetches each key through
   Python code: 10 us of every page, card and partial render;
@@ -28,13 +30,16 @@ import re
 import types
 from collections import ChainMap
 from collections.abc import Mapping
+from functools import partial
+from io import StringIO
 from typing import Any
 
 import jinja2
 from jinja2 import nodes
-from jinja2.compiler import CodeGenerator, Frame
+from jinja2.compiler import CodeGenerator, Frame, optimizeconst
+from jinja2.nodes import EvalContext
 from jinja2.runtime import Context, Macro, new_context
-from jinja2.utils import _PassArg
+from jinja2.utils import _PassArg, missing
 from markupsafe import Markup
 
 try:  # the C implementation markupsafe's own escape() calls
@@ -65,7 +70,9 @@ class OutputCodeGenerator(CodeGenerator):
         # Module level, after everything: the render functions look it up when they run.
         # Macros are made when a template runs, by the name Macro: this one is ours.
         self.writeline(f"from {__name__} import JoinedMacro as Macro, "
-                       "output_escape as _output_escape")
+                       "output_escape as _output_escape, PLAIN_TYPES as _plain_types, "
+                       "PLAIN_FUNCTIONS as _plain_functions, context_call as _context_call")
+        self.writeline("from types import MethodType as _method, FunctionType as _function")
 
     def writeline(self, x: str, node: nodes.Node | None = None, extra: int = 0) -> None:
         # A child template's page and each of its blocks are generators, and Jinja
@@ -99,6 +106,29 @@ class OutputCodeGenerator(CodeGenerator):
             strings = "template._get_default_module()._body_stream"
         self.simple_write(f"''.join({strings})", frame)
 
+    @optimizeconst
+    def visit_Call(self, node: nodes.Call, frame: Frame, forward_caller: bool = False) -> None:
+        """A call to a callee already known to want no context is made directly; any other
+        goes through ``context.call`` (which learns the callees it may skip it for next
+        time). The choice is made where the callee is evaluated, before the arguments."""
+        scoped = bool(frame.loop_frame or frame.block_frame) and self._scoped_sets
+        if (self.environment.is_async or self.environment.sandboxed or forward_caller
+                or scoped):
+            super().visit_Call(node, frame, forward_caller=forward_caller)
+            return
+        self.write("(_cf if (_ck := type(_cf := ")
+        self.visit(node.node, frame)
+        self.write(")) in _plain_types or (_ck is _method and _cf.__func__ in _plain_functions)"
+                   " or (_ck is _function and _cf in _plain_functions)"
+                   " else _context_call(context, _cf))(")
+        stream, self.stream = self.stream, StringIO()
+        try:
+            self.signature(node, frame)  # writes ", " before each argument
+        finally:
+            arguments, self.stream = self.stream.getvalue(), stream
+        self.write(arguments.removeprefix(", "))
+        self.write(")")
+
     def signature(self, node: nodes.Call | nodes.Filter | nodes.Test, frame: Frame,
                   extra_kwargs: Mapping[str, Any] | None = None) -> None:
         # Jinja passes every call in a block or loop the variables set there, for a callee
@@ -119,6 +149,13 @@ class OutputCodeGenerator(CodeGenerator):
 
 
 _SCOPED_VARS = ("_loop_vars", "_block_vars")
+# Callees that compiled templates call directly (see ``visit_Call``): types whose
+# instances never want the context (builtins; classes whose call is unmarked and whose
+# instances cannot carry a mark of their own), and unmarked functions. Learned by
+# DirectCallContext.call the first time each is called.
+PLAIN_TYPES: set[type] = set()
+PLAIN_FUNCTIONS: set[Any] = set()
+_PLAIN_KEPT = 10_000
 _DELEGATIONS = ("yield from context.blocks[", "yield from parent_template.root_render_func(")
 _DIRECT, _EVAL_CONTEXT, _JINJA, _FUNCTION, _BUILTIN = 0, 1, 2, 3, 4
 _WAY_TO_CALL: dict[type, int] = {}  # how instances of a callable type are called
@@ -136,6 +173,11 @@ class DirectCallContext(Context):
 
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         kind = type(__obj)
+        if kind is JoinedMacro:
+            if kwargs:
+                kwargs.pop("_block_vars", None)
+                kwargs.pop("_loop_vars", None)
+            return __obj.call_in(__self.eval_ctx, args, kwargs)
         way = _WAY_TO_CALL.get(kind)
         if way is None:
             way = _WAY_TO_CALL[kind] = _way_to_call(kind)
@@ -151,8 +193,11 @@ class DirectCallContext(Context):
                 marked = hasattr(function, "jinja_pass_arg")
             if marked:
                 return super().call(__obj, *args, **kwargs)
+            _learn(PLAIN_FUNCTIONS, function)
         elif way == _JINJA or (way != _BUILTIN and hasattr(__obj, "jinja_pass_arg")):
             return super().call(__obj, *args, **kwargs)
+        elif way == _BUILTIN or (way == _DIRECT and not hasattr(__obj, "__dict__")):
+            _learn(PLAIN_TYPES, kind)  # no instance of it can carry a mark
         if kwargs:
             kwargs.pop("_block_vars", None)
             kwargs.pop("_loop_vars", None)
@@ -165,10 +210,42 @@ class DirectCallContext(Context):
                 "value was undefined because a callable raised a StopIteration exception")
 
 
+def _learn(plain: set[Any], callee: Any) -> None:
+    if len(plain) >= _PLAIN_KEPT:
+        plain.clear()
+    plain.add(callee)
+
+
+def context_call(context: Context, callee: Any) -> Any:
+    """``callee`` bound to go through ``context.call``: a call not known to be plain."""
+    return partial(context.call, callee)
+
+
 class JoinedMacro(Macro):
     """A macro whose result becomes Markup by str's own constructor: it is always its
     strings joined (a str, with no ``__html__`` to ask for, as Markup's constructor does
-    in Python on every call: seventeen times a story page)."""
+    in Python on every call: seventeen times a story page). A call with its arguments by
+    position, or named after them, goes straight to the macro's function, without the
+    general matching of arguments (a microsecond of every call)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plain = not (self.caller or self.explicit_caller or self.catch_kwargs
+                           or self.catch_varargs)
+
+    def call_in(self, eval_ctx: EvalContext, args: tuple[Any, ...],
+                kwargs: dict[str, Any]) -> str:
+        """The macro called from a template whose evaluation context is ``eval_ctx``."""
+        count = self._argument_count
+        given = len(args)
+        if self._plain and given <= count:
+            if not kwargs:
+                return self._invoke([*args, *(missing,) * (count - given)], eval_ctx.autoescape)
+            rest = dict(kwargs)
+            arguments = [*args, *(rest.pop(name, missing) for name in self.arguments[given:])]
+            if not rest:
+                return self._invoke(arguments, eval_ctx.autoescape)
+        return self(eval_ctx, *args, **kwargs)  # Jinja's matching, and its errors
 
     def _invoke(self, arguments: list[Any], autoescape: bool) -> str:
         if self._environment.is_async:

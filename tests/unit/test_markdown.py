@@ -1,3 +1,5 @@
+import pytest
+
 from masthead.content.markdown import count_words, render_markdown
 
 
@@ -88,3 +90,25 @@ def test_a_stray_closing_tag_does_not_end_the_body() -> None:
     assert "still here" in html
     assert '<a href="https://example.org">https://example.org</a>' in html
     assert '<div class="table-wrap"' in html and "<td>cell</td>" in html
+
+
+@pytest.mark.parametrize(("source", "wanted", "unwanted"), [
+    # raw HTML in capitals, and an <image> tag (which parsers make an <img>)
+    ('<IMAGE SRC="/a.jpg">\n', 'loading="lazy"', "<image"),
+    ('<IMG SRC="/b.jpg" BORDER=1>\n', 'loading="lazy"', "border"),
+    ('<TABLE BORDER=1><TR><TD STYLE="text-align: left">x</TD></TR></TABLE>\n',
+     'class="align-left"', "style="),
+    ('<IFRAME SRC="https://e.example/v" FRAMEBORDER=0></IFRAME>\n', "Embedded content",
+     "frameborder"),
+    # a URL quoted in the text of raw HTML is linked; one in an attribute value is not
+    ('<div>he said "http://q.example/x" <p title="http://t.example">y</p></div>\n',
+     '<a href="http://q.example/x">', '<a href="http://t.example">'),
+    # a URL written with a character reference is a URL in the text all the same
+    ("<div>&#104;ttp://e.example/a</div>\n", '<a href="http://e.example/a">', "&#104;"),
+    ("<div>http&colon;//c.example/b</div>\n", '<a href="http://c.example/b">', "&colon;"),
+])
+def test_raw_html_steps_find_their_elements_however_written(source: str, wanted: str,
+                                                             unwanted: str) -> None:
+    html = render_markdown(source).html
+    assert wanted in html
+    assert unwanted not in html

@@ -99,11 +99,17 @@ def frame_facade(src: str, title: str, policy: EmbedPolicy) -> str:
 
 
 def make_embeds_safe(root: Tree, policy: EmbedPolicy,
-                     replace: Callable[[LexborNode, str], None]) -> None:
-    """Turn the embeds under ``root`` into their static or click-to-load forms."""
-    _tweets(root, policy, replace)
-    _telegram(root, policy, replace)
-    _iframes(root, policy, replace)
+                     replace: Callable[[LexborNode, str], None],
+                     tags: set[str] | None = None) -> None:
+    """Turn the embeds under ``root`` into their static or click-to-load forms. ``tags``,
+    the names of the elements under ``root`` when known, spares looking for embeds made
+    of others."""
+    if tags is None or "blockquote" in tags:
+        _tweets(root, policy, replace)
+    if tags is None or "script" in tags:
+        _telegram(root, policy, replace)
+    if tags is None or "iframe" in tags:
+        _iframes(root, policy, replace)
 
 
 def _tweets(root: Tree, policy: EmbedPolicy,

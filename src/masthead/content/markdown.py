@@ -28,6 +28,10 @@ _OPTIONS = (
     | pyromark.Options.ENABLE_SMART_PUNCTUATION
 )
 _URL = re.compile(r"(h(?<![\w/@]h)ttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]}])")
+_HEADINGS = "h1, h2, h3, h4, h5, h6"
+_TAG_NAME = re.compile(r"<([a-z][a-z0-9-]*)")  # over the HTML in lower case
+_IMG_TAGS = {"img", "image"}  # an <image> tag makes an <img>
+_REFERENCE = re.compile("&(?:#|colon;|sol;)")  # what could write "http://" unseen
 _NO_LINKIFY = {"a", "code", "pre", "script", "style", "kbd", "samp", "textarea"}
 _TAG = re.compile(r"<[^>]+>")
 _OBSOLETE = {
@@ -250,45 +254,76 @@ def _dom_pass(html: str, media: BodyMedia) -> RenderedMarkdown:
     from selectolax.lexbor import LexborHTMLParser
 
     root = LexborHTMLParser(html, is_fragment=True)
-    _normalize_headings(root)
-    toc = _heading_ids(root)
-    _autolink(root)
-    _footnotes(root)
-    images = _images(root, media)
-    _drop_obsolete(root)
-    _alignment_classes(root)
+    # A step for elements the body does not have is not run: each is a selector query
+    # over the whole body (5-15 us), and most raw HTML is an embed or two. One scan finds
+    # the tags (a substring test costs as much as a query: it stops at every "<").
+    tags = set(_TAG_NAME.findall(html.lower()))  # tag names may be written in capitals
+    headings = _normalize_headings(root)
+    toc = _heading_ids(root, headings)
+    if _may_have_bare_url(html):
+        _autolink(root)
+    if "sup" in tags or "div" in tags:
+        _footnotes(root)
+    images = _images(root, media) if tags & _IMG_TAGS else []
+    _drop_obsolete(root, tags)
+    if "th" in tags or "td" in tags:
+        _alignment_classes(root)
     _repair_blocks_in_inline(root)
-    make_embeds_safe(root, media.embeds or EmbedPolicy(), _replace_with_html)
-    _drop_remote_scripts(root, media.embeds or EmbedPolicy())
-    _wrap_tables(root)
+    policy = media.embeds or EmbedPolicy()
+    make_embeds_safe(root, policy, _replace_with_html, tags)
+    if "script" in tags:
+        _drop_remote_scripts(root, policy)
+    if "table" in tags:
+        _wrap_tables(root)
     return RenderedMarkdown(root.html or "", tuple(toc), tuple(images))
+
+
+def _may_have_bare_url(html: str) -> bool:
+    """Whether a text node of ``html`` may hold a URL that ``_autolink`` would link: an
+    http(s) URL not in a longer word, nor in an attribute value (a quote inside a tag);
+    or a character written as a reference, which the source cannot show."""
+    if _REFERENCE.search(html):
+        return True
+    at = html.find("http")
+    while at >= 0:
+        if html.startswith(("://", "s://"), at + 4):
+            before = html[at - 1] if at else ">"
+            if before in "\"'":
+                if html.rfind("<", 0, at) <= html.rfind(">", 0, at):
+                    return True  # a quote in text
+            elif not (before.isalnum() or before in "_/@"):
+                return True
+        at = html.find("http", at + 4)
+    return False
 
 
 def _level(node: LexborNode) -> int:
     return int((node.tag or "h2")[1])
 
 
-def _normalize_headings(root: Tree) -> None:
+def _normalize_headings(root: Tree) -> list[LexborNode]:
     """Make the body's top heading level h2: the page's title is its only h1, and a
-    body that starts at ### would skip a level (screen readers navigate by them)."""
-    headings = root.css("h1, h2, h3, h4, h5, h6")
+    body that starts at ### would skip a level (screen readers navigate by them).
+    Returns the headings, as they are now."""
+    headings = root.css(_HEADINGS)
     if not headings:
-        return
+        return headings
     shift = 2 - min(_level(node) for node in headings)
     if shift == 0:
-        return
+        return headings
     for node in headings:
         level = min(6, max(2, _level(node) + shift))
         _replace_with_html(node, f"<h{level}{_attributes(node)}>{node.inner_html or ''}"
                                  f"</h{level}>")
+    return root.css(_HEADINGS)
 
 
-def _heading_ids(root: Tree) -> list[TocEntry]:
+def _heading_ids(root: Tree, headings: list[LexborNode]) -> list[TocEntry]:
     seen: set[str] = set()
     for node in root.css("[id]"):
         seen.add(node.attrs.get("id") or "")
     toc = []
-    for node in root.css("h1, h2, h3, h4, h5, h6"):
+    for node in headings:
         text = node.text(deep=True).strip()
         ident = node.attrs.get("id")
         if not ident:
@@ -362,8 +397,11 @@ def _images(root: Tree, media: BodyMedia) -> list[str]:
     return used
 
 
-def _drop_obsolete(root: Tree) -> None:
+def _drop_obsolete(root: Tree, tags: set[str]) -> None:
+    """Obsolete presentational attributes dropped, from the elements among ``tags``."""
     for tag, names in _OBSOLETE.items():
+        if tag not in tags and not (tag == "img" and "image" in tags):
+            continue
         for node in root.css(tag):
             for name in names:
                 if name in node.attrs:

@@ -170,9 +170,10 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
     check_output_dir(out_dir, config.root)
     options = options or BuildOptions()
     sink = None
-    found = _discover(config, report)
+    found = _discover(config, report, stat=cache is not None)  # only the cache uses stats
     environment = _environment(config, found[0], options, out_dir, serve_mode, strict)
-    inputs = digest(environment, [(f.rel, f.mtime_ns, f.size) for f in found[1]])
+    inputs = digest(environment, [(f.rel, f.mtime_ns, f.size) for f in found[1]]) if cache \
+        else ""
     manifest = cache.load_manifest() if cache else None
     if manifest is not None and _unchanged(manifest, out_dir, inputs, options):
         report.incremental = True
@@ -262,10 +263,11 @@ def _finish(reporter: Reporter, report: BuildReport, strict: bool,
         raise BuildFailed(report.diagnostics)
 
 
-def _discover(config: SiteConfig, report: BuildReport) -> tuple[Layout, list[SourceFile]]:
+def _discover(config: SiteConfig, report: BuildReport,
+              stat: bool = True) -> tuple[Layout, list[SourceFile]]:
     with _timed(report, "discover"):
         layout = detect_layout(config)
-        return layout, discover(config, layout)
+        return layout, discover(config, layout, stat)
 
 
 @contextmanager
@@ -295,7 +297,7 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
              image_cache: Path | None = None,
              image_progress: Progress | None = None) -> _Prepared:
     public = PublicFiles(config.root / "public")
-    layout, files = found or _discover(config, report)
+    layout, files = found or _discover(config, report, stat=cache is not None)
     with _timed(report, "discover"):
         strings = load_strings(config.root, layout.languages)
         published = public_files(config.root / "public")
@@ -311,7 +313,7 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
             compiled.append(compile_templates(config.root))
 
         content = load_content(config, layout, files, public, options, reporter, jobs, cached,
-                               meanwhile=compile_while_reading)
+                               meanwhile=compile_while_reading, digests=cache is not None)
         report.skipped = content.skipped
         if options.views:
             fold_views(content, layout, options.views)

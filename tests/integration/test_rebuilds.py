@@ -153,3 +153,19 @@ def test_a_text_edit_in_a_new_process_patches_pages_and_feeds(tmp_path: Path) ->
     story.write_text(post("A renamed", tags=["Rivers"], body="word " * 599 + "w" + image))
     assert _build(root).patched == 1  # type: ignore[attr-defined]
     assert _tree(root / "dist") == _clean(root, tmp_path)
+
+
+def test_a_build_without_the_cache_writes_what_a_cached_build_writes(tmp_path: Path) -> None:
+    """Without the cache a build skips what only the cache uses (files' sizes and times,
+    digests of their text): the site is the same."""
+    root = write_site(tmp_path / "site", {"content/posts/a.md": post("Alpha river"),
+                                          "content/posts/b.md": post("Beta steppe")})
+    _build(root)
+    build_site(load_config(root), tmp_path / "plain", BuildOptions(now=NOW), jobs=1)
+
+    def files(folder: Path) -> dict[str, bytes]:  # but Pagefind's, which differ run to run
+        return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*")
+                if p.is_file() and p.relative_to(folder).parts[0] != "pagefind"}
+
+    assert files(tmp_path / "plain") == files(root / "dist")
+    assert len(files(root / "dist")) > 10

@@ -82,8 +82,10 @@ def detect_layout(config: SiteConfig) -> Layout:
     return Layout(ordered, default, authors, tuple(collections.values()), localized)
 
 
-def discover(config: SiteConfig, layout: Layout) -> list[SourceFile]:
-    """Every content file, sorted by path so that builds are reproducible."""
+def discover(config: SiteConfig, layout: Layout, stat: bool = True) -> list[SourceFile]:
+    """Every content file, sorted by path so that builds are reproducible; with its size
+    and modification time unless not ``stat`` (only the build cache asks for them, and
+    a file's stat is most of the time this takes)."""
     content = config.root / "content"
     kinds = ["posts", layout.authors_folder, "categories", "pages", "shared"]
     kinds += [c.folder for c in layout.collections]
@@ -96,17 +98,23 @@ def discover(config: SiteConfig, layout: Layout) -> list[SourceFile]:
         if not base.is_dir():
             continue
         kind = kind_names.get(folder, folder)
-        for path, parts, stat in _walk(str(base), ()):
+        for entry, parts in _walk(str(base), ()):
             lang = parts[0] if len(parts) > 1 and parts[0] in layout.languages else None
             name = parts[-1]
+            path = entry.path
+            if stat:
+                found = entry.stat()
+                mtime_ns, size = found.st_mtime_ns, found.st_size
+            else:
+                mtime_ns, size = 0, -1
             files.append(SourceFile(
                 file=path, rel=path[root_prefix:], kind=kind, lang=lang,
-                slug=name.rsplit(".", 1)[0], mtime_ns=stat.st_mtime_ns, size=stat.st_size))
+                slug=name.rsplit(".", 1)[0], mtime_ns=mtime_ns, size=size))
     return files
 
 
-def _walk(folder: str, parts: tuple[str, ...]) -> list[tuple[str, tuple[str, ...],
-                                                           os.stat_result]]:
+def _walk(folder: str, parts: tuple[str, ...]) -> list[tuple[os.DirEntry[str],
+                                                           tuple[str, ...]]]:
     """Markdown files under ``folder``, sorted, skipping names that start with . or _."""
     found = []
     with os.scandir(folder) as entries:
@@ -116,5 +124,5 @@ def _walk(folder: str, parts: tuple[str, ...]) -> list[tuple[str, tuple[str, ...
             if entry.is_dir():
                 found.extend(_walk(entry.path, (*parts, entry.name)))
             elif entry.is_file() and entry.name.lower().endswith(MARKDOWN_SUFFIXES):
-                found.append((entry.path, (*parts, entry.name), entry.stat()))
+                found.append((entry, (*parts, entry.name)))
     return found

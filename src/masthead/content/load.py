@@ -78,11 +78,13 @@ class Content:
 def load_content(config: SiteConfig, layout: Layout, files: list[SourceFile],
                  public: PublicFiles, options: BuildOptions, reporter: Reporter,
                  jobs: int = 1, cache: dict[str, CachedModel] | None = None,
-                 meanwhile: Callable[[], None] | None = None) -> Content:
+                 meanwhile: Callable[[], None] | None = None,
+                 digests: bool = True) -> Content:
     """Parse every file into its model, then put each language's content together.
-    ``meanwhile`` is work for this process while workers read (see ``fork_map``)."""
+    ``meanwhile`` is work for this process while workers read (see ``fork_map``);
+    ``digests``: whether the cache entries need the digests of the files' text."""
     models, kept = read_models(config, layout, files, public, reporter, jobs, cache,
-                               meanwhile)
+                               meanwhile, digests)
     by_lang: dict[str, dict[tuple[str, str], Any]] = {code: {} for code in layout.languages}
     shared: dict[tuple[str, str], Any] = {}
     for source, model in zip(files, models, strict=True):
@@ -128,10 +130,11 @@ class CachedModel:
 def read_models(config: SiteConfig, layout: Layout, files: list[SourceFile],
                 public: PublicFiles, reporter: Reporter, jobs: int = 1,
                 cache: dict[str, CachedModel] | None = None,
-                meanwhile: Callable[[], None] | None = None) -> tuple[list[Any],
-                                                                      dict[str, CachedModel]]:
+                meanwhile: Callable[[], None] | None = None,
+                digests: bool = True) -> tuple[list[Any], dict[str, CachedModel]]:
     """The model of each file (None where the file has errors), in the order given, and
-    the cache entries to keep for the next build.
+    the cache entries to keep for the next build (with the digest of each file's text
+    unless ``digests`` is false: a build that keeps no cache has no use for them).
 
     A file whose size and modification time match its cache entry is not read again.
     Reading and YAML parsing are most of the load stage; with many files to parse they
@@ -152,8 +155,8 @@ def read_models(config: SiteConfig, layout: Layout, files: list[SourceFile],
         for position in part:
             index = todo[position]
             local = Reporter()
-            model, text_digest = _Reader(config, public, local).load(files[index],
-                                                                     layout.default_language)
+            model, text_digest = _Reader(config, public, local).load(
+                files[index], layout.default_language, digests)
             results.append((index, model, local.diagnostics, text_digest))
         return results
 
@@ -224,14 +227,15 @@ class _Reader:
         self.public = public
         self.reporter = reporter
 
-    def load(self, source: SourceFile, default_language: str) -> tuple[Any, str]:
+    def load(self, source: SourceFile, default_language: str,
+             digest: bool = True) -> tuple[Any, str]:
         """Read, parse and validate one file: (model or None if it has errors, digest of
-        its text)."""
+        its text, or "" when not ``digest``)."""
         text = _read_text(source, self.reporter)
         if text is None:
             return None, ""
         text_digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"),
-                                      digest_size=16).hexdigest()
+                                      digest_size=16).hexdigest() if digest else ""
         parsed = parse_document(source, text)
         if isinstance(parsed, Diagnostic):
             self.reporter.add(parsed)

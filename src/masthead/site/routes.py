@@ -7,6 +7,7 @@ Two routes for one URL are an error naming both files (a page called
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import unquote
 
@@ -33,9 +34,10 @@ class Route:
     source: str = ""
     context: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
-    @property
+    @cached_property
     def output_path(self) -> str:
-        """The file a static host serves for this URL (Unicode path, not %-encoded)."""
+        """The file a static host serves for this URL (Unicode path, not %-encoded): asked
+        when routes are checked for collisions, kept for when the page is written."""
         path = unquote(self.url)
         if "." in path.rsplit("/", 1)[-1]:  # a file such as 404.html or feed.xml
             return path.lstrip("/")

@@ -258,10 +258,10 @@ class Renderer:
         # The level joins the pieces around the marks, and the result becomes Markup without
         # Markup's own constructor (which asks the string for __html__ first): a third of
         # the time of a replace, ten times a listing page.
-        level = _HEADING_LEVELS.get(heading)
-        if level is None:
-            level = _HEADING_LEVELS[heading] = str(escape(heading))
-        return str.__new__(Markup, level.join(str.split(html, HEADING_MARK)))
+        written = _HEADING_LEVELS.get(heading)
+        if written is None:
+            written = _HEADING_LEVELS[heading] = str(escape(heading))
+        return str.__new__(Markup, written.join(str.split(html, HEADING_MARK)))
 
     def body(self, owner: Entry | Author | Page | Body) -> Markup:
         """The HTML of a model's Markdown body. Bios and pages appear on many pages and are

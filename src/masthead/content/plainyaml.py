@@ -4,11 +4,11 @@ Nearly every front matter is a column of ``key: value`` lines whose values are q
 strings, whole numbers, ``true``/``false``, one-line words or ``[a, b, c]`` lists of
 words (the Banter format is exactly that). For those, what YAML makes of each line is
 certain, and reading the lines directly takes a fifth of PyYAML's time (a 10,000-post
-archive: 0.4 s of work). Any line outside that form (indentation, escapes, comments
-after a value, anchors, block lists, multi-line text, words YAML 1.1 turns into
-booleans or nulls, numbers with signs or leading zeros, dates left unquoted...) makes
-:func:`read_plain` answer None, and the file is read by PyYAML as before: the values
-are always the ones PyYAML gives.
+archive: 0.4 s of work). Any line outside that form (indentation, escapes other than
+\\" and \\\\ in double quotes, comments after a value, anchors, block lists, multi-line
+text, words YAML 1.1 turns into booleans or nulls, numbers with signs or leading zeros,
+dates left unquoted...) makes :func:`read_plain` answer None, and the file is read by
+PyYAML as before: the values are always the ones PyYAML gives.
 """
 
 from __future__ import annotations
@@ -24,10 +24,13 @@ _WORDS = re.compile(r"[^\W\d_](?:[^#:,\[\]{}\"']*[^\s#:,\[\]{}\"'])?")
 # Words YAML 1.1 (PyYAML) reads as booleans or null, in any case, as keys or values.
 _SPECIAL = frozenset({"yes", "no", "true", "false", "on", "off", "null", "y", "n"})
 # Everything but line feeds and the characters PyYAML prints: not read here are tabs,
-# backslashes (escapes), carriage returns and the other line breaks of YAML 1.1 (NEL,
-# U+2028, U+2029), and what PyYAML refuses (its Reader's check).
-_REFUSED = re.compile(r"[^\x0a\x20-\x5b\x5d-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd"
+# carriage returns and the other line breaks of YAML 1.1 (NEL, U+2028, U+2029), and what
+# PyYAML refuses (its Reader's check).
+_REFUSED = re.compile(r"[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd"
                       r"\U00010000-\U0010ffff]")
+# A double-quoted string whose only escapes are \" and \\ (a quoted title in a title).
+_ESCAPED = re.compile(r'"((?:[^"\\]|\\["\\])*)"')
+_ESCAPE = re.compile(r'\\(["\\])')
 
 
 def read_plain(text: str) -> dict[str, Any] | None:
@@ -52,6 +55,9 @@ def read_plain(text: str) -> dict[str, Any] | None:
 def _value(raw: str) -> Any:
     """The value of one line's text, or None when it is not in the plain form."""
     first = raw[:1]
+    if "\\" in raw:  # read only in double quotes, as \" or \\
+        quoted = _ESCAPED.fullmatch(raw) if first == '"' else None
+        return _ESCAPE.sub(r"\1", quoted[1]) if quoted else None
     if first == '"' or first == "'":  # no escapes (no backslash, no '' inside): verbatim
         inner = raw[1:-1]
         return inner if len(raw) > 1 and raw[-1] == first and first not in inner else None

@@ -7,7 +7,6 @@ Two routes for one URL are an error naming both files (a page called
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 from urllib.parse import unquote
 
@@ -33,15 +32,15 @@ class Route:
     key: tuple[str, ...]
     source: str = ""
     context: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # The file a static host serves for this URL (Unicode path, not %-encoded): made with
+    # the route, as routes are checked for collisions and every page is written by it.
+    output_path: str = field(init=False, compare=False, repr=False)
 
-    @cached_property
-    def output_path(self) -> str:
-        """The file a static host serves for this URL (Unicode path, not %-encoded): asked
-        when routes are checked for collisions, kept for when the page is written."""
-        path = unquote(self.url)
-        if "." in path.rsplit("/", 1)[-1]:  # a file such as 404.html or feed.xml
-            return path.lstrip("/")
-        return path.lstrip("/") + "index.html"
+    def __post_init__(self) -> None:
+        path = unquote(self.url).lstrip("/")
+        if "." not in path.rsplit("/", 1)[-1]:  # not a file such as 404.html or feed.xml
+            path += "index.html"
+        object.__setattr__(self, "output_path", path)
 
 
 def build_routes(site: Site, reporter: Reporter) -> list[Route]:

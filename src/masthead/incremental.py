@@ -29,7 +29,7 @@ SHARDS = 32
 MANIFEST = "manifest.json"
 BODIES = "bodies.json"
 SOURCES = "sources.json"
-FORMAT = 3  # of what is stored: bumped when models or the manifest change shape
+FORMAT = 4  # of what is stored: bumped when models or the manifest change shape
 
 
 @dataclass

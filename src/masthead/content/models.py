@@ -58,14 +58,11 @@ class Body:
         raw = read_text(self.path)
         return (raw[1:] if raw.startswith("\ufeff") else raw)[self.offset:]
 
-    def __getstate__(self) -> tuple[object, ...]:
-        return (None if self.path else self.text, self.line, self.source, self.path,
-                self.offset, self.images, self.frames)
-
-    def __setstate__(self, state: tuple[object, ...]) -> None:
-        for name, value in zip(("text", "line", "source", "path", "offset", "images",
-                                "frames"), state, strict=True):
-            object.__setattr__(self, name, value)
+    def __reduce__(self) -> tuple[type[Body], tuple[object, ...]]:
+        # As its constructor's arguments (one call to load), without the text when the
+        # file can give it again.
+        return Body, (None if self.path else self.text, self.line, self.source, self.path,
+                      self.offset, self.images, self.frames)
 
 
 @pickled_as_arguments

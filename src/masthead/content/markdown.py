@@ -126,11 +126,16 @@ def media_refs(markdown: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 def picture(img_html: str, src: str, media: BodyMedia) -> str:
     """An <img> wrapped in <picture> with a <source> per variant format, when ``src``
     has variants; otherwise the <img> as it is."""
-    sets = media.srcsets(src) if media.srcsets else ()
+    return picture_with(img_html, src, media.srcsets, media.sizes)
+
+
+def picture_with(img_html: str, src: str, srcsets: Srcsets | None, sizes: str) -> str:
+    """:func:`picture`, given the variants' ``srcsets`` and the ``sizes`` they are for."""
+    sets = srcsets(src) if srcsets else ()
     if not sets:
         return img_html
     sources = "".join(f'<source type="{mime}" srcset="{_escape(srcset)}" '
-                      f'sizes="{_escape(media.sizes)}">' for mime, srcset in sets)
+                      f'sizes="{_escape(sizes)}">' for mime, srcset in sets)
     return f"<picture>{sources}{img_html}</picture>"
 
 

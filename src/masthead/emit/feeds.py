@@ -17,6 +17,7 @@ from collections.abc import Callable
 from markupsafe import Markup
 
 from masthead.config import SiteConfig
+from masthead.content.dates import iso
 from masthead.content.models import Author, Entry
 from masthead.emit.xmltext import escape, quoteattr
 from masthead.site.index import LanguageSite
@@ -129,11 +130,11 @@ class FeedWriter:
     def _atom(self, title: str, home: str, feed_url: str, entries: tuple[Entry, ...]) -> str:
         items = []
         for entry in entries:
-            updated = (entry.modified or entry.date).isoformat()
+            updated = iso(entry.modified or entry.date)
             parts = [f"<title>{escape(entry.title)}</title>",
                      f"<link rel=\"alternate\" href={quoteattr(self._link(entry))}/>",
                      f"<id>{escape(self._link(entry))}</id>",
-                     f"<published>{entry.date.isoformat()}</published>",
+                     f"<published>{iso(entry.date)}</published>",
                      f"<updated>{updated}</updated>"]
             author = self._author(entry)
             if author:
@@ -162,9 +163,9 @@ class FeedWriter:
         for entry in entries:
             item: dict[str, object] = {
                 "id": self._link(entry), "url": self._link(entry), "title": entry.title,
-                "date_published": entry.date.isoformat(), "tags": self._tags(entry)}
+                "date_published": iso(entry.date), "tags": self._tags(entry)}
             if entry.modified:
-                item["date_modified"] = entry.modified.isoformat()
+                item["date_modified"] = iso(entry.modified)
             if entry.description:
                 item["summary"] = entry.description
             if entry.image:

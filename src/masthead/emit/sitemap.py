@@ -11,6 +11,7 @@ import operator
 from typing import Any
 
 from masthead.config import SiteConfig
+from masthead.content.dates import iso
 from masthead.content.models import Entry
 from masthead.emit.xmltext import escape
 from masthead.site.routes import Route
@@ -51,7 +52,7 @@ def sitemap_rows(routes: list[Route]) -> list[tuple[str, str, tuple[str, ...], s
     rows = []
     for route in listed(routes):
         lastmod = _lastmod(route)
-        rows.append((route.url, route.lang, route.key, lastmod.isoformat() if lastmod else ""))
+        rows.append((route.url, route.lang, route.key, iso(lastmod) if lastmod else ""))
     return rows
 
 
@@ -76,7 +77,7 @@ def sitemap_files(config: SiteConfig, routes: list[Route]) -> dict[str, bytes]:
         lastmod = _lastmod(route)
         entry = f"<url><loc>{escape(config.absolute_url(route.url))}</loc>"
         if lastmod is not None:
-            entry += f"<lastmod>{lastmod.isoformat()}</lastmod>"
+            entry += f"<lastmod>{iso(lastmod)}</lastmod>"
         alternates = translations.get(route.key, ())
         if len(alternates) > 1:
             entry += "".join(f'<xhtml:link rel="alternate" hreflang="{lang}" '

@@ -22,7 +22,7 @@ from masthead.content.markdown import (
     BodyMedia,
     RenderedMarkdown,
     Srcsets,
-    picture,
+    picture_with,
     render_markdown,
 )
 from masthead.content.models import Entry
@@ -53,8 +53,7 @@ def picture_html(src: str, alt: str, cls: str, eager: bool, size: tuple[int, int
     parts.append(' fetchpriority="high"' if eager else ' loading="lazy" decoding="async"')
     if cls:
         parts.append(f' class="{escape(cls)}"')
-    media = BodyMedia(srcsets=srcsets, sizes=sizes or BODY_SIZES)
-    return picture("".join(parts) + ">", src, media)
+    return picture_with("".join(parts) + ">", src, srcsets, sizes or BODY_SIZES)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 from markupsafe import Markup
 
+from masthead.content.dates import iso
 from masthead.content.models import Author, Category, Entry
 from masthead.media import PublicFiles
 from masthead.site.index import LanguageSite, Tag
@@ -119,8 +120,8 @@ def _article(entry: Entry, here: str, site: LanguageSite, urls: Urls,
         "@context": "https://schema.org",
         "@type": "NewsArticle" if entry.collection == "posts" else "Article",
         "headline": entry.title[:110], "url": here, "mainEntityOfPage": here,
-        "datePublished": entry.date.isoformat(),
-        "dateModified": (entry.modified or entry.date).isoformat(),
+        "datePublished": iso(entry.date),
+        "dateModified": iso(entry.modified or entry.date),
         "inLanguage": site.lang, "publisher": publisher,
     }
     if entry.description:
@@ -148,7 +149,7 @@ def _video(entry: Entry, here: str, site: LanguageSite) -> dict[str, Any]:
     video: dict[str, Any] = {
         "@context": "https://schema.org", "@type": "VideoObject", "name": entry.title,
         "description": entry.description or entry.title,
-        "uploadDate": entry.date.isoformat(), "url": here, "inLanguage": site.lang,
+        "uploadDate": iso(entry.date), "url": here, "inLanguage": site.lang,
         "embedUrl": f"https://www.youtube-nocookie.com/embed/{entry.youtube_id}",
         "contentUrl": f"https://www.youtube.com/watch?v={entry.youtube_id}",
     }

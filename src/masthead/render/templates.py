@@ -19,6 +19,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from masthead.config import MenuItem, SiteConfig
+from masthead.content.dates import iso
 from masthead.content.embeds import youtube_facade
 from masthead.content.markdown import BODY_SIZES, BodyMedia, render_markdown
 from masthead.content.models import Author, Body, Entry, Page
@@ -88,7 +89,7 @@ def make_environment(site_root: Path,
         bytecode_cache=compiled or CompiledTemplates(),
     )
     configure_fast_paths(env)
-    env.filters["iso"] = lambda moment: moment.isoformat() if moment else ""
+    env.filters["iso"] = lambda moment: iso(moment) if moment else ""
     return env
 
 

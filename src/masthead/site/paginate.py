@@ -38,13 +38,17 @@ class Pager(Generic[T]):
 
     def links(self, around: int = 2) -> list[tuple[int, str] | None]:
         """Numbered links near the current page; None marks a gap (an ellipsis)."""
-        shown = {1, self.count, *range(self.number - around, self.number + around + 1)}
+        count, base = self.count, self.base
+        low, high = max(1, self.number - around), min(count, self.number + around)
+        shown = [*range(low, high + 1), *((count,) if high < count else ())]
+        if low > 1:
+            shown.insert(0, 1)
         result: list[tuple[int, str] | None] = []
         previous = 0
-        for number in sorted(n for n in shown if 1 <= n <= self.count):
+        for number in shown:
             if number - previous > 1:
                 result.append(None)
-            result.append((number, page_url(self.base, number)))
+            result.append((number, page_url(base, number)))
             previous = number
         return result
 

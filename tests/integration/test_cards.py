@@ -9,6 +9,7 @@ import jinja2
 import pytest
 
 from masthead.render.cardmark import heading_only_printed
+from masthead.render.pool import shares_by_story
 from masthead.render.templates import CARD_TEMPLATE, make_environment
 from tests.conftest import SiteBuilder, post
 
@@ -69,3 +70,30 @@ def test_a_card_that_branches_on_its_heading(build_site: SiteBuilder) -> None:
     listing = built.html("/categories/news/")
     assert ("h2", "old") in _card_titles(listing)
     assert "read next" not in listing
+
+
+def test_each_worker_is_first_given_one_span_of_the_archive(build_site: SiteBuilder) -> None:
+    """So that a card is rendered by one worker, not by every worker: the first parts hold
+    the listing pages and stories of separate spans of the archive."""
+    files = {f"content/posts/p{i:03}.md": post(
+        f"Story {i}", f"2024-{1 + i // 28:02}-{1 + i % 28:02}T10:00:00+00:00",
+        tags=[f"t{i % 5}", f"u{i % 3}"], category="News" if i % 2 else "Sport")
+        for i in range(240)}
+    files["content/categories/sport.md"] = '---\nname: "Sport"\n---\n'
+
+    routes = build_site(files).report.routes
+    order, parts = shares_by_story(routes, 2)
+    assert sorted(order) == list(range(len(routes)))
+    assert [position for part in parts for position in part] == list(range(len(order)))
+
+    def shown(part: range) -> set[str]:
+        slugs = set()
+        for position in part:
+            route = routes[order[position]]
+            pager = route.context.get("pager")
+            slugs |= {entry.slug for entry in (pager.items if pager else ())}
+        return slugs
+
+    first, second = shown(parts[0]), shown(parts[1])
+    assert len(first) > 60 and len(second) > 60
+    assert len(first & second) <= 0.1 * min(len(first), len(second))

@@ -185,15 +185,23 @@ def _fast_pass(html: str, media: BodyMedia, markdown: str) -> RenderedMarkdown:
     return RenderedMarkdown(html, tuple(toc), tuple(images))
 
 
-def _has_bare_url(html: str) -> bool:
-    """Whether an http(s) URL starts in text rather than in an attribute (pyromark writes
-    a quote in text as &quot;) or in a longer word: ``h(?<![\\w/@"]h)ttps?://``, by
-    ``str.find``, which does not stop at every "h" of the text as that pattern does."""
+def _has_bare_url(html: str, raw: bool = False) -> bool:
+    """Whether an http(s) URL may start in text rather than in a longer word or in an
+    attribute value: ``h(?<![\\w/@"]h)ttps?://``, by ``str.find``, which does not stop
+    at every "h" of the text as that pattern does. In pyromark's own HTML a quote in text
+    is written &quot;, so a quote before the URL means an attribute; in ``raw`` HTML it
+    does only inside a tag, and a character reference may write a URL the source hides."""
+    if raw and _REFERENCE.search(html):
+        return True
     at = html.find("http")
     while at >= 0:
-        if html.startswith(("://", "s://"), at + 4) and (
-                at == 0 or not (html[at - 1].isalnum() or html[at - 1] in '_/@"')):
-            return True
+        if html.startswith(("://", "s://"), at + 4):
+            before = html[at - 1] if at else ">"
+            if before == '"' or (raw and before == "'"):
+                if raw and html.rfind("<", 0, at) <= html.rfind(">", 0, at):
+                    return True  # a quote in text
+            elif not (before.isalnum() or before in "_/@"):
+                return True
         at = html.find("http", at + 4)
     return False
 
@@ -265,7 +273,7 @@ def _dom_pass(html: str, media: BodyMedia) -> RenderedMarkdown:
     tags = set(_TAG_NAME.findall(html.lower()))  # tag names may be written in capitals
     headings = _normalize_headings(root)
     toc = _heading_ids(root, headings)
-    if _may_have_bare_url(html):
+    if _has_bare_url(html, raw=True):
         _autolink(root)
     if "sup" in tags or "div" in tags:
         _footnotes(root)
@@ -281,25 +289,6 @@ def _dom_pass(html: str, media: BodyMedia) -> RenderedMarkdown:
     if "table" in tags:
         _wrap_tables(root)
     return RenderedMarkdown(root.html or "", tuple(toc), tuple(images))
-
-
-def _may_have_bare_url(html: str) -> bool:
-    """Whether a text node of ``html`` may hold a URL that ``_autolink`` would link: an
-    http(s) URL not in a longer word, nor in an attribute value (a quote inside a tag);
-    or a character written as a reference, which the source cannot show."""
-    if _REFERENCE.search(html):
-        return True
-    at = html.find("http")
-    while at >= 0:
-        if html.startswith(("://", "s://"), at + 4):
-            before = html[at - 1] if at else ">"
-            if before in "\"'":
-                if html.rfind("<", 0, at) <= html.rfind(">", 0, at):
-                    return True  # a quote in text
-            elif not (before.isalnum() or before in "_/@"):
-                return True
-        at = html.find("http", at + 4)
-    return False
 
 
 def _level(node: LexborNode) -> int:

@@ -260,13 +260,9 @@ class Renderer:
         if marked is None:
             marked = self._card_cache[marked_key] = self._render_card(
                 lang, entry, HEADING_MARK, eager, show_image)
-        # The level joins the pieces around the marks, and the result becomes Markup without
-        # Markup's own constructor (which asks the string for __html__ first).
-        written = _HEADING_LEVELS.get(heading)
-        if written is None:
-            written = _HEADING_LEVELS[heading] = str(escape(heading))
-        html = self._card_cache[key] = str.__new__(
-            Markup, written.join(str.split(marked, HEADING_MARK)))
+        # The level joins the pieces around the marks (kept, so once per card and level).
+        html = self._card_cache[key] = Markup(
+            str(escape(heading)).join(str.split(marked, HEADING_MARK)))
         return html
 
     def _render_card(self, lang: str, entry: Entry, heading: str, eager: bool,
@@ -388,7 +384,6 @@ def _cache_key(value: Any) -> Any:
     return value
 
 
-_HEADING_LEVELS: dict[str, str] = {}  # a card's heading level, escaped once
 _TUPLE_KEYS: dict[int, tuple[tuple[Any, ...], Any]] = {}
 _TUPLE_KEYS_KEPT = 4096
 

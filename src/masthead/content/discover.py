@@ -93,36 +93,46 @@ def discover(config: SiteConfig, layout: Layout, stat: bool = True) -> list[Sour
     kind_names.update({c.folder: c.name for c in layout.collections})
     files: list[SourceFile] = []
     root_prefix = len(str(config.root)) + 1  # paths below are built from it, so slicing is exact
+    languages = set(layout.languages)
     for folder in kinds:
         base = content / folder
         if not base.is_dir():
             continue
         kind = kind_names.get(folder, folder)
+        add = files.append
         for entry, parts in _walk(str(base), ()):
-            lang = parts[0] if len(parts) > 1 and parts[0] in layout.languages else None
-            name = parts[-1]
-            path = entry.path
+            lang = parts[0] if parts and parts[0] in languages else None
+            name, path = entry.name, entry.path
             if stat:
                 found = entry.stat()
                 mtime_ns, size = found.st_mtime_ns, found.st_size
             else:
                 mtime_ns, size = 0, -1
-            files.append(SourceFile(
-                file=path, rel=path[root_prefix:], kind=kind, lang=lang,
-                slug=name.rsplit(".", 1)[0], mtime_ns=mtime_ns, size=size))
+            # Positional: a named tuple made with keywords takes twice as long, and
+            # 100,000 posts make 100,000 of them.
+            add(SourceFile(path, path[root_prefix:], kind, lang, name.rsplit(".", 1)[0],
+                           mtime_ns, size))
     return files
 
 
 def _walk(folder: str, parts: tuple[str, ...]) -> list[tuple[os.DirEntry[str],
                                                            tuple[str, ...]]]:
-    """Markdown files under ``folder``, sorted, skipping names that start with . or _."""
+    """Markdown files under ``folder``, sorted, skipping names that start with . or _;
+    each with the names of the folders between ``folder`` and it."""
     found = []
-    with os.scandir(folder) as entries:
-        for entry in sorted(entries, key=lambda e: e.name):
-            if entry.name.startswith((".", "_")):
-                continue
-            if entry.is_dir():
-                found.extend(_walk(entry.path, (*parts, entry.name)))
-            elif entry.is_file() and entry.name.lower().endswith(MARKDOWN_SUFFIXES):
-                found.append((entry, (*parts, entry.name)))
+    with os.scandir(folder) as scan:
+        entries = sorted(scan, key=_name)
+    for entry in entries:
+        name = entry.name
+        if name[0] in "._":
+            continue
+        if entry.is_dir():
+            found.extend(_walk(entry.path, (*parts, name)))
+        elif name.lower().endswith(MARKDOWN_SUFFIXES) and entry.is_file():
+            found.append((entry, parts))
     return found
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+

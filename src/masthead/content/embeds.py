@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from html import escape
+from html import escape, unescape
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -128,20 +128,66 @@ def tweet_card(quote: LexborNode, policy: EmbedPolicy) -> str:
     links = [c for c in children if c.tag == "a"]
     status = links[-1] if links else None
     href = clean_url(status.attrs.get("href") or "") if status else ""
-    byline_nodes = children[children.index(paragraphs[-1]) + 1:] if paragraphs else []
+    # after the last paragraph (found by position: nodes with the same HTML compare equal)
+    last = max((at for at, c in enumerate(children) if c.tag == "p"), default=len(children))
+    byline_nodes = children[last + 1:]
     byline = "".join(c.text(deep=True) for c in byline_nodes if c is not status)
-    byline = byline.strip().lstrip("—–-").strip()
     text = "".join(_paragraph(p) for p in paragraphs) or (
         f"<p>{quote.inner_html or ''}</p>" if not paragraphs else "")
+    date = status.text(deep=True) if status else None
+    return _tweet_figure(text, byline, href, date)
+
+
+def _tweet_figure(text: str, byline: str, href: str, date: str | None) -> str:
+    """The card: the tweet's paragraphs (HTML), its byline and its date (text; ``date``
+    None when the tweet has no link to itself), linked to ``href``."""
+    byline = byline.strip().lstrip("—–-").strip()
     cite = f' cite="{escape(href)}"' if href.startswith(("http://", "https://")) else ""
     caption = ""
-    if byline or status:
-        date = escape(status.text(deep=True).strip()) if status else ""
+    if byline or date is not None:
+        shown = escape(date.strip()) if date else ""
         link = (f'{" · " if byline else ""}<a href="{escape(href)}" rel="noopener">'
-                f'{date or escape(href)}</a>' if status and href else "")
+                f'{shown or escape(href)}</a>' if date is not None and href else "")
         caption = (f'<figcaption class="embed-byline">{"— " if byline else ""}'
                    f'{escape(byline)}{link}</figcaption>')
     return f'<figure class="embed-tweet"><blockquote{cite}>{text}</blockquote>{caption}</figure>'
+
+
+# Twitter's embed code as it writes it (attribute values and links without "&", text
+# without tags but links and line breaks): made into a card without parsing HTML.
+_TWEET_CODE = re.compile(
+    r'<blockquote class="twitter-tweet"(?: data-[a-z-]+="[^"&<>]*")*>'
+    r'((?:<p(?: (?:lang|dir)="[^"&<>]*")*>(?:[^<]|<br>|<a href="[^"&<>]*">[^<]*</a>)*</p>)+)'
+    r'([^<]*)<a href="([^"&<>]*)">([^<]*)</a></blockquote>'
+    r'( ?<script async src="https://platform\.twitter\.com/widgets\.js" charset="utf-8">'
+    r"</script>)?\n")
+_CODE_PARAGRAPH = re.compile(r"<p((?: (?:lang|dir)=\"[^\"]*\")*)>(.*?)</p>", re.S)
+_CODE_ATTRIBUTE = re.compile(r' (lang|dir)="([^"]*)"')
+_CODE_LINK = re.compile(r'<a href="([^"]*)">')
+_CODE_TAG = re.compile(r"<[^>]*>")
+_CODE_LINKED = re.compile(r"<a [^>]*>[^<]*</a>")
+
+
+def tweet_card_from_code(code: str, policy: EmbedPolicy) -> str | None:
+    """What the DOM pass makes of a raw HTML block that is exactly Twitter's embed code
+    (the blockquote, the script, the line's end): the card, the space before the script,
+    the newline. None for anything else, or for a tweet whose text holds a URL not yet
+    linked (the DOM pass links it), or when the site allows Twitter's script."""
+    found = _TWEET_CODE.fullmatch(code)
+    if found is None or policy.allows("https://platform.twitter.com/"):
+        return None
+    paragraphs, byline, href, date, script = found.groups()
+    if "http" in unescape(_CODE_TAG.sub(" ", _CODE_LINKED.sub(" ", paragraphs)) + byline):
+        return None
+    text = "".join(
+        "<p{}>{}</p>".format(
+            "".join(f' {name}="{escape(value)}"' for name, value
+                    in _CODE_ATTRIBUTE.findall(attributes) if value and value != "und"),
+            _CODE_LINK.sub(lambda link: f'<a href="{escape(clean_url(link.group(1)))}">',
+                           inner))
+        for attributes, inner in _CODE_PARAGRAPH.findall(paragraphs))
+    card = _tweet_figure(text, unescape(byline), clean_url(href), unescape(date))
+    return card + (" " if script and script.startswith(" ") else "") + "\n"
 
 
 def _paragraph(node: LexborNode) -> str:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pyromark
 
-from masthead.content.embeds import EmbedPolicy, make_embeds_safe
+from masthead.content.embeds import EmbedPolicy, make_embeds_safe, tweet_card_from_code
 from masthead.content.slugs import anchor_slug
 
 _OPTIONS = (
@@ -79,14 +79,19 @@ def count_words(markdown: str) -> int:
 
 def render_markdown(markdown: str, media: BodyMedia | ImageSize | None = None
                     ) -> RenderedMarkdown:
+    if not isinstance(media, BodyMedia):
+        media = BodyMedia(size=media)
+    raw = "<" in markdown and _RAW_HTML.search(markdown) is not None  # "in" scans 20x faster
+    if raw:
+        blocks = _standalone_blocks(markdown)
+        if blocks:
+            split = _split_pass(markdown, blocks, media)
+            if split is not None:
+                return split
     html = pyromark.html(markdown, options=_OPTIONS)
     if not html.strip():
         return RenderedMarkdown("")
-    if not isinstance(media, BodyMedia):
-        media = BodyMedia(size=media)
-    if "<" not in markdown or not _RAW_HTML.search(markdown):  # "in" scans 20x faster
-        return _fast_pass(html, media, markdown)
-    return _dom_pass(html, media)
+    return _dom_pass(html, media) if raw else _fast_pass(html, media, markdown)
 
 
 _IMAGE_EXT = r"\.(?i:jpe?g|png|webp|avif|gif|tiff?|bmp|svg)(?![\w.])"
@@ -142,7 +147,9 @@ def picture_with(img_html: str, src: str, srcsets: Srcsets | None, sizes: str) -
 # --- the fast pass: pyromark's own output has a fixed shape, so regular expressions do -----
 # --- what the DOM pass does, five to ten times faster (most posts have no raw HTML) --------
 
-_RAW_HTML = re.compile(r"<(?:[A-Za-z][A-Za-z0-9-]*)[\s/>]|<!--")
+# An element's start or end tag, or a comment: a stray end tag alone (``</div>``) would
+# otherwise pass through and close an element of the page around the body.
+_RAW_HTML = re.compile(r"</?(?:[A-Za-z][A-Za-z0-9-]*)[\s/>]|<!--")
 _HEADING = re.compile(r'<h([1-6])(?: id="([^"]*)")?>(.*?)</h\1>', re.S)
 _IMG = re.compile(r'<img src="([^"]*)" alt="([^"]*)"((?: title="[^"]*")?) />')
 _SKIP_OR_TAG = re.compile(r"(<pre\b.*?</pre>|<code>.*?</code>|<a\s.*?</a>|<[^>]+>)", re.S)
@@ -477,3 +484,120 @@ def _attributes(node: LexborNode) -> str:
 def _escape(text: str) -> str:
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;"))
+
+
+# --- the split pass: raw HTML that stands alone between Markdown blocks (an embed's code -----
+# --- pasted between paragraphs) goes through the DOM pass on its own, the rest the fast one -
+
+_SPLIT_MARK = "MASTHEADRAWBLOCK"
+# An HTML block of CommonMark's sixth kind: a line that starts with one of these block
+# elements' tags starts it, and it runs to the next blank line, whatever it holds. Only
+# blocks written at the margin after a blank line (or first) are taken, so that no list,
+# quote, table or paragraph around them is in question.
+_BLOCK_TAG = re.compile(r"<(?i:blockquote|div|figure|section|aside|p)(?=[ \t/>\n]|\Z)")
+_BLANK_LINE = re.compile(r"\n[ \t]*(?:\n|\Z)")
+_SPLIT_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])[^>]*>")
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                   "source", "track", "wbr"})
+# What a block must not hold to be rendered apart (over its text in lower case): headings
+# and ids (numbered across the body), images (listed in order), footnotes, comments, and
+# elements whose text is not HTML (a "<" there is not a tag).
+_NOT_APART = re.compile(r"<(?:h[1-6]|img|image|pre|textarea|style|title|xmp|plaintext|noscript"
+                        r"|template|svg|math|!)")
+_ID_ATTRIBUTE = re.compile(r"\sid\s*=")
+
+
+def _standalone_blocks(markdown: str) -> list[tuple[int, int]] | None:
+    """Where the body's raw HTML is, as (start, end) spans of whole HTML blocks that can be
+    rendered apart from the Markdown around them: each an element tree that closes every
+    element it opens and nothing else. None when any raw HTML is elsewhere.
+
+    Scans go from "<" to "<" (``str.find`` of one character runs at memory speed; a
+    pattern or a longer string searched over the whole body costs 3-8 us each)."""
+    if _has_fence(markdown, "`") or _has_fence(markdown, "~") or "\r" in markdown:
+        return None  # (raw HTML may be shown as code)
+    spans: list[tuple[int, int]] = []
+    stop = 0
+    at = markdown.find("<")
+    while at >= 0:
+        if at >= stop and _RAW_HTML.match(markdown, at):
+            if not ((at == 0 or markdown[at - 1] == "\n") and _BLOCK_TAG.match(markdown, at)
+                    and _after_blank_line(markdown, at)):
+                return None  # raw HTML that is not a block standing alone
+            end = _BLANK_LINE.search(markdown, at)
+            stop = end.start() if end else len(markdown)
+            block = markdown[at:stop]
+            lower = block.lower()
+            if (_NOT_APART.search(lower) or "footnote" in lower
+                    or ("id" in lower and _ID_ATTRIBUTE.search(lower))
+                    or not _closes_what_it_opens(block)):
+                return None
+            spans.append((at, stop))
+            at = stop
+        at = markdown.find("<", at + 1)
+    return spans or None
+
+
+def _has_fence(text: str, mark: str) -> bool:
+    """Whether three ``mark`` characters in a row (a code fence) are in ``text``."""
+    at = text.find(mark)
+    while at >= 0:
+        if text.startswith(mark * 3, at):
+            return True
+        at = text.find(mark, at + 1)
+    return False
+
+
+def _after_blank_line(text: str, at: int) -> bool:
+    """Whether the line that starts at ``at`` is the first, or follows a blank line."""
+    if at <= 1:
+        return True
+    return not text[text.rfind("\n", 0, at - 1) + 1:at - 1].strip(" \t")
+
+
+def _closes_what_it_opens(block: str) -> bool:
+    """Whether every "<" in ``block`` starts a tag, and its tags nest: each element opened is
+    closed, in order, and nothing opened before it is (void elements aside)."""
+    open_tags: list[str] = []
+    tags = 0
+    for tag in _SPLIT_TAG.finditer(block):
+        tags += 1
+        name = tag.group(2).lower()
+        if name in _VOID:
+            if tag.group(1):
+                return False
+            continue
+        if tag.group(1):
+            if not open_tags or open_tags.pop() != name:
+                return False
+        elif tag.group(0).endswith("/>"):
+            return False  # "<div/>" opens a div in HTML
+        else:
+            open_tags.append(name)
+    return not open_tags and tags == block.count("<")
+
+
+def _split_pass(markdown: str, spans: list[tuple[int, int]],
+                media: BodyMedia) -> RenderedMarkdown | None:
+    """The Markdown with each raw block replaced by a mark, through the fast pass; each
+    block alone through the DOM pass, put where its mark is. A tweet's embed code made the
+    whole body take the DOM pass (about 4x the time); this renders the same document
+    (the property tests compare them). None if a mark did not come out as written."""
+    pieces: list[str] = []
+    last = 0
+    for number, (start, stop) in enumerate(spans):
+        pieces.append(markdown[last:start])
+        pieces.append(f"{_SPLIT_MARK}{number}X")
+        last = stop
+    pieces.append(markdown[last:])
+    rest = "".join(pieces)
+    done = _fast_pass(pyromark.html(rest, options=_OPTIONS), media, rest)
+    html = done.html
+    for number, (start, stop) in enumerate(spans):
+        mark = f"<p>{_SPLIT_MARK}{number}X</p>\n"
+        if html.count(mark) != 1:
+            return None
+        code = markdown[start:stop] + "\n"
+        html = html.replace(mark, tweet_card_from_code(code, media.embeds or EmbedPolicy())
+                            or _dom_pass(code, media).html)
+    return RenderedMarkdown(html, done.toc, done.images)

@@ -50,4 +50,19 @@ def parse_date(value: object, zone: ZoneInfo) -> tuple[dt.datetime, bool]:
         raise DateProblem(f"is not a date ('{value}')") from None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=zone), True
-    return parsed, False
+    return _with_shared_offset(parsed), False
+
+
+_OFFSETS: dict[tuple[dt.timedelta | None, str | None], dt.tzinfo] = {}
+
+
+def _with_shared_offset(moment: dt.datetime) -> dt.datetime:
+    """The moment with one time zone object per UTC offset, shared by every date that has
+    it: models cross from the readers to the builder pickled in batches, where an object
+    met before is written and loaded as a reference (each date's own offset cost two more
+    objects to make on loading)."""
+    zone = moment.tzinfo
+    if type(zone) is not dt.timezone:
+        return moment
+    shared = _OFFSETS.setdefault((zone.utcoffset(None), zone.tzname(None)), zone)
+    return moment if shared is zone else moment.replace(tzinfo=shared)

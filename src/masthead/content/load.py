@@ -13,6 +13,7 @@ import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from sys import intern
 from typing import Any
 
 from masthead.config import SiteConfig
@@ -361,13 +362,16 @@ class _Reader:
         if date is None:
             return None
         known = _ENTRY_KEYS
+        # Names that recur across files (tags, authors, categories, groups) as one string
+        # object each: models cross from the readers to the builder pickled in batches,
+        # where an object met before is a reference (half the time to write and load).
         return Entry(
             collection=doc.source.kind, slug=doc.source.slug, lang=lang, source=doc.source.rel,
             title=title, description=self.text(doc, "description"), image=self.image(doc),
             date=date, modified=modified, instant=date.timestamp(),
-            author=Reference(author, doc.line_of("author")) if author else None,
-            category=Reference(category, doc.line_of("category")) if category else None,
-            tags=tags, group=self.text(doc, "group"), draft=self.flag(doc, "draft"),
+            author=Reference(intern(author), doc.line_of("author")) if author else None,
+            category=Reference(intern(category), doc.line_of("category")) if category else None,
+            tags=tags, group=intern(self.text(doc, "group")), draft=self.flag(doc, "draft"),
             views=self.number(doc, "views", 0), reading_minutes=minutes,
             youtube_id=self.text(doc, "youtubeId"), body=self.body(doc),
             extra={k: v for k, v in meta.items() if k not in known},
@@ -390,7 +394,7 @@ class _Reader:
                 continue
             name = str(tag).strip()
             if name and name not in result:
-                result.append(name)
+                result.append(intern(name))
         return tuple(result)
 
     def author(self, doc: Document, lang: str) -> Author:

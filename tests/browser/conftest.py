@@ -15,6 +15,9 @@ from masthead.dev.server import serving
 from tests.conftest import DEMO, NOW
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Every wait_for_function polls on a timer: its default, requestAnimationFrame, can be
+# starved when the machine is busy, and a wait for a page that is ready then times out.
+POLL = 100  # ms
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.conftest import POLL
 from tests.conftest import DEMO
 
 pytestmark = pytest.mark.browser
@@ -47,7 +48,9 @@ def test_edit_reloads_the_open_tab_and_errors_show_over_it(
     base, site = dev_server
     page = browser.new_page()
     page.goto(base + "/posts/night-herders/")
-    page.wait_for_function("document.querySelector('h1').textContent.includes('night herders')")
+    page.wait_for_function(
+        "document.querySelector('h1').textContent.includes('night herders')",
+        polling=POLL)
     time.sleep(0.5)  # let the event stream connect
 
     source = site / POST
@@ -56,7 +59,8 @@ def test_edit_reloads_the_open_tab_and_errors_show_over_it(
     source.write_text(original.replace("The night herders: a photo essay",
                                        "Night herders under a new title"), encoding="utf-8")
     page.wait_for_function(
-        "document.querySelector('h1').textContent.includes('under a new title')", timeout=2000)
+        "document.querySelector('h1').textContent.includes('under a new title')", timeout=2000,
+        polling=POLL)
     save_to_reload = time.perf_counter() - saved
     assert save_to_reload < 2.0
 
@@ -70,5 +74,6 @@ def test_edit_reloads_the_open_tab_and_errors_show_over_it(
     source.write_text(original, encoding="utf-8")
     page.wait_for_function(
         "!document.getElementById('masthead-errors') && "
-        "document.querySelector('h1').textContent.includes('a photo essay')", timeout=5000)
+        "document.querySelector('h1').textContent.includes('a photo essay')", timeout=5000,
+        polling=POLL)
     page.close()

@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser.conftest import POLL
+
 pytestmark = pytest.mark.browser
 
 PAGES = ["/", "/posts/river-delta-drying/", "/categories/environment/",
@@ -28,7 +30,9 @@ def test_page_is_clean(browser: Any, demo_url: str, path: str, width: int,
     assert response is not None and response.status == 200
     for image in page.locator("img").all():  # bring every lazy image into view
         image.scroll_into_view_if_needed()
-    page.wait_for_function("[...document.images].every(i => i.complete)", timeout=10_000)
+    page.wait_for_function(
+        "[...document.images].every(i => i.complete)", timeout=10_000,
+        polling=POLL)
     page.screenshot(path=str(tmp_path / f"{width}.png"), full_page=True)
     assert errors == []
     assert hosts == {urlsplit(demo_url).netloc}

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser.conftest import POLL
+
 pytestmark = pytest.mark.browser
 RESULT_LINKS = ".pagefind-ui__result-link"
 
@@ -55,12 +57,13 @@ def test_filter_by_category(browser: Any, demo_url: str) -> None:
     # it is the only one with few values: a click on the group's name could close it.
     category = ("[...document.querySelectorAll('details.pagefind-ui__filter-block')].find("
                 "d => d.querySelector('summary').textContent.trim().toLowerCase() === 'category')")
-    page.wait_for_function(f"() => !!{category}", timeout=30_000)
+    page.wait_for_function(f"() => !!{category}", timeout=30_000, polling=POLL)
     page.evaluate(f"() => {{ {category}.open = true; }}")
     page.locator(".pagefind-ui__filter-label", has_text="Culture").click()
     page.wait_for_function(
         "[...document.querySelectorAll('.pagefind-ui__result-link')].every("
-        "a => !a.href.includes('river-delta') && !a.href.includes('school-closures'))")
+        "a => !a.href.includes('river-delta') && !a.href.includes('school-closures'))",
+        polling=POLL)
     filtered = _results(page)
     assert filtered and set(filtered) <= culture, filtered
     page.close()

@@ -121,6 +121,28 @@ def compile_masthead() -> None:
             compileall.compile_dir(folder, quiet=1)
 
 
+PROBE_FILES = 1000
+PROBE_SLOW = 0.15  # seconds; about 0.05 on this project's machine when its disk is calm
+
+
+def creation_probe(folder: Path) -> float:
+    """Seconds to create PROBE_FILES folders with a small page each, as a build does.
+
+    Without a journal, ext4 will not reuse an inode freed in the last minute (six minutes
+    while its inode table block is unwritten, which a new file beside it makes it again),
+    and it checks each such inode one by one for every file it creates: for a few minutes
+    after 20,000 files are deleted, creating files costs several times as much, for any
+    engine. The probe's files stay until the end, deleted with the outputs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    data = b"<!doctype html>" + b"x" * 8000
+    start = time.perf_counter()
+    for number in range(PROBE_FILES):
+        page = folder / str(number)
+        page.mkdir()
+        (page / "index.html").write_bytes(data)
+    return time.perf_counter() - start
+
+
 def count(out: Path) -> tuple[int, int]:
     html = files = 0
     for _dir, _dirs, names in os.walk(out):
@@ -203,6 +225,10 @@ def main(argv: list[str] | None = None) -> int:
         hugo_site = args.root / f"hugo-{args.posts}"
         engines.append(Engine("hugo", [hugo, "--source", str(hugo_site), "--destination", "{out}"]))
 
+    probe = creation_probe(out_root / "probe")
+    print(f"file creation probe: {probe * 1000:.0f} ms for {PROBE_FILES} folders with a page"
+          + (" (slow: a large delete in the last minutes? figures will be inflated for "
+             "both engines)" if probe > PROBE_SLOW else ""))
     for number in range(args.warmup + args.runs):
         for engine in engines:
             out = out_root / f"{engine.name}-{number}"
@@ -213,9 +239,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{engine.name} failed with exit code {code}", file=sys.stderr)
                 return 1
             html, files = count(out)
-            # Outputs are deleted only after the last run: ext4 skips inodes freed in the
-            # last half minute when it allocates new ones, and with 22,000 just-deleted
-            # files that search took a quarter of the next run's time, for either engine.
+            # Outputs are deleted only after the last run: see creation_probe.
             if number >= args.warmup:
                 engine.runs.append(Run(wall, peak, html, files))
                 print(f"  run {number - args.warmup + 1}: {engine.name:<9} {wall:7.2f} s "

@@ -65,6 +65,8 @@ RAW = st.one_of(
     st.just("<DIV CLASS=x>capitals</DIV>"),
     st.just("<aside>stray end</div></aside>"),
     st.just("<div/>"),
+    st.just("<div/x>odd</div>"),
+    st.just("<p>\nlines <em>of</em> text\nafter it</p>"),
 )
 # A raw block after a blank line, or right after the line before it (which it may end).
 PIECE = st.one_of(BLOCK.map(lambda b: b + "\n\n"), RAW.map(lambda r: r + "\n\n"),

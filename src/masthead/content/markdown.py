@@ -494,7 +494,7 @@ _SPLIT_MARK = "MASTHEADRAWBLOCK"
 # elements' tags starts it, and it runs to the next blank line, whatever it holds. Only
 # blocks written at the margin after a blank line (or first) are taken, so that no list,
 # quote, table or paragraph around them is in question.
-_BLOCK_TAG = re.compile(r"<(?i:blockquote|div|figure|section|aside|p)(?=[ \t/>\n]|\Z)")
+_BLOCK_TAG = re.compile(r"<(?i:blockquote|div|figure|section|aside|p)(?=[ \t>\n]|/>|\Z)")
 _BLANK_LINE = re.compile(r"\n[ \t]*(?:\n|\Z)")
 _SPLIT_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])[^>]*>")
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",

@@ -198,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=0, help="masthead workers (0: all cores)")
     parser.add_argument("--no-extras", action="store_true",
                         help="skip the search-index and image-variant builds (for 100,000 posts)")
+    parser.add_argument("--scale-to", type=int, default=0, metavar="N",
+                        help="also time masthead on an N-post corpus, between builds of the "
+                             "--posts corpus, and print how the time grows")
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED,
                         help=f"the shared anchors folder (default {DEFAULT_SHARED})")
     parser.add_argument("--root", type=Path,
@@ -260,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{last.html / median:8.0f}")
     if "hugo" in medians:
         print(f"masthead/hugo wall-time ratio: {medians['masthead'] / medians['hugo']:.2f}")
+    if args.scale_to:
+        growth(engines[0], corpus, prepare(args.shared, args.root, args.scale_to, False),
+               out_root / "scale")
     if not args.no_extras:
         search_index(engines[0].command, out_root / "search")
         image_variants(engines[0].command, corpus, out_root / "images")
@@ -268,6 +274,36 @@ def main(argv: list[str] | None = None) -> int:
     # Every output is deleted only now, after the last timed build (see the loop above).
     shutil.rmtree(out_root, ignore_errors=True)
     return 0
+
+
+def growth(engine: Engine, corpus: Path, larger: Path, out: Path) -> None:
+    """masthead on the larger corpus once, with a build of the benchmark's corpus just
+    before and just after it: the machine's speed drifts over minutes (a shared host), so
+    the growth is measured against builds made at the same time, not earlier runs."""
+    def build(source: Path, name: str) -> tuple[float, float, int]:
+        command = [str(source) if part == str(corpus) else part.replace("{out}", str(out / name))
+                   for part in engine.command]
+        os.sync()
+        wall, peak, code = timed_run(command)
+        if code:
+            raise SystemExit(f"masthead failed on {source} with exit code {code}")
+        return wall, peak, count(out / name)[0]
+
+    before, _, _ = build(corpus, "before")
+    wall, peak, html = build(larger, "larger")
+    after, _, _ = build(corpus, "after")
+    small = (before + after) / 2
+    posts = _posts(corpus), _posts(larger)
+    print(f"growth: {posts[1]} posts in {wall:.1f} s, {peak:.0f} MiB, {html} HTML pages; "
+          f"{posts[0]} posts just before and after: {before:.2f} and {after:.2f} s; "
+          f"{wall / small:.1f}x the time for {posts[1] / posts[0]:.0f}x the posts")
+
+
+def _posts(corpus: Path) -> int:
+    import json
+
+    info = json.loads((corpus / "corpus-info.json").read_text(encoding="utf-8"))
+    return int(info["posts"])
 
 
 def search_index(command: list[str], out: Path) -> None:

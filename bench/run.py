@@ -19,6 +19,7 @@ so masthead's figure is an upper bound.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -300,8 +301,6 @@ def growth(engine: Engine, corpus: Path, larger: Path, out: Path) -> None:
 
 
 def _posts(corpus: Path) -> int:
-    import json
-
     info = json.loads((corpus / "corpus-info.json").read_text(encoding="utf-8"))
     return int(info["posts"])
 

@@ -17,7 +17,7 @@ Without JavaScript a facade is a plain link to the video or page. Hosts a site l
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html import escape, unescape
 from typing import TYPE_CHECKING
@@ -181,8 +181,7 @@ def tweet_card_from_code(code: str, policy: EmbedPolicy) -> str | None:
         return None
     text = "".join(
         "<p{}>{}</p>".format(
-            "".join(f' {name}="{escape(value)}"' for name, value
-                    in _CODE_ATTRIBUTE.findall(attributes) if value and value != "und"),
+            _paragraph_attributes(_CODE_ATTRIBUTE.findall(attributes)),
             _CODE_LINK.sub(lambda link: f'<a href="{escape(clean_url(link.group(1)))}">',
                            inner))
         for attributes, inner in _CODE_PARAGRAPH.findall(paragraphs))
@@ -190,9 +189,14 @@ def tweet_card_from_code(code: str, policy: EmbedPolicy) -> str | None:
     return card + (" " if script and script.startswith(" ") else "") + "\n"
 
 
+def _paragraph_attributes(attributes: Iterable[tuple[str, str | None]]) -> str:
+    """A tweet paragraph's language and direction, as the card keeps them ("und": none)."""
+    return "".join(f' {name}="{escape(value)}"' for name, value in attributes
+                   if name in ("lang", "dir") and value and value != "und")
+
+
 def _paragraph(node: LexborNode) -> str:
-    attrs = "".join(f' {name}="{escape(value or "")}"' for name, value in node.attrs.items()
-                    if name in ("lang", "dir") and value and value != "und")
+    attrs = _paragraph_attributes(node.attrs.items())
     for link in node.css("a"):
         link.attrs["href"] = clean_url(link.attrs.get("href") or "")
     return f"<p{attrs}>{node.inner_html or ''}</p>"

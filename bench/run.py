@@ -202,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale-to", type=int, default=0, metavar="N",
                         help="also time masthead on an N-post corpus, between builds of the "
                              "--posts corpus, and print how the time grows")
+    parser.add_argument("--scale-runs", type=int, default=2, metavar="K",
+                        help="how many builds of the --scale-to corpus (each between two of "
+                             "the --posts corpus; the median growth is printed)")
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED,
                         help=f"the shared anchors folder (default {DEFAULT_SHARED})")
     parser.add_argument("--root", type=Path,
@@ -266,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"masthead/hugo wall-time ratio: {medians['masthead'] / medians['hugo']:.2f}")
     if args.scale_to:
         growth(engines[0], corpus, prepare(args.shared, args.root, args.scale_to, False),
-               out_root / "scale")
+               out_root / "scale", args.scale_runs)
     if not args.no_extras:
         search_index(engines[0].command, out_root / "search")
         image_variants(engines[0].command, corpus, out_root / "images")
@@ -277,10 +280,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def growth(engine: Engine, corpus: Path, larger: Path, out: Path) -> None:
-    """masthead on the larger corpus once, with a build of the benchmark's corpus just
-    before and just after it: the machine's speed drifts over minutes (a shared host), so
-    the growth is measured against builds made at the same time, not earlier runs."""
+def growth(engine: Engine, corpus: Path, larger: Path, out: Path, runs: int) -> None:
+    """masthead on the larger corpus ``runs`` times, each between two builds of the
+    benchmark's corpus (small, large, small, large, small): the machine's speed drifts over
+    minutes (a shared host), so each large build is measured against the small builds made
+    just before and just after it, not against earlier runs."""
     def build(source: Path, name: str) -> tuple[float, float, int]:
         command = [str(source) if part == str(corpus) else part.replace("{out}", str(out / name))
                    for part in engine.command]
@@ -290,14 +294,19 @@ def growth(engine: Engine, corpus: Path, larger: Path, out: Path) -> None:
             raise SystemExit(f"masthead failed on {source} with exit code {code}")
         return wall, peak, count(out / name)[0]
 
-    before, _, _ = build(corpus, "before")
-    wall, peak, html = build(larger, "larger")
-    after, _, _ = build(corpus, "after")
-    small = (before + after) / 2
     posts = _posts(corpus), _posts(larger)
-    print(f"growth: {posts[1]} posts in {wall:.1f} s, {peak:.0f} MiB, {html} HTML pages; "
-          f"{posts[0]} posts just before and after: {before:.2f} and {after:.2f} s; "
-          f"{wall / small:.1f}x the time for {posts[1] / posts[0]:.0f}x the posts")
+    small = [build(corpus, "small-0")[0]]
+    ratios = []
+    for number in range(1, runs + 1):
+        wall, peak, html = build(larger, f"large-{number}")
+        small.append(build(corpus, f"small-{number}")[0])
+        ratio = wall / ((small[-2] + small[-1]) / 2)
+        ratios.append(ratio)
+        print(f"  growth run {number}: {posts[1]} posts in {wall:.1f} s, {peak:.0f} MiB, "
+              f"{html} HTML pages; {posts[0]} posts just before and after: {small[-2]:.2f} "
+              f"and {small[-1]:.2f} s: {ratio:.1f}x", file=sys.stderr)
+    print(f"growth: {posts[1] / posts[0]:.0f}x the posts take {statistics.median(ratios):.1f}x "
+          f"the time (median of {runs}; {min(ratios):.1f}-{max(ratios):.1f}x)")
 
 
 def _posts(corpus: Path) -> int:

@@ -368,10 +368,12 @@ def _images(config: SiteConfig, usage: MediaUsage, public: PublicFiles, reporter
                                                  dict[str, Path]]:
     """Video posters and image variants: (variants by URL, videos with a poster, output
     path -> file of every generated file)."""
-    folder = cache_dir or cache_folder(config.root)
-    folder.mkdir(parents=True, exist_ok=True)
     generated: dict[str, Path] = {}
     posters: dict[str, Path] = {}
+    if not (config.images or (config.embed_posters and usage.youtube)):
+        return None, frozenset(), generated  # nothing to keep: no cache folder made
+    folder = cache_dir or cache_folder(config.root)
+    folder.mkdir(parents=True, exist_ok=True)
     if config.embed_posters and usage.youtube:
         posters = fetch_posters(usage.youtube, folder / "posters")
         for video, path in posters.items():

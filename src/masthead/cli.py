@@ -60,7 +60,9 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--no-search", action="store_true",
                              help="skip the search index (same as --set search=false)")
             sub.add_argument("--no-cache", action="store_true",
-                             help="build everything from scratch, ignoring .masthead/")
+                             help="build everything from scratch, ignoring the build cache "
+                                  "in .masthead/ (image variants, named by their content, "
+                                  "are still reused)")
             sub.add_argument("--jobs", type=int, default=0,
                              help="worker processes for rendering (default: all cores)")
         if name == "serve":

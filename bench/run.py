@@ -206,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="where the --scale-to builds write (default: beside the other "
                              "outputs); a tmpfs such as /dev/shm/masthead-scale leaves the "
                              "disk's writeback out of the growth")
+    parser.add_argument("--scale-around", type=int, default=3, metavar="K",
+                        help="builds of the --posts corpus before and after each --scale-to "
+                             "build (their median is what it is compared with)")
     parser.add_argument("--scale-runs", type=int, default=2, metavar="K",
                         help="how many builds of the --scale-to corpus (each between two of "
                              "the --posts corpus; the median growth is printed)")
@@ -273,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"masthead/hugo wall-time ratio: {medians['masthead'] / medians['hugo']:.2f}")
     if args.scale_to:
         growth(engines[0], corpus, prepare(args.shared, args.root, args.scale_to, False),
-               args.scale_out or out_root / "scale", args.scale_runs)
+               args.scale_out or out_root / "scale", args.scale_runs, args.scale_around)
     if not args.no_extras:
         search_index(engines[0].command, out_root / "search")
         image_variants(engines[0].command, corpus, out_root / "images")
@@ -284,11 +287,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def growth(engine: Engine, corpus: Path, larger: Path, out: Path, runs: int) -> None:
-    """masthead on the larger corpus ``runs`` times, each between two builds of the
-    benchmark's corpus (small, large, small, large, small): the machine's speed drifts over
-    minutes (a shared host), so each large build is measured against the small builds made
-    just before and just after it, not against earlier runs."""
+def growth(engine: Engine, corpus: Path, larger: Path, out: Path, runs: int,
+           around: int) -> None:
+    """masthead on the larger corpus ``runs`` times, each between two groups of ``around``
+    builds of the benchmark's corpus (S S S L S S S L S S S): the machine's speed drifts
+    over minutes (a shared host), so each large build is measured against the small builds
+    made just before and just after it, not against earlier runs, and against their median,
+    as one short build can be a third slower than the next."""
     def build(source: Path, name: str) -> tuple[float, float, int]:
         command = [str(source) if part == str(corpus) else part.replace("{out}", str(out / name))
                    for part in engine.command]
@@ -298,22 +303,27 @@ def growth(engine: Engine, corpus: Path, larger: Path, out: Path, runs: int) -> 
             raise SystemExit(f"masthead failed on {source} with exit code {code}")
         return wall, peak, count(out / name)[0]
 
+    def smalls(group: int) -> list[float]:
+        return [build(corpus, f"small-{group}-{n}")[0] for n in range(around)]
+
     posts = _posts(corpus), _posts(larger)
     out.mkdir(parents=True, exist_ok=True)
     kind = filesystem(out)
     print(f"growth builds write to {out} ({kind})", file=sys.stderr)
-    small = [build(corpus, "small-0")[0]]
+    before = smalls(0)
     ratios = []
     for number in range(1, runs + 1):
         wall, peak, html = build(larger, f"large-{number}")
-        small.append(build(corpus, f"small-{number}")[0])
-        ratio = wall / ((small[-2] + small[-1]) / 2)
+        after = smalls(number)
         if kind == "tmpfs":  # memory: freed at once (deleting costs a disk minutes later)
             shutil.rmtree(out / f"large-{number}", ignore_errors=True)
-        ratios.append(ratio)
+        small = statistics.median([*before, *after])
+        ratios.append(wall / small)
         print(f"  growth run {number}: {posts[1]} posts in {wall:.1f} s, {peak:.0f} MiB, "
-              f"{html} HTML pages; {posts[0]} posts just before and after: {small[-2]:.2f} "
-              f"and {small[-1]:.2f} s: {ratio:.1f}x", file=sys.stderr)
+              f"{html} HTML pages; {posts[0]} posts just before and after: "
+              f"{' '.join(f'{t:.2f}' for t in before)} | {' '.join(f'{t:.2f}' for t in after)}"
+              f" s (median {small:.2f}): {ratios[-1]:.1f}x", file=sys.stderr)
+        before = after
     print(f"growth: {posts[1] / posts[0]:.0f}x the posts take {statistics.median(ratios):.1f}x "
           f"the time (median of {runs}; {min(ratios):.1f}-{max(ratios):.1f}x; "
           f"output on {kind})")

@@ -73,15 +73,11 @@ def sitemap_files(config: SiteConfig, routes: list[Route]) -> dict[str, bytes]:
             translations.setdefault(route.key, []).append(
                 (route.lang, config.absolute_url(route.url)))
     urls = []
-    written: dict[int, str] = {}  # lastmod by the date's identity: most are shown twice
     for route in pages:
         lastmod = _lastmod(route)
         entry = f"<url><loc>{escape(config.absolute_url(route.url))}</loc>"
         if lastmod is not None:
-            text = written.get(id(lastmod))
-            if text is None:
-                text = written[id(lastmod)] = lastmod.isoformat()
-            entry += f"<lastmod>{text}</lastmod>"
+            entry += f"<lastmod>{iso(lastmod)}</lastmod>"
         alternates = translations.get(route.key, ())
         if len(alternates) > 1:
             entry += "".join(f'<xhtml:link rel="alternate" hreflang="{lang}" '

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import signal
 import statistics
@@ -41,6 +42,8 @@ class Run:
     peak_mib: float
     html: int
     files: int
+    cpu: float
+    steal: float
 
 
 @dataclass
@@ -84,9 +87,35 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
-def timed_run(command: list[str]) -> tuple[float, float, int]:
-    """(wall seconds, peak tree RSS in MiB, exit code) of one whole process."""
+@dataclass
+class Timing:
+    """One whole process, timed from outside."""
+
+    wall: float  # seconds
+    peak_mib: float  # largest sum of resident set sizes over the process tree
+    code: int  # exit code
+    cpu: float  # user + system seconds of the process and the workers it waited for
+    steal: float  # seconds the host ran something else on this machine's cores meanwhile
+
+
+def _steal_seconds() -> float:
+    """The machine's stolen CPU time so far: a virtual machine's cores waiting for the host
+    (the eighth figure of /proc/stat's ``cpu`` line, in clock ticks); 0 where unknown."""
+    try:
+        with open("/proc/stat", "rb") as fh:
+            fields = fh.readline().split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def timed_run(command: list[str]) -> Timing:
+    """Wall time, peak tree RSS, exit code, CPU time and stolen time of one whole process.
+    CPU time comes from the rusage of waited-for children, so it counts the workers a
+    process reaps (masthead's pools do; Hugo's threads are in its own)."""
     peak = 0
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    stolen = _steal_seconds()
     start = time.perf_counter()
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
@@ -102,11 +131,14 @@ def timed_run(command: list[str]) -> tuple[float, float, int]:
     sampler.start()
     _, stderr = process.communicate()
     wall = time.perf_counter() - start
+    stolen = _steal_seconds() - stolen
     stop.set()
     sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if process.returncode:
         sys.stderr.write(stderr.decode(errors="replace")[-3000:])
-    return wall, peak / 1024, process.returncode
+    return Timing(wall, peak / 1024, process.returncode, cpu, stolen)
 
 
 def compile_masthead() -> None:
@@ -248,21 +280,23 @@ def main(argv: list[str] | None = None) -> int:
             out = out_root / f"{engine.name}-{number}"
             command = [part.replace("{out}", str(out)) for part in engine.command]
             os.sync()  # start every run from a quiet disk
-            wall, peak, code = timed_run(command)
-            if code:
-                print(f"{engine.name} failed with exit code {code}", file=sys.stderr)
+            timing = timed_run(command)
+            if timing.code:
+                print(f"{engine.name} failed with exit code {timing.code}", file=sys.stderr)
                 return 1
             html, files = count(out)
             # Outputs are deleted only after the last run: see creation_probe.
             if number >= args.warmup:
-                engine.runs.append(Run(wall, peak, html, files))
-                print(f"  run {number - args.warmup + 1}: {engine.name:<9} {wall:7.2f} s "
-                      f"{peak:8.0f} MiB", file=sys.stderr)
+                engine.runs.append(Run(timing.wall, timing.peak_mib, html, files, timing.cpu,
+                                       timing.steal))
+                print(f"  run {number - args.warmup + 1}: {engine.name:<9} {timing.wall:7.2f} s "
+                      f"{timing.peak_mib:8.0f} MiB, CPU {timing.cpu:6.2f} s, "
+                      f"stolen {timing.steal:5.2f} s", file=sys.stderr)
 
     print(f"\n{args.posts} posts, {args.runs} runs each (median, min-max), "
           f"{os.cpu_count()} cores")
     print(f"{'engine':<10} {'wall s':>8} {'min-max':>15} {'peak MiB':>9} {'HTML':>7} "
-          f"{'files':>7} {'pages/s':>8}")
+          f"{'files':>7} {'pages/s':>8} {'CPU s':>7} {'stolen s':>9}")
     medians = {}
     for engine in engines:
         walls = [r.wall for r in engine.runs]
@@ -271,7 +305,8 @@ def main(argv: list[str] | None = None) -> int:
         last = engine.runs[-1]
         print(f"{engine.name:<10} {median:8.2f} {min(walls):7.2f}-{max(walls):<7.2f} "
               f"{max(r.peak_mib for r in engine.runs):9.0f} {last.html:7d} {last.files:7d} "
-              f"{last.html / median:8.0f}")
+              f"{last.html / median:8.0f} {statistics.median(r.cpu for r in engine.runs):7.2f} "
+              f"{statistics.median(r.steal for r in engine.runs):9.2f}")
     if "hugo" in medians:
         print(f"masthead/hugo wall-time ratio: {medians['masthead'] / medians['hugo']:.2f}")
     if args.scale_to:
@@ -293,40 +328,51 @@ def growth(engine: Engine, corpus: Path, larger: Path, out: Path, runs: int,
     builds of the benchmark's corpus (S S S L S S S L S S S): the machine's speed drifts
     over minutes (a shared host), so each large build is measured against the small builds
     made just before and just after it, not against earlier runs, and against their median,
-    as one short build can be a third slower than the next."""
-    def build(source: Path, name: str) -> tuple[float, float, int]:
+    as one short build can be a third slower than the next. CPU time grows the same way
+    when the engine's work per page does not grow; the time the host took from this
+    machine's cores (stolen) is printed beside each build, as it slows any build."""
+    def build(source: Path, name: str) -> tuple[Timing, int]:
         command = [str(source) if part == str(corpus) else part.replace("{out}", str(out / name))
                    for part in engine.command]
         os.sync()
-        wall, peak, code = timed_run(command)
-        if code:
-            raise SystemExit(f"masthead failed on {source} with exit code {code}")
-        return wall, peak, count(out / name)[0]
+        timing = timed_run(command)
+        if timing.code:
+            raise SystemExit(f"masthead failed on {source} with exit code {timing.code}")
+        return timing, count(out / name)[0]
 
-    def smalls(group: int) -> list[float]:
+    def smalls(group: int) -> list[Timing]:
         return [build(corpus, f"small-{group}-{n}")[0] for n in range(around)]
+
+    def walls(group: list[Timing]) -> str:
+        return " ".join(f"{t.wall:.2f}" for t in group)
 
     posts = _posts(corpus), _posts(larger)
     out.mkdir(parents=True, exist_ok=True)
     kind = filesystem(out)
     print(f"growth builds write to {out} ({kind})", file=sys.stderr)
     before = smalls(0)
-    ratios = []
+    ratios, cpu_ratios = [], []
     for number in range(1, runs + 1):
-        wall, peak, html = build(larger, f"large-{number}")
+        large, html = build(larger, f"large-{number}")
         after = smalls(number)
         if kind == "tmpfs":  # memory: freed at once (deleting costs a disk minutes later)
             shutil.rmtree(out / f"large-{number}", ignore_errors=True)
-        small = statistics.median([*before, *after])
-        ratios.append(wall / small)
-        print(f"  growth run {number}: {posts[1]} posts in {wall:.1f} s, {peak:.0f} MiB, "
-              f"{html} HTML pages; {posts[0]} posts just before and after: "
-              f"{' '.join(f'{t:.2f}' for t in before)} | {' '.join(f'{t:.2f}' for t in after)}"
-              f" s (median {small:.2f}): {ratios[-1]:.1f}x", file=sys.stderr)
+        around_it = [*before, *after]
+        small = statistics.median(t.wall for t in around_it)
+        small_cpu = statistics.median(t.cpu for t in around_it)
+        ratios.append(large.wall / small)
+        cpu_ratios.append(large.cpu / small_cpu)
+        print(f"  growth run {number}: {posts[1]} posts in {large.wall:.1f} s, "
+              f"{large.peak_mib:.0f} MiB, {html} HTML pages, CPU {large.cpu:.1f} s, stolen "
+              f"{large.steal:.1f} s; {posts[0]} posts just before and after: {walls(before)} | "
+              f"{walls(after)} s (median {small:.2f}, CPU {small_cpu:.2f} s, stolen "
+              f"{statistics.median(t.steal for t in around_it):.2f} s): {ratios[-1]:.1f}x the "
+              f"time, {cpu_ratios[-1]:.1f}x the CPU time", file=sys.stderr)
         before = after
     print(f"growth: {posts[1] / posts[0]:.0f}x the posts take {statistics.median(ratios):.1f}x "
           f"the time (median of {runs}; {min(ratios):.1f}-{max(ratios):.1f}x; "
-          f"output on {kind})")
+          f"output on {kind}) and {statistics.median(cpu_ratios):.1f}x the CPU time "
+          f"({min(cpu_ratios):.1f}-{max(cpu_ratios):.1f}x)")
     if kind == "tmpfs":
         shutil.rmtree(out, ignore_errors=True)
 
@@ -422,10 +468,10 @@ def rebuilds(corpus: Path, command: list[str], count: int) -> None:
         unchanged, edited = [], []
         for number in range(count):
             os.sync()
-            unchanged.append(timed_run(command)[0])
+            unchanged.append(timed_run(command).wall)
             target.write_bytes(original + f"\nEdited paragraph number {number}.\n".encode())
             os.sync()
-            edited.append(timed_run(command)[0])
+            edited.append(timed_run(command).wall)
         print(f"rebuild, nothing changed: {statistics.median(unchanged):.2f} s "
               f"(min {min(unchanged):.2f}); one post edited: {statistics.median(edited):.2f} s "
               f"(min {min(edited):.2f}), {count} runs each")

@@ -97,6 +97,7 @@ class Timing:
     peak_mib: float  # largest sum of resident set sizes over the process tree
     code: int  # exit code
     cpu: float  # user + system seconds of the process and the workers it waited for
+    system: float  # the part of ``cpu`` spent in the kernel (file systems, page faults)
     steal: float  # seconds the host ran something else on this machine's cores meanwhile
 
 
@@ -137,10 +138,11 @@ def timed_run(command: list[str]) -> Timing:
     stop.set()
     sampler.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    system = after.ru_stime - before.ru_stime
+    cpu = after.ru_utime - before.ru_utime + system
     if process.returncode:
         sys.stderr.write(stderr.decode(errors="replace")[-3000:])
-    return Timing(wall, peak / 1024, process.returncode, cpu, stolen)
+    return Timing(wall, peak / 1024, process.returncode, cpu, system, stolen)
 
 
 def compile_masthead() -> None:
@@ -313,7 +315,8 @@ def main(argv: list[str] | None = None) -> int:
                 engine.runs.append(Run(timing.wall, timing.peak_mib, html, files, timing.cpu,
                                        timing.steal))
                 print(f"  run {number - args.warmup + 1}: {engine.name:<9} {timing.wall:7.2f} s "
-                      f"{timing.peak_mib:8.0f} MiB, CPU {timing.cpu:6.2f} s, "
+                      f"{timing.peak_mib:8.0f} MiB, CPU {timing.cpu:6.2f} s "
+                      f"(system {timing.system:5.2f}), "
                       f"stolen {timing.steal:5.2f} s", file=sys.stderr)
 
     print(f"\n{args.posts} posts, {args.runs} runs each (median, min-max), "
@@ -383,12 +386,15 @@ def growth(engine: Engine, corpus: Path, larger: Path, out: Path, runs: int,
         around_it = [*before, *after]
         small = statistics.median(t.wall for t in around_it)
         small_cpu = statistics.median(t.cpu for t in around_it)
+        small_system = statistics.median(t.system for t in around_it)
         ratios.append(large.wall / small)
         cpu_ratios.append(large.cpu / small_cpu)
         print(f"  growth run {number}: {posts[1]} posts in {large.wall:.1f} s, "
-              f"{large.peak_mib:.0f} MiB, {html} HTML pages, CPU {large.cpu:.1f} s, stolen "
+              f"{large.peak_mib:.0f} MiB, {html} HTML pages, CPU {large.cpu:.1f} s "
+              f"(system {large.system:.1f}), stolen "
               f"{large.steal:.1f} s; {posts[0]} posts just before and after: {walls(before)} | "
-              f"{walls(after)} s (median {small:.2f}, CPU {small_cpu:.2f} s, stolen "
+              f"{walls(after)} s (median {small:.2f}, CPU {small_cpu:.2f} s "
+              f"(system {small_system:.2f}), stolen "
               f"{statistics.median(t.steal for t in around_it):.2f} s): {ratios[-1]:.1f}x the "
               f"time, {cpu_ratios[-1]:.1f}x the CPU time", file=sys.stderr)
         before = after

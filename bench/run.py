@@ -39,13 +39,22 @@ DEFAULT_SHARED = REPO.parent / "shared" / "bench"
 
 
 @dataclass
+class Timing:
+    """One whole process, timed from outside."""
+
+    wall: float  # seconds
+    peak_mib: float  # largest sum of resident set sizes over the process tree
+    code: int  # exit code
+    cpu: float  # user + system seconds of the process and the workers it waited for
+    system: float  # the part of ``cpu`` spent in the kernel (file systems, page faults)
+    steal: float  # seconds the host ran something else on this machine's cores meanwhile
+
+
+@dataclass
 class Run:
-    wall: float
-    peak_mib: float
+    timing: Timing
     html: int
     files: int
-    cpu: float
-    steal: float
 
 
 @dataclass
@@ -87,18 +96,6 @@ def _rss_kib(pid: int) -> int:
     except (OSError, ValueError, IndexError):
         pass
     return 0
-
-
-@dataclass
-class Timing:
-    """One whole process, timed from outside."""
-
-    wall: float  # seconds
-    peak_mib: float  # largest sum of resident set sizes over the process tree
-    code: int  # exit code
-    cpu: float  # user + system seconds of the process and the workers it waited for
-    system: float  # the part of ``cpu`` spent in the kernel (file systems, page faults)
-    steal: float  # seconds the host ran something else on this machine's cores meanwhile
 
 
 def _steal_seconds() -> float:
@@ -185,8 +182,8 @@ def calm_disk(folder: Path, limit: float, pause: float = 30.0) -> float:
     have passed; the last probe's seconds. A benchmark started minutes after another one
     deleted its outputs would otherwise time the file system's recovery, not the engines."""
     started = time.monotonic()
+    folder.mkdir(parents=True, exist_ok=True)
     for attempt in itertools.count():
-        folder.mkdir(parents=True, exist_ok=True)
         seconds = creation_probe(Path(tempfile.mkdtemp(prefix=f"{attempt}-", dir=folder)))
         waited = time.monotonic() - started
         if seconds <= PROBE_SLOW or waited + pause > limit:
@@ -198,8 +195,8 @@ def calm_disk(folder: Path, limit: float, pause: float = 30.0) -> float:
     return seconds
 
 
-def uncache(folder: Path) -> int:
-    """Drop a kept output's files from the page cache (they stay on disk); how many files.
+def uncache(folder: Path) -> None:
+    """Drop a kept output's files from the page cache (they stay on disk).
 
     Outputs are kept until the last run (see creation_probe), but their pages would fill
     the memory within a few 100,000-post builds: the kernel then reclaims memory during
@@ -207,11 +204,10 @@ def uncache(folder: Path) -> int:
     (940 MB and 7 s of waiting measured for one 100,000-post build), and the later builds
     pay for what the earlier ones wrote. Written back first (sync), the pages can be
     dropped."""
-    os.sync()
-    files = 0
     advise = getattr(os, "posix_fadvise", None)
     if advise is None:  # not on this platform: the pages stay cached
-        return 0
+        return
+    os.sync()
     for directory, _dirs, names in os.walk(folder):
         for name in names:
             try:
@@ -220,10 +216,8 @@ def uncache(folder: Path) -> int:
                 continue
             try:
                 advise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-                files += 1
             finally:
                 os.close(fd)
-    return files
 
 
 def warm(corpus: Path) -> None:
@@ -352,8 +346,7 @@ def main(argv: list[str] | None = None) -> int:
             # leave the memory now (see uncache).
             uncache(out)
             if number >= args.warmup:
-                engine.runs.append(Run(timing.wall, timing.peak_mib, html, files, timing.cpu,
-                                       timing.steal))
+                engine.runs.append(Run(timing, html, files))
                 print(f"  run {number - args.warmup + 1}: {engine.name:<9} {timing.wall:7.2f} s "
                       f"{timing.peak_mib:8.0f} MiB, CPU {timing.cpu:6.2f} s "
                       f"(system {timing.system:5.2f}), "
@@ -365,14 +358,15 @@ def main(argv: list[str] | None = None) -> int:
           f"{'files':>7} {'pages/s':>8} {'CPU s':>7} {'stolen s':>9}")
     medians = {}
     for engine in engines:
-        walls = [r.wall for r in engine.runs]
+        timings = [r.timing for r in engine.runs]
+        walls = [t.wall for t in timings]
         median = statistics.median(walls)
         medians[engine.name] = median
         last = engine.runs[-1]
         print(f"{engine.name:<10} {median:8.2f} {min(walls):7.2f}-{max(walls):<7.2f} "
-              f"{max(r.peak_mib for r in engine.runs):9.0f} {last.html:7d} {last.files:7d} "
-              f"{last.html / median:8.0f} {statistics.median(r.cpu for r in engine.runs):7.2f} "
-              f"{statistics.median(r.steal for r in engine.runs):9.2f}")
+              f"{max(t.peak_mib for t in timings):9.0f} {last.html:7d} {last.files:7d} "
+              f"{last.html / median:8.0f} {statistics.median(t.cpu for t in timings):7.2f} "
+              f"{statistics.median(t.steal for t in timings):9.2f}")
     if "hugo" in medians:
         print(f"masthead/hugo wall-time ratio: {medians['masthead'] / medians['hugo']:.2f}")
     if args.scale_to:

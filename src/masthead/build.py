@@ -55,7 +55,7 @@ from masthead.incremental import BodyIndex, BuildCache, Manifest
 from masthead.media import PublicFiles
 from masthead.output import MARKER, DiskSink, MemorySink, Sink, check_output_dir, write_atomic
 from masthead.parallel import default_jobs
-from masthead.paths import THEME_TEMPLATES
+from masthead.paths import THEME_TEMPLATES, has_site_templates
 from masthead.render.bodies import END, START, BodyRenderer, marked, story_key
 from masthead.render.fingerprint import Fingerprints, digest, files_digest
 from masthead.render.pool import render_routes
@@ -182,7 +182,11 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
         report.unchanged_pages = manifest.pages
         report.seconds = time.perf_counter() - started
         return report
+    # Text-only edits are patched in place only where the theme's templates decide what
+    # shows a story's text; a site's own templates may show it anywhere.
+    own_templates = has_site_templates(config.root)
     if (cache and manifest is not None and state is None and manifest.environment == environment
+            and not own_templates
             and _usable(manifest, out_dir)
             and not (manifest.next_due
                      and options.now >= datetime.fromisoformat(manifest.next_due))):
@@ -193,7 +197,8 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
             report.seconds = time.perf_counter() - started
             return report
     if (cache and manifest is not None and state is not None and state.prepared is not None
-            and state.environment == environment and _usable(manifest, out_dir)):
+            and state.environment == environment and not own_templates
+            and _usable(manifest, out_dir)):
         before = dict(state.prepared.models)
         updated = _update_bodies(state.prepared, found[1], manifest, out_dir, reporter, report,
                                  strict)
@@ -353,7 +358,8 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
             fingerprints = Fingerprints(site, strings, assets,
                                         [THEME_TEMPLATES, config.root / "templates"],
                                         public_digest, serve_mode,
-                                        {rel: c.digest for rel, c in content.cache.items()})
+                                        {rel: c.digest for rel, c in content.cache.items()},
+                                        whole_site=has_site_templates(config.root))
             fingerprints.set_alternates(routes)
             return fingerprints
     changed = cached is None or len(cached) != len(content.cache) or any(

@@ -7,3 +7,10 @@ from pathlib import Path
 
 THEME = Path(__file__).parent / "themes" / "default"
 THEME_TEMPLATES = THEME / "templates"
+
+
+def has_site_templates(site_root: Path) -> bool:
+    """Whether the site overrides or adds templates: what they show is not known in advance,
+    so incremental builds treat every page as showing all of the site's content."""
+    folder = site_root / "templates"
+    return folder.is_dir() and any(path.is_file() for path in folder.rglob("*"))

@@ -6,6 +6,11 @@ strings, menus, the "Most read" block) with what this page shows: its own conten
 the cards it lists (each card's digest covers the story's metadata, author and
 category), its neighbours. A property test builds random edit sequences both ways
 and requires byte-identical output, which is what keeps this list honest.
+
+That list describes what the default theme's templates show. A site with templates of
+its own may print any field of any model on any page, so there every page's digest
+covers every content file (``whole_site``): an edit re-renders the site, and the output
+is always what a clean build writes.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ class Fingerprints:
 
     def __init__(self, site: Site, strings: dict[str, Strings], assets: dict[str, str],
                  templates: Iterable[Path], public_digest: str, serve_mode: bool,
-                 sources: dict[str, str]) -> None:
+                 sources: dict[str, str], whole_site: bool = False) -> None:
         self.site = site
         self.sources = sources  # file -> digest of its text
         self._entry: dict[tuple[str, str, str], str] = {}
@@ -63,7 +68,8 @@ class Fingerprints:
         self._model: dict[int, str] = {}
         base = digest(__version__, _model_repr(site.config), _model_repr(site.layout),
                       files_digest(templates), sorted(assets.items()), public_digest,
-                      serve_mode, list(site.languages))
+                      serve_mode, list(site.languages),
+                      sorted(sources.items()) if whole_site else None)
         self._global = {
             lang: digest(base, lang, sorted(strings[lang].table.items()),
                          _model_repr(lang_site.newsletter),

@@ -13,7 +13,6 @@ gone; otherwise it does a full build and records the fingerprints for next time.
 
 from __future__ import annotations
 
-import gc
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -26,8 +25,14 @@ from typing import TYPE_CHECKING
 
 from masthead.assets.posters import fetch_posters, poster_url
 from masthead.assets.static import public_files, theme_assets
-from masthead.config import SiteConfig
-from masthead.content.discover import Layout, SourceFile, detect_layout, discover
+from masthead.config import SiteConfig, placeholder_base_url
+from masthead.content.discover import (
+    Layout,
+    SourceFile,
+    detect_layout,
+    discover,
+    missing_content,
+)
 from masthead.content.load import BuildOptions, CachedModel, load_content, read_models
 from masthead.content.models import Entry
 from masthead.emit.feeds import absolutize, escape_content
@@ -64,6 +69,8 @@ from masthead.site.routes import Route, build_routes
 from masthead.site.urls import Urls
 from masthead.site.usage import MediaUsage, media_usage, usage_of
 from masthead.site.views import fold_views
+from masthead.speedups import collector_paused, keep_frozen, release_frozen
+from masthead.speedups import enabled as speedups_enabled
 
 if TYPE_CHECKING:
     from masthead.render.templates import CompiledTemplates, Renderer
@@ -183,10 +190,11 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
         report.seconds = time.perf_counter() - started
         return report
     # Text-only edits are patched in place only where the theme's templates decide what
-    # shows a story's text; a site's own templates may show it anywhere.
-    own_templates = has_site_templates(config.root)
+    # shows a story's text (a site's own templates may show it anywhere), and only with
+    # the speed shortcuts on.
+    text_patches = speedups_enabled() and not has_site_templates(config.root)
     if (cache and manifest is not None and state is None and manifest.environment == environment
-            and not own_templates
+            and text_patches
             and _usable(manifest, out_dir)
             and not (manifest.next_due
                      and options.now >= datetime.fromisoformat(manifest.next_due))):
@@ -197,7 +205,7 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
             report.seconds = time.perf_counter() - started
             return report
     if (cache and manifest is not None and state is not None and state.prepared is not None
-            and state.environment == environment and not own_templates
+            and state.environment == environment and text_patches
             and _usable(manifest, out_dir)):
         before = dict(state.prepared.models)
         updated = _update_bodies(state.prepared, found[1], manifest, out_dir, reporter, report,
@@ -206,11 +214,11 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
             updated.inputs, updated.environment = inputs, environment
             cache.save_manifest(updated)
             cache.save_models(state.prepared.models_key, state.prepared.models, before)
-            gc.freeze()
+            keep_frozen()
             report.seconds = time.perf_counter() - started
             return report
     if state is not None:
-        gc.unfreeze()  # the kept build is about to be replaced: let it be collected
+        release_frozen()  # the kept build is about to be replaced: let it be collected
     try:
         prepared = _prepare(config, options, reporter, report, serve_mode, jobs, cache, found,
                             image_cache, image_progress)
@@ -253,9 +261,7 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
                 cache.save_bodies(_body_index(prepared, found[1]))
     if state is not None:
         state.prepared, state.environment = prepared, environment
-        # What is kept lives as long as the server: keep the collector from scanning it
-        # on every save (a 10,000-post site is a few million objects).
-        gc.freeze()
+        keep_frozen()  # what is kept lives as long as the server
     report.seconds = time.perf_counter() - started
     return report
 
@@ -272,29 +278,14 @@ def _discover(config: SiteConfig, report: BuildReport,
               stat: bool = True) -> tuple[Layout, list[SourceFile]]:
     with _timed(report, "discover"):
         layout = detect_layout(config)
-        return layout, discover(config, layout, stat)
+        files = discover(config, layout, stat)
+    problem = missing_content(config, layout, files)
+    if problem is not None:
+        raise BuildFailed([problem])
+    return layout, files
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while the site model is built: the model is millions
-    of long-lived objects, each new batch of which would make it scan them all again
-    (40% of the index stage), and none of them is garbage. Once built, the model is
-    frozen, out of the collector's sight for the rest of the build: switched back on, the
-    collector's first two passes scanned all of it (0.13 s of a 10,000-post build, with
-    nothing else to do). What an earlier build froze is let go first, to be collected."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    gc.unfreeze()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
-
-
-@_collector_paused()
+@collector_paused()
 def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
              report: BuildReport, serve_mode: bool, jobs: int,
              cache: BuildCache | None,
@@ -303,6 +294,9 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
              image_progress: Progress | None = None) -> _Prepared:
     public = PublicFiles(config.root / "public")
     layout, files = found or _discover(config, report, stat=cache is not None)
+    placeholder = None if serve_mode else placeholder_base_url(config)
+    if placeholder is not None:
+        reporter.add(placeholder)
     with _timed(report, "discover"):
         strings = load_strings(config.root, layout.languages)
         published = public_files(config.root / "public")

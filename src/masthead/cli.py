@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from dataclasses import replace
@@ -13,11 +14,22 @@ from masthead.build import BuildReport, BuildState, build, build_site, terminal_
 from masthead.config import load_config
 from masthead.content.discover import detect_layout
 from masthead.content.load import BuildOptions
-from masthead.errors import BuildFailed, ConfigError, Diagnostic, Reporter, Severity
+from masthead.errors import BuildFailed, ConfigError, Diagnostic, Reporter, Severity, plural
 from masthead.incremental import CACHE_DIR, BuildCache
 from masthead.output import MemorySink, OutputRefused
+from masthead.speedups import SWITCH as SPEEDUPS_SWITCH
 
 STARTER = Path(__file__).parent / "starter"
+DESCRIPTION = """\
+masthead turns a folder of Markdown stories (the layout of the Banter magazine template)
+into a fast, bilingual magazine site that any static host can serve."""
+EPILOG = """\
+start here:
+  masthead new mysite        create a starter site in mysite/
+  masthead serve mysite      preview it at http://127.0.0.1:8000/, rebuilt on every save
+  masthead build mysite      write the site to mysite/dist/, ready to publish
+
+'masthead COMMAND --help' tells more about each command."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    if getattr(args, "no_speedups", False):
+        os.environ[SPEEDUPS_SWITCH] = "0"  # also for the workers a build forks
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:
@@ -34,28 +48,40 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="masthead", description=__doc__)
+    parser = argparse.ArgumentParser(prog="masthead", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"masthead {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    new = commands.add_parser("new", help="create a starter site in DIR")
-    new.add_argument("dir", type=Path)
+    new = commands.add_parser("new", help="create a starter site in DIR",
+                              description="Create a starter site (settings, a story, an author, "
+                                          "a category and pages) in DIR, which must be new or "
+                                          "empty.")
+    new.add_argument("dir", type=Path, metavar="DIR", help="the folder to create")
     new.set_defaults(handler=_new)
 
     for name, handler, text in (("build", _build, "build the site into its output folder"),
                                 ("check", _check, "validate the content without writing"),
-                                ("serve", _serve, "build, then serve the site on 127.0.0.1")):
-        sub = commands.add_parser(name, help=text)
+                                ("serve", _serve, "preview the site on 127.0.0.1, rebuilt on "
+                                                  "every save (built into .masthead/serve/, "
+                                                  "never into the output folder)")):
+        sub = commands.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
         sub.add_argument("site", nargs="?", type=Path, default=Path("."),
                          help="the site folder (default: the current folder)")
         sub.add_argument("--drafts", action="store_true", help="include drafts")
         sub.add_argument("--future", action="store_true", help="include scheduled posts")
         sub.add_argument("--strict", action="store_true", help="fail on warnings too")
+        sub.add_argument("--no-speedups", action="store_true",
+                         help="build without masthead's speed shortcuts (same output, slower; "
+                              "for telling whether a wrong page comes from one)")
         sub.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                          help="override a setting for this run (TOML value), e.g. "
                               "--set base_url=https://preview.example.org/")
+        if name == "build":
+            sub.add_argument("-o", "--output", type=Path,
+                             help="output folder (default: the 'output' setting, dist/); "
+                                  "it must be outside content/, public/ and the theme folders")
         if name != "check":
-            sub.add_argument("-o", "--output", type=Path, help="output folder (default: dist)")
             sub.add_argument("--timings", action="store_true", help="print time per stage")
             sub.add_argument("--no-search", action="store_true",
                              help="skip the search index (same as --set search=false)")
@@ -66,7 +92,8 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--jobs", type=int, default=0,
                              help="worker processes for rendering (default: all cores)")
         if name == "serve":
-            sub.add_argument("--port", type=int, default=8000)
+            sub.add_argument("--port", type=int, default=8000,
+                             help="the port on 127.0.0.1 to serve on (default: 8000)")
         if name == "build":
             sub.add_argument("--views", metavar="SOURCE",
                              help="add the views counted by `masthead api` to each story: "
@@ -79,8 +106,11 @@ def _parser() -> argparse.ArgumentParser:
                     "(token in MASTHEAD_API_TOKEN).")
     api.add_argument("site", nargs="?", type=Path, default=Path("."),
                      help="the site folder (default: the current folder)")
-    api.add_argument("--host", default="127.0.0.1")
-    api.add_argument("--port", type=int, default=8001)
+    api.add_argument("--host", default="127.0.0.1",
+                     help="the address to listen on (default: 127.0.0.1; put a proxy such as "
+                          "nginx in front rather than listening on a public address)")
+    api.add_argument("--port", type=int, default=8001,
+                     help="the port to listen on (default: 8001)")
     api.add_argument("--database", metavar="URL",
                      help="postgresql://user@host/db, or a SQLite file "
                           "(default: SITE/.masthead/api.sqlite)")
@@ -166,10 +196,10 @@ def _run_build(args: argparse.Namespace, serve_mode: bool = False) -> BuildRepor
         config = load_config(args.site, _overrides(args))
     except ConfigError as exc:
         _print_diagnostics(exc.diagnostics, args.site.resolve())
-        print(f"masthead: the configuration has {len(exc.diagnostics)} problem(s)",
+        print(f"masthead: the configuration has {plural(len(exc.diagnostics), 'problem')}",
               file=sys.stderr)
         return None
-    out = args.output.resolve() if args.output else config.output_dir
+    out = args.output.resolve() if getattr(args, "output", None) else config.output_dir
     cache = None if args.no_cache else BuildCache(config.root / CACHE_DIR)
     options = _options(args)
     if getattr(args, "views", None):
@@ -213,7 +243,7 @@ def _run_build(args: argparse.Namespace, serve_mode: bool = False) -> BuildRepor
     else:
         what = f"Built {report.pages} pages ({report.files} files)"
     print(f"{what} in {report.seconds:.2f} s -> {out}"
-          + (f" ({warnings} warnings)" if warnings else ""))
+          + (f" ({plural(warnings, 'warning')})" if warnings else ""))
     if report.variants_encoded:
         print(f"Encoded {report.variants_encoded} image variants of {report.images_encoded} "
               f"images in {report.timings.get('images', 0.0):.1f} s (kept for later builds)")
@@ -252,16 +282,20 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from masthead.dev.server import serve
+    from masthead.dev.server import listen, serve
 
     try:
         config = load_config(args.site, _overrides(args))
     except ConfigError as exc:
         _print_diagnostics(exc.diagnostics, args.site.resolve())
         return 1
+    sock = listen(args.port)
+    if isinstance(sock, str):
+        print(f"masthead: {sock}", file=sys.stderr)
+        return 1
     root = config.root
     # Serve mode marks drafts and scheduled posts, so it never writes into dist/.
-    out = args.output.resolve() if args.output else root / CACHE_DIR / "serve" / "site"
+    out = root / CACHE_DIR / "serve" / "site"
     cache = None if args.no_cache else BuildCache(root / CACHE_DIR / "serve")
     state = BuildState()
 
@@ -287,9 +321,10 @@ def _serve(args: argparse.Namespace) -> int:
         initial_errors = [d.format(root) for d in exc.diagnostics]
     except OutputRefused as exc:
         print(f"masthead: {exc}", file=sys.stderr)
+        sock.close()
         return 1
     prefixes = [f"/{code}/" for code in languages[1:]]
-    return serve(root, out, args.port, rebuild, prefixes, initial_errors)
+    return serve(root, out, sock, rebuild, prefixes, initial_errors)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from masthead.errors import ConfigError, Diagnostic, did_you_mean
+from masthead.errors import ConfigError, Diagnostic, Severity, did_you_mean
 
 CONFIG_FILE = "masthead.toml"
 BANTER_FILES = ("site.config", "menus", "social")
@@ -348,6 +348,8 @@ def _apply(data: dict[str, Any], rel: str, line_of: Any, path: Path, values: dic
             problems.append(Diagnostic(rel, line, f"unknown setting '{key}'",
                                        did_you_mean(key, known, "settings")))
             continue
+        if key in TABLE_KEYS:
+            _check_table_keys(key, value, rel, line_of, known, problems)
         if key in ("main_menu", "footer_menu"):
             values[key] = _menu(value, path, path.parent, problems)
         elif key == "social":
@@ -398,6 +400,39 @@ def _apply(data: dict[str, Any], rel: str, line_of: Any, path: Path, values: dic
                 values[key] = value
 
 
+# The keys each entry of a list of tables may have (others are mistakes, not extensions).
+TABLE_KEYS = {
+    "main_menu": ("name", "link", "submenu"),
+    "footer_menu": ("name", "link"),
+    "social": ("name", "href", "url"),
+    "collections": ("name", "folder", "url", "template"),
+}
+
+
+def _check_table_keys(table: str, value: Any, rel: str, line_of: Any, settings: Any,
+                      problems: list[Diagnostic]) -> None:
+    """An unknown key inside a ``[[table]]``: most often a setting written after the
+    table, which TOML then puts into it."""
+    allowed = TABLE_KEYS[table]
+    entries = value if isinstance(value, list) else [value]
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        for key in entry:
+            if key in allowed:
+                if key == "submenu":
+                    _check_table_keys("footer_menu", entry[key], rel, line_of, settings,
+                                      problems)
+                continue
+            if key in settings:
+                hint = (f"'{key}' is a setting, but TOML puts every line after "
+                        f"[[{table}]] into that table: move it above the first [[...]] line")
+            else:
+                hint = did_you_mean(key, allowed, f"keys of [[{table}]]")
+            problems.append(Diagnostic(rel, line_of(key),
+                                       f"unknown key '{key}' in a [[{table}]] table", hint))
+
+
 def _collections(raw: Any, rel: str, line: int | None,
                  problems: list[Diagnostic]) -> tuple[CollectionConfig, ...]:
     result = []
@@ -437,6 +472,30 @@ def _validate(config: SiteConfig, toml_path: Path | None) -> list[Diagnostic]:
         problems.append(Diagnostic(rel, None, f"unknown time zone '{config.timezone}'",
                                    "use an IANA name such as Europe/Moscow or UTC"))
     return problems
+
+
+PLACEHOLDER_HOSTS = {"example.org", "example.com", "example.net", "www.example.org",
+                     "www.example.com", "www.example.net", "localhost", "127.0.0.1", "[::1]"}
+
+
+def placeholder_base_url(config: SiteConfig) -> Diagnostic | None:
+    """A warning for a site built for publishing whose ``base_url`` is still a
+    placeholder: its feeds, sitemaps and share links would point there."""
+    host = config.base_url.split("//", 1)[-1].split("/", 1)[0].split(":")[0].lower()
+    if host.startswith("[::1]"):
+        host = "[::1]"
+    if host not in PLACEHOLDER_HOSTS:
+        return None
+    toml_path = config.root / CONFIG_FILE
+    line = (_toml_line(toml_path.read_text(encoding="utf-8"), "base_url")
+            if toml_path.is_file() else None)
+    where = CONFIG_FILE if line is not None or toml_path.is_file() else "config/site.config.js"
+    return Diagnostic(where, line,
+                      f"base_url is '{config.base_url}', a placeholder: feeds, sitemaps, "
+                      "canonical and share links will point there",
+                      "set base_url to the site's public address, e.g. base_url = "
+                      '"https://www.mymagazine.org/" in masthead.toml, or --set base_url=...',
+                      Severity.WARNING)
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -97,9 +97,9 @@ class Reporter:
         files = len({d.path for d in errors})
         parts = []
         if errors:
-            parts.append(f"{_plural(len(errors), 'error')} in {_plural(files, 'file')}")
+            parts.append(f"{plural(len(errors), 'error')} in {plural(files, 'file')}")
         if warnings:
-            parts.append(_plural(len(warnings), "warning"))
+            parts.append(plural(len(warnings), "warning"))
         return ", ".join(parts) or "no problems"
 
 
@@ -140,5 +140,6 @@ def did_you_mean(word: str, candidates: Iterable[str], what: str) -> str:
     return f"known {what}: {listed}{more}"
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
+    """'1 warning', '2 warnings'."""
     return f"{count} {word}{'' if count == 1 else 's'}"

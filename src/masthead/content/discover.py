@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from masthead.config import CollectionConfig, SiteConfig
+from masthead.errors import Diagnostic, closest
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 AUTO_COLLECTIONS = {
@@ -113,6 +114,34 @@ def discover(config: SiteConfig, layout: Layout, stat: bool = True) -> list[Sour
             add(SourceFile(path, path[root_prefix:], kind, lang, name.rsplit(".", 1)[0],
                            mtime_ns, size))
     return files
+
+
+SITE_FOLDERS = {"config", "public", "templates", "static", "i18n", "dist", "node_modules"}
+
+
+def missing_content(config: SiteConfig, layout: Layout,
+                    files: list[SourceFile]) -> Diagnostic | None:
+    """An error when there is nothing to publish: no ``content/`` folder (often a misspelt
+    one), or no Markdown file in any of the folders masthead reads."""
+    root, content = config.root, config.root / "content"
+    folders = ["posts", layout.authors_folder, "categories", "pages", "shared",
+               *(c.folder for c in layout.collections)]
+    if not content.is_dir():
+        others = [p.name for p in root.iterdir() if p.is_dir() and p.name not in SITE_FOLDERS
+                  and not p.name.startswith(".")] if root.is_dir() else []
+        near = closest("content", others)
+        hint = (f"rename '{near}/' to 'content/'" if near else
+                "put stories in content/posts/ (masthead new DIR makes a starter site)")
+        return Diagnostic(".", None, "there is no content/ folder: nothing to publish", hint)
+    if any(f.kind == "posts" or f.kind in {c.name for c in layout.collections} for f in files):
+        return None
+    others = [p.name for p in content.iterdir() if p.is_dir() and p.name not in folders]
+    near = closest("posts", others)
+    hint = (f"rename 'content/{near}/' to 'content/posts/'" if near else
+            "write each story as a Markdown file in content/posts/, e.g. content/posts/"
+            "first-story.md with a title and a date in its front matter")
+    return Diagnostic("content", None, "content/posts/ holds no stories: nothing to publish",
+                      hint)
 
 
 def _walk(folder: str, parts: tuple[str, ...]) -> list[tuple[os.DirEntry[str],

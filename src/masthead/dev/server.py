@@ -15,7 +15,6 @@ import errno
 import json
 import mimetypes
 import socket
-import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -161,17 +160,23 @@ def bind(port: int) -> socket.socket:
     return sock
 
 
-def serve(site_root: Path, out_dir: Path, port: int, rebuild: Builder, prefixes: list[str],
-          initial_errors: list[str] | None = None) -> int:
-    """Serve until Ctrl-C. Returns the exit code."""
+def listen(port: int) -> socket.socket | str:
+    """The listening socket, or why there is none. Taken before the first build, so that
+    a busy port is said at once, not after building the whole site."""
     try:
-        sock = bind(port)
+        return bind(port)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            print(f"masthead: port {port} is in use; stop the other server or choose "
-                  f"another with --port", file=sys.stderr)
-            return 1
-        raise
+            return (f"port {port} is in use; stop the other server or choose another with "
+                    f"--port {port + 1 if port < 65535 else 8000}")
+        if exc.errno == errno.EACCES:
+            return f"port {port} needs more rights; choose one above 1023 with --port"
+        return f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}"
+
+
+def serve(site_root: Path, out_dir: Path, sock: socket.socket, rebuild: Builder,
+          prefixes: list[str], initial_errors: list[str] | None = None) -> int:
+    """Serve on ``sock`` (from :func:`listen`) until Ctrl-C. Returns the exit code."""
     state = LiveState(errors=initial_errors)
     app = make_app(out_dir, state, prefixes)
     stop = asyncio.Event()

@@ -31,11 +31,12 @@ from masthead.media import PublicFiles
 from masthead.paths import THEME_TEMPLATES
 from masthead.render.bodies import BodyRenderer, marked, picture_html, story_key
 from masthead.render.cardmark import HEADING_MARK, heading_only_printed
-from masthead.render.fastjinja import configure as configure_fast_paths
 from masthead.render.seo import SiteParts, json_ld, site_parts
 from masthead.site.index import Site
 from masthead.site.routes import FEED_TEMPLATE, Route
 from masthead.site.urls import Urls
+from masthead.speedups import enabled as speedups_enabled
+from masthead.speedups import fast_templates
 
 MACROS = "partials/macros.html"
 CARD_TEMPLATE = "partials/card.html"
@@ -88,7 +89,10 @@ def make_environment(site_root: Path,
         auto_reload=False,
         bytecode_cache=compiled or CompiledTemplates(),
     )
-    configure_fast_paths(env)
+    if fast_templates():
+        from masthead.render.fastjinja import configure  # private names of Jinja2
+
+        configure(env)
     env.filters["iso"] = lambda moment: iso(moment) if moment else ""
     return env
 
@@ -109,6 +113,7 @@ class Renderer:
 
     def __post_init__(self) -> None:
         self._alternates: dict[tuple[str, ...], dict[str, str]] = {}
+        self._keep = speedups_enabled()  # reuse what was rendered (see masthead.speedups)
         self._body_cache: dict[tuple[str, str, int], str] = {}
         self.bodies = BodyRenderer(self.site.config, self.strings, self.public, self.images,
                                    self.posters)
@@ -222,6 +227,8 @@ class Renderer:
     def partial(self, lang: str, name: str, values: dict[str, Any]) -> Markup:
         """A template fragment that depends only on the language and ``values``, rendered
         once and reused (the footer, the menu, the "Most read" block on every page)."""
+        if not self._keep:
+            return Markup(self.environment(lang).get_template(name).render(values))
         key = (lang, name, _cache_key(values))
         html = self._partial_cache.get(key)
         if html is None:
@@ -243,6 +250,8 @@ class Renderer:
         (most of a listing page's cost is its cards; a post appears in five or six
         listings), and at every heading level when the template allows (see cardmark):
         rendered once with a mark for the level, then kept for each level asked for."""
+        if not self._keep:
+            return self._render_card(lang, entry, heading, eager, show_image)
         key = (lang, entry.collection, entry.slug, heading, eager, show_image)
         html = self._card_cache.get(key)
         if html is not None:
@@ -284,7 +293,7 @@ class Renderer:
     def _body(self, owner: Entry | Author | Page | Body, feed: bool) -> Markup:
         body = owner if isinstance(owner, Body) else owner.body
         lang = getattr(owner, "lang", None) or self.site.layout.default_language
-        keep = not isinstance(owner, Entry) and not feed
+        keep = self._keep and not isinstance(owner, Entry) and not feed
         key = (lang, body.source, body.line)
         html = self._body_cache.get(key) if keep else None
         if html is None:

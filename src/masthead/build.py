@@ -35,7 +35,6 @@ from masthead.content.discover import (
 )
 from masthead.content.load import BuildOptions, CachedModel, load_content, read_models
 from masthead.content.models import Entry
-from masthead.emit.feeds import absolutize, escape_content
 from masthead.emit.headers import (
     HEADERS_FILE,
     NGINX_FILE,
@@ -56,18 +55,17 @@ from masthead.emit.sitemap import (
 from masthead.errors import BuildFailed, Diagnostic, Reporter, Severity
 from masthead.i18n import load_strings
 from masthead.images import ImageSettings, ResponsiveImages, cache_folder
-from masthead.incremental import BodyIndex, BuildCache, Manifest
+from masthead.incremental import BuildCache, Manifest
 from masthead.media import PublicFiles
 from masthead.output import MARKER, DiskSink, MemorySink, Sink, check_output_dir, write_atomic
 from masthead.parallel import default_jobs
 from masthead.paths import THEME_TEMPLATES, has_site_templates
-from masthead.render.bodies import END, START, BodyRenderer, marked, story_key
 from masthead.render.fingerprint import Fingerprints, digest, files_digest
 from masthead.render.pool import render_routes
 from masthead.site.index import Site, index_site
 from masthead.site.routes import Route, build_routes
 from masthead.site.urls import Urls
-from masthead.site.usage import MediaUsage, media_usage, usage_of
+from masthead.site.usage import MediaUsage, media_usage
 from masthead.site.views import fold_views
 from masthead.speedups import collector_paused, keep_frozen, release_frozen
 from masthead.speedups import enabled as speedups_enabled
@@ -77,6 +75,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int], None]
 FULL_REBUILD_SHARE = 0.3  # past this share of changed pages, a clean build is as fast
+REUSE_LIMIT = 20  # stories whose text changed; past this, preparing the site anew is as quick
 
 
 @dataclass
@@ -93,7 +92,6 @@ class BuildReport:
     removed: int = 0
     unchanged_pages: int = 0  # when nothing changed at all: the pages already in place
     search: SearchIndex | None = None
-    patched: int = 0  # stories whose new text was put into the files already written
     images_encoded: int = 0  # source images that needed new variants
     variants_encoded: int = 0  # variant files encoded by this build
 
@@ -189,44 +187,21 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
         report.unchanged_pages = manifest.pages
         report.seconds = time.perf_counter() - started
         return report
-    # Text-only edits are patched in place only where the theme's templates decide what
-    # shows a story's text (a site's own templates may show it anywhere), and only with
-    # the speed shortcuts on.
-    text_patches = speedups_enabled() and not has_site_templates(config.root)
-    if (cache and manifest is not None and state is None and manifest.environment == environment
-            and text_patches
-            and _usable(manifest, out_dir)
-            and not (manifest.next_due
-                     and options.now >= datetime.fromisoformat(manifest.next_due))):
-        with _timed(report, "patch"):
-            patched = patch_bodies(config, found[0], found[1], manifest, cache, out_dir,
-                                   inputs, strict, report, image_cache)
-        if patched:
-            report.seconds = time.perf_counter() - started
-            return report
-    if (cache and manifest is not None and state is not None and state.prepared is not None
-            and state.environment == environment and text_patches
-            and _usable(manifest, out_dir)):
-        before = dict(state.prepared.models)
-        updated = _update_bodies(state.prepared, found[1], manifest, out_dir, reporter, report,
-                                 strict)
-        if updated is not None:
-            updated.inputs, updated.environment = inputs, environment
-            cache.save_manifest(updated)
-            cache.save_models(state.prepared.models_key, state.prepared.models, before)
-            keep_frozen()
-            report.seconds = time.perf_counter() - started
-            return report
-    if state is not None:
+    prepared = None
+    if (state is not None and state.prepared is not None and state.environment == environment
+            and manifest is not None and _usable(manifest, out_dir)
+            and speedups_enabled() and not has_site_templates(config.root)):
+        prepared = _reuse(state.prepared, found[1], reporter, report)
+    if state is not None and prepared is None:
         release_frozen()  # the kept build is about to be replaced: let it be collected
     try:
-        prepared = _prepare(config, options, reporter, report, serve_mode, jobs, cache, found,
-                            image_cache, image_progress)
+        if prepared is None:
+            prepared = _prepare(config, options, reporter, report, serve_mode, jobs, cache,
+                                found, image_cache, image_progress)
+        done = None
         if manifest is not None and _usable(manifest, out_dir):
             done = _update(prepared, manifest, out_dir, reporter, report, strict, jobs, progress,
                            full_rebuild_share, serve_mode)
-        else:
-            done = None
         if done is None:
             sink = DiskSink(out_dir, config.root)
             if cache:
@@ -257,8 +232,6 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
                 cache.save_manifest(done)
             if prepared.models_changed:
                 cache.save_models(prepared.models_key, prepared.models, prepared.models_before)
-            if state is None:  # a long-running serve patches in memory instead
-                cache.save_bodies(_body_index(prepared, found[1]))
     if state is not None:
         state.prepared, state.environment = prepared, environment
         keep_frozen()  # what is kept lives as long as the server
@@ -523,11 +496,12 @@ def _search(config: SiteConfig, site_dir: Path, reporter: Reporter, report: Buil
         report.search = result
 
 
-def _update_bodies(prepared: _Prepared, files: list[SourceFile], manifest: Manifest,
-                   out_dir: Path, reporter: Reporter, report: BuildReport,
-                   strict: bool) -> Manifest | None:
-    """When the only change is the text of a few stories (their front matter as it was),
-    re-render just their pages with the site kept from the last build; None otherwise.
+def _reuse(prepared: _Prepared, files: list[SourceFile], reporter: Reporter,
+           report: BuildReport) -> _Prepared | None:
+    """The build a long-running process kept, with the new text of the stories whose text
+    alone changed (their front matter as it was); None when anything else changed, and
+    the site is prepared anew. What to render and write is then decided as for any
+    build, by comparing fingerprints (:func:`_update`).
 
     A story's body shows on its own page and in the feeds that carry it: cards, listings,
     "next" links and the sitemap show its metadata, which is compared field by field
@@ -538,15 +512,14 @@ def _update_bodies(prepared: _Prepared, files: list[SourceFile], manifest: Manif
         return None
     changed = [f for f in files if (old[f.rel].mtime_ns, old[f.rel].size) != (f.mtime_ns,
                                                                                 f.size)]
-    if not changed or len(changed) > 20:
+    if not changed or len(changed) > REUSE_LIMIT:
         return None
     with _timed(report, "load"):
         local = Reporter()
         models, kept = read_models(prepared.site.config, prepared.site.layout, changed,
                                    prepared.renderer.public, local, jobs=1)
     for source, model in zip(changed, models, strict=True):
-        previous = old[source.rel].model
-        if local.errors or not _only_text_changed(model, previous):
+        if local.errors or not _only_text_changed(model, old[source.rel].model):
             return None
     by_source: dict[str, Entry] = {
         source.rel: model for source, model in zip(changed, models, strict=True)}
@@ -554,161 +527,31 @@ def _update_bodies(prepared: _Prepared, files: list[SourceFile], manifest: Manif
     def fresh(entry: Entry) -> Entry:
         return replace(by_source[entry.source], lang=entry.lang)
 
-    routes = []  # the stories' own pages, and the feeds that carry their text
     for index, route in enumerate(prepared.routes):
         entry = route.context.get("entry")
-        listed_entries: tuple[Entry, ...] = (route.context["entries"] if route.kind == "feed"
-                                             else ())
+        listed: tuple[Entry, ...] = route.context["entries"] if route.kind == "feed" else ()
         if isinstance(entry, Entry) and entry.source in by_source:
-            route = replace(route, context={**route.context, "entry": fresh(entry)})
-        elif any(e.source in by_source for e in listed_entries):
-            route = replace(route, context={**route.context, "entries": tuple(
-                fresh(e) if e.source in by_source else e for e in listed_entries)})
-        else:
-            continue
-        prepared.routes[index] = route
-        routes.append(route)
+            prepared.routes[index] = replace(route, context={**route.context,
+                                                             "entry": fresh(entry)})
+        elif any(e.source in by_source for e in listed):
+            prepared.routes[index] = replace(route, context={**route.context, "entries": tuple(
+                fresh(e) if e.source in by_source else e for e in listed)})
     stories = {(m.collection, m.slug) for m in by_source.values()}
     prepared.renderer.reporter = reporter
     prepared.renderer.forget(stories)
-    pending = MemorySink()
-    with _timed(report, "render"):
-        report.pages = render_routes(prepared.renderer, routes, pending, 1)
-    _finish(reporter, report, strict, pending.abort)
     fingerprints = prepared.fingerprints
     fingerprints.sources.update({rel: entry.digest for rel, entry in kept.items()})
     fingerprints.forget(stories)
-    updated = Manifest(manifest.output, dict(manifest.files), manifest.inputs, manifest.pages,
-                       manifest.next_due, manifest.warnings)
-    with _timed(report, "write"):
-        for route in routes:
-            _replace(out_dir / route.output_path, pending.files[route.output_path])
-            updated.files[route.output_path] = fingerprints.route(route)
-
+    prepared.models_before = dict(prepared.models)
     prepared.models.update(kept)
-    report.files = len(routes)
-    report.incremental = True
-    report.routes = prepared.routes
-    return updated
+    prepared.models_changed = True
+    report.site, report.routes = prepared.site, prepared.routes
+    return prepared
 
 
 def _models_key(config: SiteConfig, public_digest: str) -> str:
     """Parsed models depend on the settings and on which images exist."""
     return digest(repr(config), public_digest)
-
-
-def _body_index(prepared: _Prepared, files: list[SourceFile]) -> BodyIndex:
-    index = BodyIndex(sources={f.rel: [f.mtime_ns, f.size] for f in files})
-    full_feeds = prepared.site.config.feed_full_content
-    for route in prepared.routes:
-        if route.kind == "feed":
-            if full_feeds:
-                for entry in route.context["entries"]:
-                    index.bodies.setdefault(entry.source, []).append(
-                        [route.output_path, route.lang, route.context["format"]])
-            continue
-        entry = route.context.get("entry")
-        if isinstance(entry, Entry):
-            index.bodies.setdefault(entry.source, []).append(
-                [route.output_path, route.lang, "html"])
-    return index
-
-
-PATCH_LIMIT = 20  # stories; past this, the incremental path is as quick
-
-
-def patch_bodies(config: SiteConfig, layout: Layout, files: list[SourceFile],
-                 manifest: Manifest, cache: BuildCache, out_dir: Path, inputs: str,
-                 strict: bool, report: BuildReport, image_cache: Path | None) -> bool:
-    """When the only change since the last build is the text of a few stories (front
-    matter, reading time, images and embeds as they were), put each new body between its
-    marks in the pages and feeds already written, without loading the site. False (and
-    nothing written) whenever that is not certain to give what a full build would.
-
-    The patched files' fingerprints are set to a value no page has, so the next build
-    that renders pages renders these again (identical bytes, checked by the incremental
-    property test).
-    """
-    sources = cache.load_sources()
-    if sources is None or len(sources) != len(files):
-        return False
-    changed = []
-    for source in files:
-        known = sources.get(source.rel)
-        if known is None:
-            return False
-        if known != [source.mtime_ns, source.size]:
-            changed.append(source)
-    if not changed or len(changed) > PATCH_LIMIT:
-        return False
-    places = cache.load_body_paths([f.rel for f in changed])
-    if places is None:
-        return False
-    public = PublicFiles(config.root / "public")
-    key = _models_key(config, files_digest([config.root / "public"]))
-    old = cache.load_model_shard(key, [f.rel for f in changed])
-    if old is None or len(old) != len(changed):
-        return False
-    reporter = Reporter()
-    models, kept = read_models(config, layout, changed, public, reporter, jobs=1)
-    entries: list[Entry] = []
-    for source, model in zip(changed, models, strict=True):
-        before = old[source.rel]
-        previous = before.model
-        if kept[source.rel].diagnostics != before.diagnostics \
-                or not _only_text_changed(model, previous):
-            return False
-        entries.append(model)
-    usage = usage_of(entries)
-    images, posters, _generated = _images(config, usage, public, reporter, report, 1,
-                                          image_cache, None)
-    if reporter.errors:
-        return False
-    bodies = BodyRenderer(config, load_strings(config.root, layout.languages), public,
-                          images, posters)
-    writes: dict[str, str] = {}
-    for entry in entries:
-        story = story_key(entry)
-        markdown = entry.body.markdown
-        for path, lang, fmt in places.get(entry.source, []):
-            rendered = bodies.render(markdown, lang, feed=fmt != "html")
-            if any(public.is_local(src) and not public.exists(src) for src in rendered.images):
-                return False  # the full path reports it, with its line
-            html = marked(story, rendered.html)
-            start, end = START.format(key=story), END
-            if fmt != "html":
-                html = escape_content(fmt, absolutize(html, config))
-                start, end = escape_content(fmt, start), escape_content(fmt, end)
-            text = writes.get(path)
-            if text is None:
-                try:
-                    text = (out_dir / path).read_text(encoding="utf-8")
-                except OSError:
-                    return False
-            first = text.find(start)
-            last = text.find(end, first)
-            if first < 0 or last < 0:
-                return False
-            writes[path] = text[:first] + html + text[last + len(end):]
-    with _timed(report, "write"):
-        for path, text in writes.items():
-            _replace(out_dir / path, text.encode("utf-8"))
-            manifest.files[path] = "patched"
-    report.diagnostics = [Diagnostic(r[0], r[1], r[2], r[3], Severity(r[4]), r[5])
-                          for r in manifest.warnings]
-    if any(path.endswith(".html") for path in writes):
-        _search(config, out_dir, reporter, report, strict, lambda: None)
-    manifest.inputs = inputs
-    cache.save_manifest(manifest)
-    cache.update_models(key, {f.rel: kept[f.rel] for f in changed})
-    for source in changed:
-        sources[source.rel] = [source.mtime_ns, source.size]
-    cache.save_sources(sources)
-    report.incremental = True
-    report.patched = len(entries)
-    report.files = len(writes)
-    report.unchanged_pages = manifest.pages
-    return True
 
 
 def _only_text_changed(model: object, previous: object) -> bool:

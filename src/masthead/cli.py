@@ -231,11 +231,7 @@ def _run_build(args: argparse.Namespace, serve_mode: bool = False) -> BuildRepor
         return None
     _print_diagnostics(report.diagnostics, config.root)
     warnings = sum(d.severity is Severity.WARNING for d in report.diagnostics)
-    if report.patched:
-        what = (f"Updated the text of {report.patched} stor"
-                f"{'y' if report.patched == 1 else 'ies'} in {report.files} files of "
-                f"{report.unchanged_pages} pages")
-    elif report.unchanged_pages:
+    if report.unchanged_pages:
         what = f"Nothing changed: {report.unchanged_pages} pages up to date"
     elif report.incremental:
         what = (f"Updated {report.files} files ({report.pages} pages rendered, "

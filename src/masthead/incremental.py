@@ -27,9 +27,7 @@ CACHE_DIR = ".masthead"
 MODELS = "models.pickle"
 SHARDS = 32
 MANIFEST = "manifest.json"
-BODIES = "bodies.json"
-SOURCES = "sources.json"
-FORMAT = 4  # of what is stored: bumped when models or the manifest change shape
+FORMAT = 5  # of what is stored: bumped when models or the manifest change shape
 
 
 @dataclass
@@ -44,16 +42,6 @@ class Manifest:
     next_due: str = ""  # the earliest scheduled post left out, as ISO 8601
     warnings: list[list[Any]] = field(default_factory=list)
     environment: str = ""  # digest of all inputs but the content files
-
-
-@dataclass
-class BodyIndex:
-    """For a text-only edit in a new process: each content file's size and time as last
-    built, and the output files that carry each story's body (its pages in every
-    language, the full-content feeds that list it) as (path, language, format)."""
-
-    sources: dict[str, list[int]] = field(default_factory=dict)
-    bodies: dict[str, list[list[str]]] = field(default_factory=dict)
 
 
 class BuildCache:
@@ -123,41 +111,6 @@ class BuildCache:
     def forget_manifest(self) -> None:
         self._manifest = None
         (self.folder / MANIFEST).unlink(missing_ok=True)
-        (self.folder / SOURCES).unlink(missing_ok=True)
-
-    # --- where story bodies are -------------------------------------------------------
-
-    # Sources (every file's size and time) are read and written by each text patch; the
-    # body locations are sharded like the models, so a patch reads one small shard.
-
-    def load_sources(self) -> dict[str, list[int]] | None:
-        data = self._read_json(SOURCES)
-        sources = data.get("sources") if data else None
-        return sources if isinstance(sources, dict) else None
-
-    def load_body_paths(self, rels: list[str]) -> dict[str, list[list[str]]] | None:
-        found: dict[str, list[list[str]]] = {}
-        for shard in sorted({_shard(rel) for rel in rels}):
-            data = self._read_json(f"{BODIES}.{shard}")
-            bodies = data.get("bodies") if data else None
-            if not isinstance(bodies, dict):
-                return None
-            found.update({rel: bodies[rel] for rel in rels if rel in bodies})
-        return found
-
-    def save_bodies(self, index: BodyIndex) -> None:
-        self.save_sources(index.sources)
-        shards: list[dict[str, list[list[str]]]] = [{} for _ in range(SHARDS)]
-        for rel, paths in index.bodies.items():
-            shards[_shard(rel)][rel] = paths
-        for number, part in enumerate(shards):
-            self._write(f"{BODIES}.{number}", json.dumps(
-                {"version": [__version__, FORMAT], "bodies": part},
-                separators=(",", ":")).encode())
-
-    def save_sources(self, sources: dict[str, list[int]]) -> None:
-        self._write(SOURCES, json.dumps({"version": [__version__, FORMAT], "sources": sources},
-                                        separators=(",", ":")).encode())
 
     def _read_json(self, name: str) -> dict[str, Any] | None:
         try:
@@ -167,26 +120,6 @@ class BuildCache:
         if not isinstance(data, dict) or data.get("version") != [__version__, FORMAT]:
             return None
         return data
-
-    def load_model_shard(self, key: str, rels: list[str]) -> dict[str, CachedModel] | None:
-        """The cached models of ``rels`` only, reading just their shards."""
-        found: dict[str, CachedModel] = {}
-        for shard in sorted({_shard(rel) for rel in rels}):
-            part = self._model_shard(key, shard)
-            if part is None:
-                return None
-            found.update({rel: part[rel] for rel in rels if rel in part})
-        return found
-
-    def update_models(self, key: str, changed: dict[str, CachedModel]) -> None:
-        """Replace these files' models in their shards (the others are not read)."""
-        for shard in sorted({_shard(rel) for rel in changed}):
-            part = self._model_shard(key, shard)
-            if part is None:
-                continue
-            part.update({r: m for r, m in changed.items() if _shard(r) == shard})
-            self._write_model_shard(key, shard, part)
-        self._models = None
 
     def _model_shard(self, key: str, shard: int) -> dict[str, CachedModel] | None:
         """One shard's models, or None when it is missing or from other settings."""

@@ -1,12 +1,5 @@
-"""A story's body as pages and feeds show it, and the marks that let a rebuild find it.
-
-The body is the one part of a story page that depends on the text below the front
-matter alone. Story bodies are written between two HTML comments
-(``<!--masthead:body posts/slug-->`` ... ``<!--/masthead:body-->``), in pages and in
-full-content feeds alike, so that when an edit changes nothing but a story's text a
-new ``masthead build`` can put the new body in place in the files already written,
-without loading the whole site (``build.patch_bodies``).
-"""
+"""A story's body as pages and feeds show it: Markdown made into HTML with the site's
+images, variants, embeds and strings."""
 
 from __future__ import annotations
 
@@ -25,21 +18,9 @@ from masthead.content.markdown import (
     picture_with,
     render_markdown,
 )
-from masthead.content.models import Entry
 from masthead.i18n import Strings
 from masthead.images import ResponsiveImages
 from masthead.media import PublicFiles
-
-START = "<!--masthead:body {key}-->"
-END = "<!--/masthead:body-->"
-
-
-def story_key(entry: Entry) -> str:
-    return f"{entry.collection}/{entry.slug}"
-
-
-def marked(key: str, html: str) -> str:
-    return START.format(key=key) + html + END
 
 
 def picture_html(src: str, alt: str, cls: str, eager: bool, size: tuple[int, int] | None,

@@ -29,7 +29,7 @@ from masthead.i18n import Strings
 from masthead.images import ResponsiveImages
 from masthead.media import PublicFiles
 from masthead.paths import THEME_TEMPLATES
-from masthead.render.bodies import BodyRenderer, marked, picture_html, story_key
+from masthead.render.bodies import BodyRenderer, picture_html
 from masthead.render.cardmark import HEADING_MARK, heading_only_printed
 from masthead.render.seo import SiteParts, json_ld, site_parts
 from masthead.site.index import Site
@@ -305,8 +305,6 @@ class Renderer:
                     self.reporter.error(body.source, line, f"image '{src}' does not exist",
                                         f"put the file at public{src}, or correct the path")
             html = rendered.html
-            if isinstance(owner, Entry):  # marked, so that a text edit can be patched in
-                html = marked(story_key(owner), html)
             if keep:
                 self._body_cache[key] = html
         return Markup(html)

@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from masthead.errors import ConfigError, Diagnostic, Severity, did_you_mean
+from masthead.safeurl import header_safe, hostname, link_ok, origin_of, source_ok
 
 CONFIG_FILE = "masthead.toml"
 BANTER_FILES = ("site.config", "menus", "social")
@@ -111,6 +112,14 @@ class SiteConfig:
         "Hosts whose scripts and iframes may load with the page, e.g. "
         '["www.youtube-nocookie.com"]. Default none: tweets and Telegram posts become '
         "static cards, videos and other iframes click-to-load facades.", default_factory=tuple)
+    html_allow_tags: tuple[str, ...] = _doc(
+        "Tags raw HTML in bodies may use beyond the safe set masthead keeps (text, links, "
+        'images, figures, tables, audio, video), e.g. ["form", "button"]. Scripts and styles '
+        "never.", default_factory=tuple)
+    html_allow_attributes: tuple[str, ...] = _doc(
+        'Attributes raw HTML may use beyond the safe set, as "tag:name" or "*:name", e.g. '
+        '["*:style"] (which also lets the Content-Security-Policy allow style attributes).',
+        default_factory=tuple)
     embed_posters: bool = _doc(
         "Fetch YouTube poster images while building, so that video facades show a picture "
         "served by the site itself.", True)
@@ -300,7 +309,11 @@ def _menu(raw: Any, path: Path, root: Path, problems: list[Diagnostic]) -> tuple
                                        f"menu entry {entry!r} has no 'name'",
                                        "write each entry as { name: '...', link: '/...' }"))
             continue
-        items.append(MenuItem(str(entry["name"]), str(entry.get("link") or "#"),
+        link = str(entry.get("link") or "#")
+        if not link_ok(link):
+            problems.append(_unsafe_link(_rel(path, root), entry["name"], link))
+            link = "#"
+        items.append(MenuItem(str(entry["name"]), link,
                               _menu(entry.get("submenu"), path, root, problems)))
     return tuple(items)
 
@@ -317,12 +330,20 @@ def _social(raw: Any, path: Path, root: Path,
     links = []
     for entry in raw:
         href = entry.get("href") or entry.get("url") if isinstance(entry, dict) else None
-        if isinstance(entry, dict) and entry.get("name") and href:
+        if isinstance(entry, dict) and entry.get("name") and href and not link_ok(str(href)):
+            problems.append(_unsafe_link(_rel(path, root), entry["name"], str(href)))
+        elif isinstance(entry, dict) and entry.get("name") and href:
             links.append(SocialLink(str(entry["name"]), str(href)))
         else:
             problems.append(Diagnostic(_rel(path, root), None,
                                        f"social entry {entry!r} needs 'name' and 'href'"))
     return tuple(links)
+
+
+def _unsafe_link(rel: str, name: object, link: str) -> Diagnostic:
+    return Diagnostic(rel, None, f"the link of '{name}' ({link[:80]!r}) is not a web address",
+                      "links may be https://..., http://..., mailto:, tel: or a path such "
+                      "as /about")
 
 
 def _read_toml(path: Path, values: dict[str, Any], problems: list[Diagnostic]) -> None:
@@ -373,6 +394,23 @@ def _apply(data: dict[str, Any], rel: str, line_of: Any, path: Path, values: dic
                                            "write image_widths = [320, 640, 960, 1440]"))
             else:
                 values[key] = tuple(sorted(set(value)))
+        elif key in ("html_allow_tags", "html_allow_attributes"):
+            pattern = (r"^[a-z][a-z0-9-]*$" if key == "html_allow_tags"
+                       else r"^(\*|[a-z][a-z0-9-]*):[a-z][a-z0-9-]*$")
+            if not isinstance(value, list) or not all(
+                    isinstance(v, str) and re.match(pattern, v.strip().lower()) for v in value):
+                tags = key == "html_allow_tags"
+                example = '["form", "button"]' if tags else '["*:style"]'
+                what = "tag names" if tags else "tag:attribute names"
+                problems.append(Diagnostic(rel, line, f"'{key}' must be a list of {what}",
+                                           f"write {key} = {example}"))
+            elif {v.strip().lower() for v in value} & {"script", "style"} or any(
+                    v.strip().lower().split(":")[-1].startswith("on") for v in value):
+                problems.append(Diagnostic(rel, line, f"'{key}' may not allow scripts, "
+                                           "styles or event handlers",
+                                           "embed scripts from a host with embed_allow"))
+            else:
+                values[key] = tuple(v.strip().lower() for v in value)
         elif key in ("image_formats", "embed_allow"):
             example = '["avif", "webp"]' if key == "image_formats" else '["www.example.org"]'
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -381,6 +419,10 @@ def _apply(data: dict[str, Any], rel: str, line_of: Any, path: Path, values: dic
             elif key == "image_formats" and set(value) - {"avif", "webp"}:
                 problems.append(Diagnostic(rel, line, f"unknown image format in {value}",
                                            'choose among "avif" and "webp"'))
+            elif key == "embed_allow" and [v for v in value if hostname(v) != v.strip().lower()]:
+                bad = next(v for v in value if hostname(v) != v.strip().lower())
+                problems.append(Diagnostic(rel, line, f"'{bad}' in embed_allow is not a host name",
+                                           'write host names only, e.g. "www.example.org"'))
             else:
                 values[key] = tuple(v.strip().lower() for v in value)
         elif key == "collections":
@@ -463,9 +505,18 @@ def _validate(config: SiteConfig, toml_path: Path | None) -> list[Diagnostic]:
         if not 1 <= getattr(config, key) <= 100:
             problems.append(Diagnostic(rel, None, f"{key} must be between 1 and 100",
                                        f"write {key} = {getattr(SiteConfig, key)}"))
-    if not re.match(r"^https?://", config.base_url):
-        problems.append(Diagnostic(rel, None, f"base_url '{config.base_url}' is not absolute",
-                                   "write it as https://example.org/"))
+    if not _address_ok(config.base_url, paths=False):
+        problems.append(Diagnostic(rel, None, f"base_url {config.base_url!r} is not an absolute "
+                                   "http(s) address", "write it as https://example.org/"))
+    if config.api_url and not _address_ok(config.api_url, paths=True):
+        problems.append(Diagnostic(rel, None, f"api_url {config.api_url!r} is neither a path "
+                                   "nor an http(s) address",
+                                   'write api_url = "/api" or "https://api.example.org/api"'))
+    for key in ("og_image", "logo", "logo_cropped", "favicon"):
+        if not source_ok(getattr(config, key)):
+            problems.append(Diagnostic(rel, None, f"{key} {getattr(config, key)!r} is neither a "
+                                       "path nor an http(s) address",
+                                       f'write {key} = "/images/logo.png"'))
     try:
         ZoneInfo(config.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -496,6 +547,16 @@ def placeholder_base_url(config: SiteConfig) -> Diagnostic | None:
                       "set base_url to the site's public address, e.g. base_url = "
                       '"https://www.mymagazine.org/" in masthead.toml, or --set base_url=...',
                       Severity.WARNING)
+
+
+def _address_ok(value: str, paths: bool) -> bool:
+    """An http(s) address (or, with ``paths``, a path on the site) that can stand in a
+    header, an attribute and a script as it is."""
+    if not header_safe(value) or re.search(r"[\s<>'\"]", value):
+        return False
+    if paths and value.startswith("/") and not value.startswith("//"):
+        return True
+    return bool(re.match(r"^https?://", value) and origin_of(value))
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -83,11 +83,19 @@ def test_nginx_accepts_the_snippet_and_serves_the_headers(tmp_path: Path) -> Non
             assert response.headers["Content-Security-Policy"]  # still there in locations
 
 
-def test_inline_styles_in_raw_html_are_allowed_only_when_used(build_site: object) -> None:
+def test_one_style_attribute_never_relaxes_the_policy_unless_the_site_allows_it(
+        build_site: object) -> None:
     plain = build_site({"content/posts/a.md": post(  # type: ignore[operator]
         body="| a | b |\n|--:|:-:|\n| 1 | 2 |\n")})
     assert "style-src-attr" not in _policy(plain.sink.text("_headers"))
     assert '<td class="align-right">1</td>' in plain.html("/posts/a/")
     styled = build_site({"content/posts/a.md": post(  # type: ignore[operator]
         body='<p style="color: red">Red</p>\n')})
-    assert _policy(styled.sink.text("_headers"))["style-src-attr"] == ["'unsafe-inline'"]
+    assert "style-src-attr" not in _policy(styled.sink.text("_headers"))
+    assert "<p>Red</p>" in styled.html("/posts/a/")
+    allowed = build_site({  # type: ignore[operator]
+        "masthead.toml": 'title = "T"\nbase_url = "https://news.example.org/"\n'
+                         'html_allow_attributes = ["*:style"]\n',
+        "content/posts/a.md": post(body='<p style="color: red">Red</p>\n')})
+    assert _policy(allowed.sink.text("_headers"))["style-src-attr"] == ["'unsafe-inline'"]
+    assert '<p style="color: red">Red</p>' in allowed.html("/posts/a/")

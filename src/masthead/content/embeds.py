@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html import escape, unescape
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+
+from masthead.safeurl import host_of
 
 if TYPE_CHECKING:
     from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -58,13 +59,6 @@ class EmbedPolicy:
         return bool(host) and (host in self.allow or host.removeprefix("www.") in self.allow)
 
 
-
-
-def host_of(url: str) -> str:
-    try:
-        return (urlsplit(url if "//" in url else f"//{url}").hostname or "").lower()
-    except ValueError:
-        return ""
 
 
 def clean_url(url: str) -> str:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import pyromark
 
 from masthead.content.embeds import EmbedPolicy, make_embeds_safe, tweet_card_from_code
+from masthead.content.sanitize import needs_sanitizing, sanitize
 from masthead.content.slugs import anchor_slug
 from masthead.speedups import enabled as speedups_enabled
 
@@ -55,6 +56,8 @@ class BodyMedia:
     srcsets: Srcsets | None = None
     sizes: str = BODY_SIZES
     embeds: EmbedPolicy | None = None
+    allow_tags: tuple[str, ...] = ()  # beyond the sanitizer's safe set (html_allow_tags)
+    allow_attributes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +83,23 @@ def count_words(markdown: str) -> int:
 
 def render_markdown(markdown: str, media: BodyMedia | ImageSize | None = None
                     ) -> RenderedMarkdown:
+    """A body's HTML, safe to publish: raw HTML, and any link whose scheme is not allowed,
+    goes through the sanitizer (``content/sanitize.py``)."""
     if not isinstance(media, BodyMedia):
         media = BodyMedia(size=media)
+    raw = "<" in markdown and _RAW_HTML.search(markdown) is not None  # "in" scans 20x faster
+    done = _render(markdown, media, raw)
+    if raw or needs_sanitizing(done.html):
+        allow = media.embeds.allow if media.embeds else frozenset()
+        return RenderedMarkdown(sanitize(done.html, allow, media.allow_tags,
+                                         media.allow_attributes), done.toc, done.images)
+    return done
+
+
+def _render(markdown: str, media: BodyMedia, raw: bool) -> RenderedMarkdown:
     if not speedups_enabled():  # the reference: every body through the DOM pass
         html = pyromark.html(markdown, options=_OPTIONS)
         return _dom_pass(html, media) if html.strip() else RenderedMarkdown("")
-    raw = "<" in markdown and _RAW_HTML.search(markdown) is not None  # "in" scans 20x faster
     if raw:
         blocks = _standalone_blocks(markdown)
         if blocks:

@@ -12,11 +12,10 @@ nginx snippet is included in a ``server`` block.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from masthead.config import SiteConfig
-from masthead.content.embeds import YOUTUBE, host_of
+from masthead.content.embeds import YOUTUBE
 from masthead.content.markdown import INLINE_STYLE
+from masthead.safeurl import header_safe, host_of, origin_of
 from masthead.site.usage import MediaUsage
 
 HEADERS_FILE = "_headers"
@@ -57,7 +56,11 @@ def content_security_policy(config: SiteConfig, usage: MediaUsage,
         ("default-src", ["'self'"]),
         ("script-src", script_src),
         ("style-src", ["'self'"]),
-        *([("style-src-attr", ["'unsafe-inline'"])] if INLINE_STYLE in usage.frames else []),
+        # Style attributes survive the sanitizer only where the site allows them.
+        *([("style-src-attr", ["'unsafe-inline'"])]
+          if INLINE_STYLE in usage.frames and any(a.endswith(":style")
+                                                  for a in config.html_allow_attributes)
+          else []),
         ("img-src", img_src),
         ("font-src", ["'self'"]),
         ("connect-src", ["'self'", *sorted(api)]),
@@ -74,13 +77,9 @@ def content_security_policy(config: SiteConfig, usage: MediaUsage,
 
 
 def form_origins(actions: list[str]) -> set[str]:
-    """Origins of forms that post to another site (a newsletter service, say)."""
-    origins = set()
-    for action in actions:
-        parts = urlsplit(action)
-        if parts.scheme in ("http", "https") and parts.netloc:
-            origins.add(f"{parts.scheme}://{parts.netloc}")
-    return origins
+    """Origins of forms that post to another site (a newsletter service, say), each
+    rebuilt from a well-formed URL (anything else never reaches a header)."""
+    return {origin for origin in map(origin_of, actions) if origin}
 
 
 def security_headers(csp: str) -> list[tuple[str, str]]:
@@ -94,10 +93,19 @@ def security_headers(csp: str) -> list[tuple[str, str]]:
     ]
 
 
+def _checked(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The headers, each value safe in a quoted header value: what goes into them is
+    checked where it comes from, and this is the last guard."""
+    for name, value in headers:
+        if not header_safe(value):
+            raise ValueError(f"unsafe {name} header value: {value!r}")
+    return headers
+
+
 def headers_file(csp: str) -> bytes:
     """Netlify / Cloudflare Pages ``_headers``."""
     lines = ["# Written by masthead from what the site uses; rebuilt on every build.", "/*"]
-    lines += [f"  {name}: {value}" for name, value in security_headers(csp)]
+    lines += [f"  {name}: {value}" for name, value in _checked(security_headers(csp))]
     for prefix in IMMUTABLE:
         lines += [f"{prefix}*", "  Cache-Control: public, max-age=31536000, immutable"]
     return ("\n".join(lines) + "\n").encode()
@@ -106,7 +114,8 @@ def headers_file(csp: str) -> bytes:
 def nginx_snippet(csp: str) -> bytes:
     """``include`` it inside the site's ``server { }`` block. nginx drops inherited
     add_header lines in a location that adds its own, so each location repeats them."""
-    common = [f'add_header {name} "{value}" always;' for name, value in security_headers(csp)]
+    common = [f'add_header {name} "{value}" always;'
+              for name, value in _checked(security_headers(csp))]
     lines = ["# Security headers written by masthead from what the site uses.",
              "# Use: include /path/to/site/nginx-headers.conf; inside server { }.", *common]
     for prefix in IMMUTABLE:

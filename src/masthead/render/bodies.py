@@ -72,7 +72,8 @@ class BodyRenderer:
                 picture=lambda src, alt: self.img(src, alt, "embed-poster-image"),
                 label=lambda key, host: strings(key, host=host))
             found = BodyMedia(size=self.image_size, srcsets=None if feed else self.srcsets,
-                              embeds=policy)
+                              embeds=policy, allow_tags=self.config.html_allow_tags,
+                              allow_attributes=self.config.html_allow_attributes)
             self._media[(lang, feed)] = found
         return found
 

@@ -38,11 +38,20 @@ def site_parts(site: LanguageSite, public: PublicFiles) -> SiteParts:
 def json_ld(route: Route, site: LanguageSite, parts: SiteParts) -> Markup:
     """The page's ``<script type="application/ld+json">`` elements."""
     graphs = _graphs(route, site, parts)
-    html = "".join(
-        '<script type="application/ld+json">'
-        + orjson.dumps(graph).decode().replace("</", "<\\/")
-        + "</script>" for graph in graphs)
-    return str.__new__(Markup, html)  # JSON with "</" escaped: safe as it is
+    html = "".join('<script type="application/ld+json">' + script_json(graph) + "</script>"
+                   for graph in graphs)
+    return str.__new__(Markup, html)  # JSON with <, > and & escaped: safe as it is
+
+
+_SCRIPT_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                                "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def script_json(value: Any) -> str:
+    """JSON to stand inside a ``<script>`` element: ``<``, ``>`` and ``&`` written as
+    escapes, so that no text (``</script>``, ``<!--``) can end or change the element, and
+    the line separators that older JavaScript parsers refuse."""
+    return orjson.dumps(value).decode().translate(_SCRIPT_UNSAFE)
 
 
 def _graphs(route: Route, site: LanguageSite, parts: SiteParts) -> list[dict[str, Any]]:

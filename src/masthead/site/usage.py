@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from masthead.content.embeds import YOUTUBE, host_of
+from masthead.content.embeds import YOUTUBE
 from masthead.content.models import Author, Body, Category, Entry, Page
+from masthead.safeurl import host_of
 from masthead.site.index import Site
 
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".avif", ".gif", ".tif", ".tiff", ".bmp",

@@ -179,7 +179,7 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
     environment = _environment(config, found[0], options, out_dir, serve_mode, strict)
     inputs = digest(environment, [(f.rel, f.mtime_ns, f.size) for f in found[1]]) if cache \
         else ""
-    manifest = cache.load_manifest() if cache else None
+    manifest = cache.load_manifest() if cache and not cache.interrupted() else None
     if manifest is not None and _unchanged(manifest, out_dir, inputs, options):
         report.incremental = True
         report.diagnostics = [Diagnostic(r[0], r[1], r[2], r[3], Severity(r[4]), r[5])
@@ -201,7 +201,8 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
         done = None
         if manifest is not None and _usable(manifest, out_dir):
             done = _update(prepared, manifest, out_dir, reporter, report, strict, jobs, progress,
-                           full_rebuild_share, serve_mode)
+                           full_rebuild_share, serve_mode,
+                           cache.begin_update if cache else lambda: None)
         if done is None:
             sink = DiskSink(out_dir, config.root)
             if cache:
@@ -230,6 +231,7 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
         with _timed(report, "cache"):
             if manifest is None or done != manifest:
                 cache.save_manifest(done)
+            cache.end_update()
             if prepared.models_changed:
                 cache.save_models(prepared.models_key, prepared.models, prepared.models_before)
     if state is not None:
@@ -272,7 +274,11 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
         reporter.add(placeholder)
     with _timed(report, "discover"):
         strings = load_strings(config.root, layout.languages)
-        published = public_files(config.root / "public")
+        outside: list[str] = []
+        published = public_files(config.root / "public", outside)
+        for rel in outside:
+            reporter.warning(f"public/{rel}", None, "links to a file outside public/; it is "
+                             "not published", "copy the file into public/ instead of linking")
         public_digest = files_digest([config.root / "public"])
         models_key = _models_key(config, public_digest)
         cached = cache.load_models(models_key) if cache else None
@@ -292,6 +298,7 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
     with _timed(report, "index"):
         site = index_site(config, layout, content, reporter)
         routes = build_routes(site, reporter)
+        _drop_replaced(published, routes, reporter)
         report.site, report.routes = site, routes
     with _timed(report, "images"):
         usage = media_usage(site)
@@ -333,6 +340,21 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
         cached.get(rel) is not entry for rel, entry in content.cache.items())
     return _Prepared(site, routes, renderer, published, static, make_fingerprints, content.cache,
                      models_key, changed, cached or None, news_expires)
+
+
+def _drop_replaced(published: dict[str, Path], routes: list[Route],
+                   reporter: Reporter) -> None:
+    """A file in public/ at the path of a generated page, feed or sitemap is replaced by
+    it: said, and not copied."""
+    generated = {route.output_path: route for route in routes}
+    for rel in [rel for rel in published
+                if rel in generated or rel == "sitemap.xml" or rel == NEWS_SITEMAP
+                or (rel.startswith("sitemap-") and rel.endswith(".xml"))]:
+        what = generated[rel].kind if rel in generated else "sitemap"
+        reporter.warning(f"public/{rel}", None,
+                         f"is replaced by the {what} page masthead makes at /{rel}",
+                         "remove it from public/, or rename it")
+        del published[rel]
 
 
 def _images(config: SiteConfig, usage: MediaUsage, public: PublicFiles, reporter: Reporter,
@@ -441,7 +463,8 @@ def _usable(manifest: Manifest, out_dir: Path) -> bool:
 
 def _update(prepared: _Prepared, old: Manifest, out_dir: Path, reporter: Reporter,
             report: BuildReport, strict: bool, jobs: int, progress: Progress | None,
-            full_rebuild_share: float, serve_mode: bool = False) -> Manifest | None:
+            full_rebuild_share: float, serve_mode: bool = False,
+            before_write: Callable[[], None] = lambda: None) -> Manifest | None:
     """Render and write only what changed; None when a full build is the better deal."""
     with _timed(report, "fingerprint"):
         new = _manifest(prepared, out_dir)
@@ -458,6 +481,7 @@ def _update(prepared: _Prepared, old: Manifest, out_dir: Path, reporter: Reporte
     with _timed(report, "render"):
         report.pages = render_routes(prepared.renderer, routes, pending, jobs, progress)
     _finish(reporter, report, strict, pending.abort)
+    before_write()
     with _timed(report, "write"):
         sitemaps = (sitemap_files(prepared.site.config, prepared.routes)
                     if any(rel.startswith("sitemap") and rel.endswith(".xml") and

@@ -383,6 +383,10 @@ def _apply(data: dict[str, Any], rel: str, line_of: Any, path: Path, values: dic
             elif key == "feed_formats" and set(value) - {"rss", "atom", "json"}:
                 problems.append(Diagnostic(rel, line, f"unknown feed format in {value}",
                                            'choose among "rss", "atom" and "json"'))
+            elif key == "languages" and [v for v in value if not LANGUAGE_CODE.match(v)]:
+                bad = next(v for v in value if not LANGUAGE_CODE.match(v))
+                problems.append(Diagnostic(rel, line, f"{bad[:40]!r} is not a language code",
+                                           'write language codes such as "en", "ru", "pt-BR"'))
             else:
                 values[key] = tuple(value)
         elif key == "image_widths":
@@ -484,11 +488,36 @@ def _collections(raw: Any, rel: str, line: int | None,
                                        '[[collections]]\nname = "docs"'))
             continue
         name = str(entry["name"])
-        result.append(CollectionConfig(
-            name=name, folder=str(entry.get("folder", name)),
-            url=str(entry.get("url", f"/{name}")).rstrip("/") or f"/{name}",
-            template=str(entry.get("template", "item.html"))))
+        folder = str(entry.get("folder", name))
+        url = str(entry.get("url", f"/{name}")).rstrip("/") or f"/{name}"
+        template = str(entry.get("template", "item.html"))
+        problem = (_segment_problem("name", name) or _segment_problem("folder", folder)
+                   or _url_problem(url) or _segment_problem("template", template, dots=True))
+        if problem:
+            problems.append(Diagnostic(rel, line, f"collection '{name[:40]}': {problem}",
+                                       '[[collections]]\nname = "reports"\nurl = "/reports"'))
+            continue
+        result.append(CollectionConfig(name=name, folder=folder, url=url, template=template))
     return tuple(result)
+
+
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
+_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+_URL_PATH = re.compile(r"^(/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)+$")
+
+
+def _segment_problem(what: str, value: str, dots: bool = False) -> str | None:
+    """A folder or file name inside the site: letters, digits, '_', '-', '.' and no way
+    out of its folder."""
+    if _SEGMENT.match(value) and ".." not in value and (dots or "." not in value[:1]):
+        return None
+    return f"its {what} {value[:40]!r} must be one plain name (letters, digits, - and _)"
+
+
+def _url_problem(url: str) -> str | None:
+    if _URL_PATH.match(url) and "/." not in url:
+        return None
+    return f"its url {url[:40]!r} must be a path such as /reports (letters, digits, - and _)"
 
 
 def _toml_line(text: str, key: str) -> int | None:
@@ -517,6 +546,9 @@ def _validate(config: SiteConfig, toml_path: Path | None) -> list[Diagnostic]:
             problems.append(Diagnostic(rel, None, f"{key} {getattr(config, key)!r} is neither a "
                                        "path nor an http(s) address",
                                        f'write {key} = "/images/logo.png"'))
+    if not LANGUAGE_CODE.match(config.language):
+        problems.append(Diagnostic(rel, None, f"language {config.language[:40]!r} is not a "
+                                   "language code", 'write language = "en" (or "ru", "pt-BR")'))
     try:
         ZoneInfo(config.timezone)
     except (ZoneInfoNotFoundError, ValueError):

@@ -27,6 +27,7 @@ CACHE_DIR = ".masthead"
 MODELS = "models.pickle"
 SHARDS = 32
 MANIFEST = "manifest.json"
+UPDATING = "updating"
 FORMAT = 5  # of what is stored: bumped when models or the manifest change shape
 
 
@@ -107,6 +108,20 @@ class BuildCache:
                 "next_due": manifest.next_due, "warnings": manifest.warnings,
                 "environment": manifest.environment}
         self._write(MANIFEST, json.dumps(body, separators=(",", ":")).encode())
+
+    # --- a journal of updates in place ------------------------------------------------
+    # An incremental build rewrites output files one by one; killed half-way, the output
+    # is part old, part new. The mark is made before the first write and removed once the
+    # new manifest is saved: a build that finds it does not trust the manifest.
+
+    def begin_update(self) -> None:
+        self._write(UPDATING, b"an update of the output was started and not finished\n")
+
+    def end_update(self) -> None:
+        (self.folder / UPDATING).unlink(missing_ok=True)
+
+    def interrupted(self) -> bool:
+        return (self.folder / UPDATING).exists()
 
     def forget_manifest(self) -> None:
         self._manifest = None

@@ -48,6 +48,16 @@ class Sink(Protocol):
     def abort(self) -> None: ...
 
 
+def inside(rel_path: str) -> str:
+    """``rel_path`` if it stays inside the output folder; ValueError otherwise. What a
+    build writes is checked where it is made (URLs, languages, collections): this is the
+    last guard, so that no path from content ever leaves the output."""
+    if (not rel_path or rel_path.startswith(("/", "\\")) or "\x00" in rel_path
+            or ".." in rel_path.replace("\\", "/").split("/")):
+        raise ValueError(f"output path {rel_path!r} leaves the output folder")
+    return rel_path
+
+
 class MemorySink:
     """Keeps every output file in a dict: fast, and what tests look at."""
 
@@ -55,10 +65,10 @@ class MemorySink:
         self.files: dict[str, bytes] = {}
 
     def write(self, rel_path: str, data: bytes) -> None:
-        self.files[rel_path] = data
+        self.files[inside(rel_path)] = data
 
     def copy(self, rel_path: str, source: Path) -> None:
-        self.files[rel_path] = source.read_bytes()
+        self.files[inside(rel_path)] = source.read_bytes()
 
     def commit(self) -> None:
         pass
@@ -79,13 +89,14 @@ class DiskSink:
         self.out_dir = out_dir.resolve()
         check_output_dir(self.out_dir, site_root.resolve())
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.tmp-",
+        remove_stale(self.out_dir)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.tmp-{os.getpid()}-",
                                          dir=self.out_dir.parent))
         self._root = str(self.tmp)
         self._dirs: set[str] = set()
 
     def _target(self, rel_path: str) -> str:
-        path = os.path.join(self._root, rel_path)
+        path = os.path.join(self._root, inside(rel_path))
         parent = os.path.dirname(path)
         if parent not in self._dirs:
             try:  # a page's folder is new and its parent made: one call, where makedirs
@@ -126,20 +137,70 @@ class DiskSink:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+# Folders a build reads: an output inside one would be published (or read) by the next build.
+SOURCE_FOLDERS = ("content", "public", "templates", "static", "i18n", "config")
+SYSTEM_FOLDERS = ("/proc", "/sys", "/dev", "/run", "/boot", "/etc", "/bin", "/sbin", "/lib",
+                  "/usr")
+
+
 def check_output_dir(out_dir: Path, site_root: Path) -> None:
-    """Raise OutputRefused if writing ``out_dir`` could destroy something a user wrote."""
+    """Raise OutputRefused if writing ``out_dir`` could destroy something a user wrote, or
+    could not work at all."""
     if out_dir == site_root or out_dir in site_root.parents:
         raise OutputRefused(f"the output folder {out_dir} would replace the site itself; "
                             "choose another with -o, such as dist")
-    for precious in ("content", "public", "templates", "config"):
-        if out_dir == site_root / precious:
-            raise OutputRefused(f"the output folder {out_dir} is the site's {precious}/ folder; "
-                                "choose another with -o, such as dist")
+    for precious in SOURCE_FOLDERS:
+        folder = site_root / precious
+        if out_dir == folder or folder in out_dir.parents:
+            raise OutputRefused(f"the output folder {out_dir} is inside the site's {precious}/ "
+                                "folder, which the next build would read; choose another with "
+                                "-o, such as dist")
+    text = str(out_dir)
+    if out_dir == Path(out_dir.anchor) or any(text == s or text.startswith(s + "/")
+                                              for s in SYSTEM_FOLDERS):
+        raise OutputRefused(f"the output folder {out_dir} is a system folder; choose another "
+                            "with -o, such as dist")
+    for parent in out_dir.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputRefused(f"the output folder {out_dir} is under {parent}, which is "
+                                    "a file; choose another with -o")
+            break
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputRefused(f"the output path {out_dir} is a file; choose a folder with -o")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
         raise OutputRefused(f"{out_dir} holds files that masthead did not write; it will not "
                             "replace them. Remove the folder or choose another with -o")
+
+
+def remove_stale(out_dir: Path) -> None:
+    """Delete what builds of ``out_dir`` killed before they finished left beside it: their
+    unfinished folders and replaced outputs, named with the id of a process that is gone."""
+    prefixes = (f".{out_dir.name}.tmp-", f".{out_dir.name}.old-")
+    try:
+        siblings = list(out_dir.parent.iterdir())
+    except OSError:
+        return
+    for path in siblings:
+        prefix = next((p for p in prefixes if path.name.startswith(p)), None)
+        if prefix is None or not path.is_dir():
+            continue
+        pid = path.name[len(prefix):].split("-")[0]
+        if pid.isdigit() and _alive(int(pid)):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _delete_later(folder: Path) -> None:

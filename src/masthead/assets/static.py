@@ -12,15 +12,23 @@ from pathlib import Path
 THEME_STATIC = Path(__file__).parent.parent / "themes" / "default" / "static"
 
 
-def public_files(public_dir: Path) -> dict[str, Path]:
-    """Output path -> source file for everything under public/ (dot-files left out)."""
+def public_files(public_dir: Path, outside: list[str] | None = None) -> dict[str, Path]:
+    """Output path -> source file for everything under public/ (dot-files left out). A
+    link that leads out of public/ (to /etc/passwd, say) is never published: its path
+    goes to ``outside``."""
     if not public_dir.is_dir():
         return {}
+    root = public_dir.resolve()
     found = {}
     for path in sorted(public_dir.rglob("*")):
         rel = path.relative_to(public_dir)
-        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
-            found[rel.as_posix()] = path
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        if not path.resolve().is_relative_to(root):
+            if outside is not None:
+                outside.append(rel.as_posix())
+            continue
+        found[rel.as_posix()] = path
     return found
 
 
@@ -30,8 +38,9 @@ def theme_assets(site_root: Path) -> tuple[dict[str, bytes], dict[str, str]]:
     sources: dict[str, Path] = {}
     for folder in (THEME_STATIC, site_root / "static"):
         if folder.is_dir():
+            root = folder.resolve()
             for path in folder.rglob("*"):
-                if path.is_file():
+                if path.is_file() and path.resolve().is_relative_to(root):
                     sources[path.relative_to(folder).as_posix()] = path
     files: dict[str, bytes] = {}
     urls: dict[str, str] = {}

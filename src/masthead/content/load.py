@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from sys import intern
@@ -31,10 +32,12 @@ from masthead.content.models import (
     Reference,
     SocialProfile,
 )
+from masthead.content.slugs import banter_slug
 from masthead.content.text import read_text
 from masthead.errors import Diagnostic, Reporter, closest
 from masthead.media import PublicFiles
 from masthead.parallel import fork_map
+from masthead.safeurl import link_ok, source_ok
 
 _ENTRY_KEYS = {
     "title", "description", "image", "date", "modified", "author", "time_to_read_in_minutes",
@@ -304,8 +307,31 @@ class _Reader:
             return False
         return value
 
+    def link(self, doc: Document, key: str) -> str:
+        """A link a reader follows: a web address, mailto:, tel: or a path."""
+        url = self.text(doc, key)
+        if url and not link_ok(url):
+            self.error(doc, key, f"'{key}' ({url[:80]!r}) is not a web address",
+                       "links may be https://..., http://..., mailto:, tel: or a path such "
+                       "as /about")
+            return ""
+        return url
+
+    def youtube(self, doc: Document) -> str:
+        video = self.text(doc, "youtubeId")
+        if video and not YOUTUBE_ID.match(video):
+            self.error(doc, "youtubeId", f"'youtubeId' ({video[:40]!r}) is not a YouTube "
+                       "video id", "write the 11 characters after watch?v= in the video's "
+                       'address, e.g. youtubeId: "dQw4w9WgXcQ"')
+            return ""
+        return video
+
     def image(self, doc: Document, key: str = "image") -> str:
         url = self.text(doc, key)
+        if url and not source_ok(url):
+            self.error(doc, key, f"image {url[:80]!r} is neither a path nor an http(s) URL",
+                       f'write {key}: "/images/photo.jpg"')
+            return ""
         if url and self.public.is_local(url) and not self.public.exists(url):
             self.error(doc, key, f"image '{url}' does not exist",
                        f"put the file at public{url}, or correct the path")
@@ -373,7 +399,7 @@ class _Reader:
             category=Reference(intern(category), doc.line_of("category")) if category else None,
             tags=tags, group=intern(self.text(doc, "group")), draft=self.flag(doc, "draft"),
             views=self.number(doc, "views", 0), reading_minutes=minutes,
-            youtube_id=self.text(doc, "youtubeId"), body=self.body(doc),
+            youtube_id=self.youtube(doc), body=self.body(doc),
             extra={k: v for k, v in meta.items() if k not in known},
         )
 
@@ -386,6 +412,11 @@ class _Reader:
         if not isinstance(value, list):
             self.error(doc, "tags", "'tags' must be a list", "write tags: [Culture, History]")
             return ()
+        if len(value) > MAX_TAGS:
+            # every tag has its pages and feeds, each listing the story with all its tags
+            self.error(doc, "tags", f"a story may have at most {MAX_TAGS} tags; this one has "
+                       f"{len(value)}", "keep the tags that readers would follow")
+            return ()
         result: list[str] = []
         for tag in value:
             if isinstance(tag, (dict, list)) or tag is None:
@@ -393,6 +424,10 @@ class _Reader:
                            "write tags: [Culture, History]")
                 continue
             name = str(tag).strip()
+            if name and not banter_slug(name).strip("."):
+                self.error(doc, "tags", f"tag {name[:40]!r} has no letter or digit to make its "
+                           "address from", "name the tag with a word, e.g. tags: [Culture]")
+                continue
             if name and name not in result:
                 result.append(intern(name))
         return tuple(result)
@@ -405,7 +440,10 @@ class _Reader:
             self.error(doc, "social_links", "'social_links' must be a list of {name, url}")
             links_raw = []
         for link in links_raw:
-            if isinstance(link, dict) and link.get("url"):
+            if isinstance(link, dict) and link.get("url") and not link_ok(str(link["url"])):
+                self.error(doc, "social_links", f"social link {str(link['url'])[:80]!r} is not "
+                           "a web address", "write its https:// address")
+            elif isinstance(link, dict) and link.get("url"):
                 links.append(SocialProfile(str(link.get("name") or link["url"]), str(link["url"])))
             else:
                 self.error(doc, "social_links", f"social link {link!r} needs a 'url'",
@@ -415,7 +453,7 @@ class _Reader:
             name=self.text(doc, "name", required=True), image=self.image(doc),
             role=self.text(doc, "role"), title=self.text(doc, "title"),
             order=self.number(doc, "order", 1000), social_links=tuple(links),
-            external_link=self.text(doc, "externalAuthorLink"), body=self.body(doc))
+            external_link=self.link(doc, "externalAuthorLink"), body=self.body(doc))
 
     def category(self, doc: Document, lang: str) -> Category:
         return Category(
@@ -436,9 +474,19 @@ class _Reader:
                     body=self.body(doc))
 
     def _check_section_images(self, doc: Document, value: Any) -> None:
+        """Images of a page's sections exist; their links and images are web addresses
+        (a section may hold any keys: those that name a link or an image are checked)."""
         if isinstance(value, dict):
             for key, inner in value.items():
-                if key in ("image", "logo", "icon") and isinstance(inner, str) and inner \
+                name = str(key).lower()
+                if isinstance(inner, str) and inner and not (
+                        source_ok(inner) if name in _IMAGE_KEYS else
+                        link_ok(inner) if name.endswith(_LINK_KEYS) else True):
+                    self.reporter.error(doc.source.rel, _find_line(doc, inner),
+                                        f"'{key}' ({inner[:80]!r}) is not a web address",
+                                        "write an https:// address or a path such as /about")
+                    value[key] = ""
+                elif name in _IMAGE_KEYS and isinstance(inner, str) and inner \
                         and self.public.is_local(inner) and not self.public.exists(inner):
                     self.reporter.error(doc.source.rel, _find_line(doc, inner),
                                         f"image '{inner}' does not exist",
@@ -455,8 +503,14 @@ class _Reader:
             title=self.text(doc, "title"), subtext=self.text(doc, "subtext"),
             placeholder=self.text(doc, "formPlaceholder") or defaults.placeholder,
             button=self.text(doc, "formButtonText") or defaults.button,
-            action=self.text(doc, "formAction") or defaults.action,
+            action=self.link(doc, "formAction") or defaults.action,
             footer=self.text(doc, "formFooterText"))
+
+
+MAX_TAGS = 100
+_IMAGE_KEYS = {"image", "logo", "icon", "src", "avatar", "photo"}
+_LINK_KEYS = ("link", "href", "url", "action")
+YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{6,20}$")
 
 
 def _find_line(doc: Document, needle: str) -> int | None:

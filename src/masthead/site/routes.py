@@ -137,12 +137,26 @@ def _language_routes(site: LanguageSite) -> list[Route]:
     return routes
 
 
+# Files and folders masthead writes at the top of the output besides pages: a page or a
+# collection whose URL is one of them would replace it, or could not be written at all.
+RESERVED = frozenset({"sitemap.xml", "news-sitemap.xml", "robots.txt", "_headers",
+                      "nginx-headers.conf", "assets", "_img", "pagefind", "favicon.ico",
+                      ".masthead-output"})
+
+
 def _without_collisions(routes: list[Route], reporter: Reporter) -> list[Route]:
     seen: dict[str, Route] = {}
     kept = []
     for route in routes:
         path = route.output_path.lower()  # one URL on case-insensitive hosts too
         first = seen.get(path)
+        top = path.split("/", 1)[0]
+        if first is None and (top in RESERVED or (top.startswith("sitemap-") and
+                                                  top.endswith(".xml"))):
+            reporter.error(route.source or "content", 1,
+                           f"the URL {unquote(route.url)} is a file masthead writes itself",
+                           "rename the file (its name is the URL)")
+            continue
         if first is not None:
             reporter.error(route.source or first.source or "content", 1,
                            f"two files for one URL {unquote(route.url)}: "
@@ -151,5 +165,25 @@ def _without_collisions(routes: list[Route], reporter: Reporter) -> list[Route]:
                            "rename one of them (the file name is the URL)")
             continue
         seen[path] = route
+        kept.append(route)
+    return _without_file_folders(kept, reporter)
+
+
+def _without_file_folders(routes: list[Route], reporter: Reporter) -> list[Route]:
+    """A page whose folder is another page's file (a page named ``feed.xml`` beside the
+    site's feed, ``404.html`` beside the error page) cannot be written: the file wins."""
+    files = {route.output_path.lower(): route for route in routes}
+    kept = []
+    for route in routes:
+        parts = route.output_path.lower().split("/")
+        clash = next((files[p] for p in ("/".join(parts[:n]) for n in range(1, len(parts))
+                                         if "." in parts[n - 1]) if p in files), None)
+        if clash is not None:
+            reporter.error(route.source or clash.source or "content", 1,
+                           f"the URL {unquote(route.url)} is inside "
+                           f"{unquote(clash.url)}, a file of the site "
+                           f"({clash.source or 'masthead ' + clash.kind + ' page'})",
+                           "rename the file (its name is the URL)")
+            continue
         kept.append(route)
     return kept

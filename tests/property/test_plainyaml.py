@@ -1,4 +1,4 @@
-"""plainyaml.read_plain gives what PyYAML gives, or declines."""
+"""plainyaml.read_plain gives what the front matter loader gives, or declines."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from masthead.content.frontmatter import _FENCE
+from masthead.content.frontmatter import _FENCE, loader_class
 from masthead.content.plainyaml import read_plain
 from tests.conftest import CORPUS, DEMO, SHARED
 
@@ -71,8 +71,9 @@ def _documents(draw: st.DrawFn) -> str:
 
 
 def _pyyaml(text: str) -> object:
+    """What the front matter loader (YAML 1.2 rules, duplicate keys refused) gives."""
     try:
-        loaded = yaml.load(text, Loader=yaml.CSafeLoader)
+        loaded = yaml.load(text, Loader=loader_class())
     except yaml.YAMLError:
         return "error"
     return {} if loaded is None else loaded

@@ -1,5 +1,12 @@
 """YAML front matter: split it from the body and parse it, keeping line numbers.
 
+Front matter means what the writer typed, by YAML 1.2's rules rather than PyYAML's YAML
+1.1: ``No``, ``on`` and ``12:30`` stay text, and so do ``0123``, ``1.10`` and unquoted
+dates (a date is read from its text, with a diagnostic when it is impossible); only
+``true``/``false``, ``null``/``~`` and whole numbers without leading zeros are not text.
+A key written twice is an error, and so are aliases that make a value contain itself or
+expand past a few thousand nodes (a "billion laughs"), instead of a hang.
+
 PyYAML's C loader is used for speed; line numbers of a key are looked up in the raw
 text only when a diagnostic needs one, so the common path pays nothing for them.
 PyYAML builds Python values from the parsed nodes in Python, generically; front matter
@@ -12,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from masthead.content.discover import SourceFile
 from masthead.content.plainyaml import read_plain
@@ -100,24 +107,74 @@ def parse_document(source: SourceFile, text: str) -> Document | Diagnostic:
     return Document(source, text, meta, text[body_start:], body_line, body_start)
 
 
+MAX_NODES = 5000  # what a front matter's aliases may expand to
+
+
+def loader_class() -> Any:
+    """PyYAML's C loader with the resolvers of YAML 1.2's core schema, narrowed so that
+    text keeps its form (see the module's docstring); made once."""
+    global _LOADER
+    if _LOADER is None:
+        yaml = _yaml()
+        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is in the wheels
+
+        class FrontMatterLoader(base):  # type: ignore[misc, valid-type]
+            yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}
+
+        for tag, pattern, first in (
+                ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+                ("tag:yaml.org,2002:int", r"^-?(?:0|[1-9][0-9]*)$", "-0123456789"),
+                ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+                ("tag:yaml.org,2002:merge", r"^(?:<<)$", "<")):
+            FrontMatterLoader.add_implicit_resolver(tag, re.compile(pattern), list(first))
+        _LOADER = FrontMatterLoader
+    return _LOADER
+
+
+_LOADER: Any = None
+
+
 def load_yaml(text: str) -> Any:
-    """``yaml.load(text, CSafeLoader)``: front matter in the plain form most files use is
-    read line by line (see plainyaml); otherwise plain strings, lists and maps are built
-    directly. Anchors and merge keys (rare in front matter) take PyYAML's own path: an
-    alias can make a node contain itself."""
+    """The front matter's values: in the plain form most files use, read line by line
+    (see plainyaml); otherwise composed by the loader above, checked (duplicate keys,
+    aliases), and built here, plain strings, lists and maps directly."""
     plain = read_plain(text)
     if plain is not None:
         return plain
-    yaml = _yaml()
-    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is in the wheels
-    if "&" in text or "<<" in text:
-        return yaml.load(text, Loader=loader_class)
-    loader = loader_class(text)
+    loader = loader_class()(text)
     try:
         node = loader.get_single_node()
-        return None if node is None else _construct(loader, node)
+        if node is None:
+            return None
+        _check_size(node, "&" in text)
+        return _construct(loader, node)
     finally:
         loader.dispose()
+
+
+def _check_size(root: yaml.Node, aliases: bool) -> None:
+    """Refuse a node that contains itself, or that aliases expand past MAX_NODES."""
+    if not aliases:
+        return
+    yaml = _yaml()
+    count = 0
+    stack: list[tuple[Any, frozenset[int]]] = [(root, frozenset())]
+    while stack:
+        node, above = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"aliases expand to more than {MAX_NODES} values",
+                node.start_mark)
+        if id(node) in above:
+            raise yaml.constructor.ConstructorError(
+                None, None, "an alias makes a value contain itself", node.start_mark)
+        if isinstance(node, yaml.MappingNode):
+            inner = frozenset((*above, id(node)))
+            stack.extend((child, inner) for pair in node.value for child in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            inner = frozenset((*above, id(node)))
+            stack.extend((child, inner) for child in node.value)
 
 
 def _construct(loader: Any, node: yaml.Node) -> Any:
@@ -127,9 +184,19 @@ def _construct(loader: Any, node: yaml.Node) -> Any:
         return node.value
     if tag == _MAP and isinstance(node, yaml.MappingNode):
         result = {}
-        for key_node, value_node in node.value:
+        own = len(node.value)
+        if any(key.tag == "tag:yaml.org,2002:merge" for key, _value in node.value):
+            own -= sum(key.tag == "tag:yaml.org,2002:merge" for key, _value in node.value)
+            loader.flatten_mapping(node)  # merged keys first: the map's own ones win
+        first_own, written = len(node.value) - own, set()
+        for index, (key_node, value_node) in enumerate(node.value):
             key = _construct(loader, key_node)
             try:
+                if index >= first_own and key in written:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the key '{key}' is written twice", key_node.start_mark)
+                if index >= first_own:
+                    written.add(key)
                 result[key] = _construct(loader, value_node)
             except TypeError:
                 raise yaml.constructor.ConstructorError(

@@ -8,7 +8,7 @@ archive: 0.4 s of work). Any line outside that form (indentation, escapes other 
 \\" and \\\\ in double quotes, comments after a value, anchors, block lists, multi-line
 text, words YAML 1.1 turns into booleans or nulls, numbers with signs or leading zeros,
 dates left unquoted...) makes :func:`read_plain` answer None, and the file is read by
-PyYAML as before: the values are always the ones PyYAML gives.
+the YAML loader of ``frontmatter.py``: the values are always the ones it gives.
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ def read_plain(text: str) -> dict[str, Any] | None:
             return None
         value = _value(raw.strip(" "))
         if value is None:
+            return None
+        if key in result:  # a duplicate key is an error: the loader says so, with its line
             return None
         result[key] = value
     return result

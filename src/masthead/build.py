@@ -41,6 +41,7 @@ from masthead.emit.headers import (
     content_security_policy,
     form_origins,
     headers_file,
+    meta_policy,
     nginx_snippet,
 )
 from masthead.emit.search import SearchIndex, build_search_index
@@ -325,7 +326,8 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
         renderer = Renderer(site, strings, public,
                             make_environment(config.root, compiled[0] if compiled else None),
                             assets,
-                            reporter, serve_mode=serve_mode, images=images, posters=posters)
+                            reporter, serve_mode=serve_mode, images=images, posters=posters,
+                            csp_meta=meta_policy(csp))
         renderer.set_alternates(routes)
 
         def make_fingerprints() -> Fingerprints:
@@ -333,7 +335,8 @@ def _prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
                                         [THEME_TEMPLATES, config.root / "templates"],
                                         public_digest, serve_mode,
                                         {rel: c.digest for rel, c in content.cache.items()},
-                                        whole_site=has_site_templates(config.root))
+                                        whole_site=has_site_templates(config.root),
+                                        policy=csp)
             fingerprints.set_alternates(routes)
             return fingerprints
     changed = cached is None or len(cached) != len(content.cache) or any(

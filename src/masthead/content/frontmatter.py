@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from masthead.content.discover import SourceFile
 from masthead.content.plainyaml import read_plain
+from masthead.content.text import FORBIDDEN
 from masthead.errors import Diagnostic
 
 if TYPE_CHECKING:
@@ -147,9 +148,21 @@ def load_yaml(text: str) -> Any:
         if node is None:
             return None
         _check_size(node, "&" in text)
-        return _construct(loader, node)
+        value = _construct(loader, node)
+        # An escape in a double-quoted string ("\\u0000") can write what read_text left out.
+        return _without_forbidden(value) if "\\" in text else value
     finally:
         loader.dispose()
+
+
+def _without_forbidden(value: Any) -> Any:
+    if isinstance(value, str):
+        return FORBIDDEN.sub("", value)
+    if isinstance(value, dict):
+        return {_without_forbidden(k): _without_forbidden(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_forbidden(item) for item in value]
+    return value
 
 
 def _check_size(root: yaml.Node, aliases: bool) -> None:

@@ -181,8 +181,14 @@ def read_models(config: SiteConfig, layout: Layout, files: list[SourceFile],
 
 
 def _read_text(source: SourceFile, reporter: Reporter) -> str | None:
+    removed: list[int] = []
     try:
-        return read_text(source.file)
+        text = read_text(source.file, removed)
+        if removed:
+            reporter.warning(source.rel, removed[0], "control characters (such as NUL) that "
+                             "pages and feeds cannot carry were left out",
+                             "delete them: they are invisible, and often come from a copy")
+        return text
     except UnicodeDecodeError as exc:
         reporter.error(source.rel, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})",
                        "save the file as UTF-8")

@@ -85,7 +85,7 @@ def _attribute(tag: str, name: str, value: str) -> str | None:
     if name in _SRCSET:
         return value if all(source_ok(part.split()[0]) for part in value.split(",")
                             if part.strip()) else None
-    if name == "href":
+    if name in ("href", "action", "formaction"):
         return value if link_ok(value) else None
     return value
 
@@ -103,7 +103,8 @@ def sanitize(body: str, embed_allow: Iterable[str] = (), extra_tags: Iterable[st
         found = _SCRIPT_SRC.search(match.group(0))
         src = html.unescape(next((g for g in found.groups() if g), "")) if found else ""
         host = host_of(src)
-        if not (src.startswith(("https://", "//")) and host and _allowed(src, allow)):
+        if not (src.startswith(("https://", "//")) and host and _allowed(src, allow)
+                and _PLAIN_URL.fullmatch(src)):
             return ""
         kept.append(f'<script src="{html.escape(src)}" async></script>')
         return f"{_MARK}{len(kept) - 1}{_MARK}"
@@ -123,6 +124,7 @@ def sanitize(body: str, embed_allow: Iterable[str] = (), extra_tags: Iterable[st
     return clean
 
 
+_PLAIN_URL = re.compile(r"[^\s\"'<>\\]+")
 _MARK = "\ue000"  # a private-use character: where a kept script goes back
 _INPUT = re.compile(r"<input\b[^>]*>", re.I)
 _IFRAME = re.compile(r'<iframe\b(?:[^>]*?\ssrc="([^"]*)")?[^>]*>.*?</iframe>', re.S | re.I)

@@ -76,6 +76,18 @@ def content_security_policy(config: SiteConfig, usage: MediaUsage,
     return "; ".join(" ".join([name, *values]) for name, values in directives)
 
 
+# Directives a policy in a <meta> element may not carry (browsers ignore them there and
+# say so in the console).
+_NOT_IN_META = ("frame-ancestors", "report-uri", "report-to", "sandbox")
+
+
+def meta_policy(csp: str) -> str:
+    """The policy for every page's ``<meta http-equiv>``: for hosts that send no headers
+    (a plain bucket, GitHub Pages), the page protects itself."""
+    return "; ".join(part for part in csp.split("; ")
+                     if part.split(" ", 1)[0] not in _NOT_IN_META)
+
+
 def form_origins(actions: list[str]) -> set[str]:
     """Origins of forms that post to another site (a newsletter service, say), each
     rebuilt from a well-formed URL (anything else never reaches a header)."""

@@ -60,7 +60,8 @@ class Fingerprints:
 
     def __init__(self, site: Site, strings: dict[str, Strings], assets: dict[str, str],
                  templates: Iterable[Path], public_digest: str, serve_mode: bool,
-                 sources: dict[str, str], whole_site: bool = False) -> None:
+                 sources: dict[str, str], whole_site: bool = False,
+                 policy: str = "") -> None:
         self.site = site
         self.sources = sources  # file -> digest of its text
         self._entry: dict[tuple[str, str, str], str] = {}
@@ -69,7 +70,8 @@ class Fingerprints:
         base = digest(__version__, _model_repr(site.config), _model_repr(site.layout),
                       files_digest(templates), sorted(assets.items()), public_digest,
                       serve_mode, list(site.languages),
-                      sorted(sources.items()) if whole_site else None)
+                      sorted(sources.items()) if whole_site else None,
+                      policy)  # every page carries the Content-Security-Policy
         self._global = {
             lang: digest(base, lang, sorted(strings[lang].table.items()),
                          _model_repr(lang_site.newsletter),

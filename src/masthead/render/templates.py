@@ -110,6 +110,7 @@ class Renderer:
     serve_mode: bool = False
     images: ResponsiveImages | None = None
     posters: frozenset[str] = frozenset()  # videos whose poster the site serves
+    csp_meta: str = ""  # the Content-Security-Policy every page carries in a <meta>
 
     def __post_init__(self) -> None:
         self._alternates: dict[tuple[str, ...], dict[str, str]] = {}
@@ -133,6 +134,7 @@ class Renderer:
             video_facade=self.video_facade,
             now=dt.datetime.now(dt.UTC),
             serve_mode=self.serve_mode,
+            csp_meta=self.csp_meta,
         )
 
     def render(self, route: Route) -> str | None:

@@ -254,10 +254,11 @@ def _discover(config: SiteConfig, report: BuildReport,
               stat: bool = True) -> tuple[Layout, list[SourceFile]]:
     with _timed(report, "discover"):
         layout = detect_layout(config)
-        files = discover(config, layout, stat)
+        problems: list[Diagnostic] = []
+        files = discover(config, layout, stat, problems)
     problem = missing_content(config, layout, files)
-    if problem is not None:
-        raise BuildFailed([problem])
+    if problem is not None or problems:
+        raise BuildFailed([*problems, *([problem] if problem else [])])
     return layout, files
 
 

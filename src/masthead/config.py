@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -201,7 +202,7 @@ def load_config(root: Path, overrides: dict[str, str] | None = None) -> SiteConf
                 parsed[key] = raw
         _apply(parsed, "--set", lambda key: None, root, values, problems)
     config = replace(SiteConfig(root=root), **values)
-    problems += _validate(config, toml_path if toml_path.is_file() else None)
+    problems += _validate(config, _origins(root, toml_path, set(overrides or ())))
     if problems:
         raise ConfigError(problems)
     return config
@@ -525,34 +526,57 @@ def _toml_line(text: str, key: str) -> int | None:
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
-def _validate(config: SiteConfig, toml_path: Path | None) -> list[Diagnostic]:
-    rel = toml_path.name if toml_path else "config/site.config.js"
+Where = Callable[[str], tuple[str, int | None]]  # a setting -> (file, line)
+
+
+def _origins(root: Path, toml_path: Path, overridden: set[str]) -> Where:
+    """Where a setting was written, for its diagnostic: ``--set`` on the command line,
+    masthead.toml (with its line), or the Banter config."""
+    text = toml_path.read_text(encoding="utf-8") if toml_path.is_file() else ""
+    banter = _banter_file(root, "site.config")
+    fallback = (toml_path.name if text or banter is None
+                else str(banter.relative_to(root)))
+
+    def where(key: str) -> tuple[str, int | None]:
+        if key in overridden:
+            return "--set", None
+        line = _toml_line(text, key) if text else None
+        return (toml_path.name, line) if line else (fallback, None)
+
+    return where
+
+
+def _validate(config: SiteConfig, where: Where) -> list[Diagnostic]:
     problems = []
     if config.posts_per_page < 1:
-        problems.append(Diagnostic(rel, None, "posts_per_page must be at least 1"))
+        problems.append(Diagnostic(*where("posts_per_page"),
+                                   "posts_per_page must be at least 1",
+                                   "write posts_per_page = 6"))
     for key in ("image_quality", "image_avif_quality"):
         if not 1 <= getattr(config, key) <= 100:
-            problems.append(Diagnostic(rel, None, f"{key} must be between 1 and 100",
+            problems.append(Diagnostic(*where(key), f"{key} must be between 1 and 100",
                                        f"write {key} = {getattr(SiteConfig, key)}"))
     if not _address_ok(config.base_url, paths=False):
-        problems.append(Diagnostic(rel, None, f"base_url {config.base_url!r} is not an absolute "
-                                   "http(s) address", "write it as https://example.org/"))
+        problems.append(Diagnostic(*where("base_url"), f"base_url {config.base_url!r} is not "
+                                   "an absolute http(s) address",
+                                   "write it as https://example.org/"))
     if config.api_url and not _address_ok(config.api_url, paths=True):
-        problems.append(Diagnostic(rel, None, f"api_url {config.api_url!r} is neither a path "
-                                   "nor an http(s) address",
+        problems.append(Diagnostic(*where("api_url"), f"api_url {config.api_url!r} is neither "
+                                   "a path nor an http(s) address",
                                    'write api_url = "/api" or "https://api.example.org/api"'))
     for key in ("og_image", "logo", "logo_cropped", "favicon"):
         if not source_ok(getattr(config, key)):
-            problems.append(Diagnostic(rel, None, f"{key} {getattr(config, key)!r} is neither a "
+            problems.append(Diagnostic(*where(key), f"{key} {getattr(config, key)!r} is neither a "
                                        "path nor an http(s) address",
                                        f'write {key} = "/images/logo.png"'))
     if not LANGUAGE_CODE.match(config.language):
-        problems.append(Diagnostic(rel, None, f"language {config.language[:40]!r} is not a "
-                                   "language code", 'write language = "en" (or "ru", "pt-BR")'))
+        problems.append(Diagnostic(*where("language"), f"language {config.language[:40]!r} is "
+                                   "not a language code",
+                                   'write language = "en" (or "ru", "pt-BR")'))
     try:
         ZoneInfo(config.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        problems.append(Diagnostic(rel, None, f"unknown time zone '{config.timezone}'",
+        problems.append(Diagnostic(*where("timezone"), f"unknown time zone '{config.timezone}'",
                                    "use an IANA name such as Europe/Moscow or UTC"))
     return problems
 

@@ -1,4 +1,4 @@
-"""content.text.read_text reads exactly what Path.read_text reads."""
+"""content.text.read_text reads what Path.read_text reads, less the characters XML forbids."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from masthead.content.text import read_text
+from masthead.content.text import FORBIDDEN, read_text
 
 # Line ends of every kind, a BOM, non-ASCII letters, next to ordinary text.
 _PIECES = st.sampled_from(["\r\n", "\r", "\n", "\ufeff", "ё", "—", "title: x", " ", "#"])
@@ -26,7 +26,10 @@ def test_same_text_as_pathlib(tmp_path_factory: pytest.TempPathFactory,
         with pytest.raises(UnicodeDecodeError):
             read_text(path)
         return
-    assert read_text(path) == expected
+    removed: list[int] = []
+    assert read_text(path, removed) == FORBIDDEN.sub("", expected)
+    first = FORBIDDEN.search(expected)
+    assert removed == ([expected.count("\n", 0, first.start()) + 1] if first else [])
 
 
 def test_large_file_read_whole(tmp_path: Path) -> None:

@@ -83,7 +83,8 @@ def detect_layout(config: SiteConfig) -> Layout:
     return Layout(ordered, default, authors, tuple(collections.values()), localized)
 
 
-def discover(config: SiteConfig, layout: Layout, stat: bool = True) -> list[SourceFile]:
+def discover(config: SiteConfig, layout: Layout, stat: bool = True,
+             problems: list[Diagnostic] | None = None) -> list[SourceFile]:
     """Every content file, sorted by path so that builds are reproducible; with its size
     and modification time unless not ``stat`` (only the build cache asks for them, and
     a file's stat is most of the time this takes)."""
@@ -104,6 +105,12 @@ def discover(config: SiteConfig, layout: Layout, stat: bool = True) -> list[Sour
         for entry, parts in _walk(str(base), ()):
             lang = parts[0] if parts and parts[0] in languages else None
             name, path = entry.name, entry.path
+            if not path.isascii() and not _utf8(path):
+                if problems is not None:
+                    shown = path[root_prefix:].encode("utf-8", "replace").decode("utf-8")
+                    problems.append(Diagnostic(shown, None, "the file's name is not UTF-8",
+                                               "rename it: its name is its address"))
+                continue
             if stat:
                 found = entry.stat()
                 mtime_ns, size = found.st_mtime_ns, found.st_size
@@ -160,6 +167,16 @@ def _walk(folder: str, parts: tuple[str, ...]) -> list[tuple[os.DirEntry[str],
         elif name.lower().endswith(MARKDOWN_SUFFIXES) and entry.is_file():
             found.append((entry, parts))
     return found
+
+
+def _utf8(text: str) -> bool:
+    """Whether a name read from the disk was valid UTF-8 (Python keeps the bytes that were
+    not as lone surrogates, which no page or URL can carry)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _name(entry: os.DirEntry[str]) -> str:

@@ -91,7 +91,7 @@ def parse_document(source: SourceFile, text: str) -> Document | Diagnostic:
     try:
         meta = load_yaml(yaml_text)
     except _yaml_error() as exc:  # evaluated only when something was raised
-        return _yaml_diagnostic(source, exc, meta_line)
+        return _yaml_diagnostic(source, exc, meta_line, yaml_text)
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
@@ -221,7 +221,8 @@ def _construct(loader: Any, node: yaml.Node) -> Any:
     return loader.construct_object(node, deep=True)
 
 
-def _yaml_diagnostic(source: SourceFile, exc: Exception, meta_line: int) -> Diagnostic:
+def _yaml_diagnostic(source: SourceFile, exc: Exception, meta_line: int,
+                     text: str = "") -> Diagnostic:
     # Where the construct started (an unclosed quote, say) helps more than where the
     # parser gave up (often the end of the front matter).
     mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
@@ -230,7 +231,13 @@ def _yaml_diagnostic(source: SourceFile, exc: Exception, meta_line: int) -> Diag
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None)
     message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+    lines = text.split("\n")
+    near = lines[max(0, line - meta_line - 1):line - meta_line + 1] if mark is not None else []
     hint = "put text that contains ':' or starts with a quote in double quotes"
-    if "tab" in str(problem).lower():
+    if "tab" in str(problem).lower() or any("\t" in near_line for near_line in near):
         hint = "indent with spaces, not tabs"
+    elif "written twice" in str(problem):
+        hint = "keep one of the two lines"
+    elif "alias" in str(problem):
+        hint = "write the values out instead of using &anchors and *aliases"
     return Diagnostic(source.rel, line, message, hint, col=col)

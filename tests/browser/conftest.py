@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
 
 from masthead.build import build_site
 from masthead.config import load_config
@@ -15,12 +18,29 @@ from masthead.dev.server import serving
 from tests.conftest import DEMO, NOW
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Every wait_for_function polls on a timer: its default, requestAnimationFrame, can be
-# starved when the machine is busy, and a wait for a page that is ready then times out.
-POLL = 100  # ms
+POLL = 0.1  # seconds between two looks at the page
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
+
+
+def wait_for(page: Page, expression: str, timeout: float = 30_000) -> None:
+    """Wait until a JavaScript expression is true in the page. Not ``wait_for_function``:
+    that evaluates its predicate with eval() inside the page, which the site's
+    Content-Security-Policy forbids; ``evaluate`` runs it from outside. It looks on a timer
+    (requestAnimationFrame can be starved when the machine is busy)."""
+    deadline = time.monotonic() + timeout / 1000
+    while not _true(page, expression):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still false after {timeout / 1000:.0f} s: {expression}")
+        time.sleep(POLL)
+
+
+def _true(page: Page, expression: str) -> bool:
+    try:
+        return bool(page.evaluate(expression))
+    except PlaywrightError:  # the page is navigating (a reload): look again
+        return False
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import pytest
 from masthead.build import build_site
 from masthead.content.load import BuildOptions
 from tests.api.conftest import Mailbox, RunningApi, api_site, mailbox, site_config, start_api
-from tests.browser.conftest import POLL
+from tests.browser.conftest import wait_for
 from tests.conftest import NOW
 from tests.nginx import nginx_serving
 
@@ -52,14 +52,12 @@ def test_an_article_counts_its_view_and_shows_the_live_count(
     context, page, requests = _page(browser)
     with page.expect_response(lambda r: r.url.endswith("/api/views")):
         page.goto(f"{url}/posts/story-03/")
-    page.wait_for_function(
-        "document.querySelector('.views').textContent === '4 views'",
-        polling=POLL)
+    wait_for(page,
+        "document.querySelector('.views').textContent === '4 views'")
     with page.expect_response(lambda r: r.url.endswith("/api/views")):
         page.reload()
-    page.wait_for_function(
-        "document.querySelector('.views').textContent === '5 views'",
-        polling=POLL)
+    wait_for(page,
+        "document.querySelector('.views').textContent === '5 views'")
     assert api.call(api.store.view_counts(["/posts/story-03"])) == {"/posts/story-03": 2}
     assert {urlsplit(r.split()[1]).netloc for r in requests} == {urlsplit(url).netloc}
     assert page.evaluate("window.__csp") == []
@@ -75,9 +73,8 @@ def test_global_privacy_control_reads_but_never_counts(
                             "'globalPrivacyControl', {get: () => true});")
     with page.expect_response(lambda r: "/api/views?path=" in r.url):
         page.goto(f"{url}/posts/story-07/")
-    page.wait_for_function(
-        "document.querySelector('.views').textContent === '7 views'",
-        polling=POLL)
+    wait_for(page,
+        "document.querySelector('.views').textContent === '7 views'")
     assert not any(r.startswith("POST") for r in requests)
     assert api.call(api.store.view_counts(["/posts/story-07"])) == {"/posts/story-07": 0}
     context.close()

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import POLL
+from tests.browser.conftest import wait_for
 from tests.conftest import DEMO
 
 pytestmark = pytest.mark.browser
@@ -48,9 +48,8 @@ def test_edit_reloads_the_open_tab_and_errors_show_over_it(
     base, site = dev_server
     page = browser.new_page()
     page.goto(base + "/posts/night-herders/")
-    page.wait_for_function(
-        "document.querySelector('h1').textContent.includes('night herders')",
-        polling=POLL)
+    wait_for(page,
+        "document.querySelector('h1').textContent.includes('night herders')")
     time.sleep(0.5)  # let the event stream connect
 
     source = site / POST
@@ -58,9 +57,8 @@ def test_edit_reloads_the_open_tab_and_errors_show_over_it(
     saved = time.perf_counter()
     source.write_text(original.replace("The night herders: a photo essay",
                                        "Night herders under a new title"), encoding="utf-8")
-    page.wait_for_function(
-        "document.querySelector('h1').textContent.includes('under a new title')", timeout=2000,
-        polling=POLL)
+    wait_for(page,
+        "document.querySelector('h1').textContent.includes('under a new title')", 2000)
     save_to_reload = time.perf_counter() - saved
     assert save_to_reload < 2.0
 
@@ -72,8 +70,7 @@ def test_edit_reloads_the_open_tab_and_errors_show_over_it(
     assert f"{POST}:2:" in text and "invalid YAML" in text and "hint:" in text
 
     source.write_text(original, encoding="utf-8")
-    page.wait_for_function(
+    wait_for(page,
         "!document.getElementById('masthead-errors') && "
-        "document.querySelector('h1').textContent.includes('a photo essay')", timeout=5000,
-        polling=POLL)
+        "document.querySelector('h1').textContent.includes('a photo essay')", 5000)
     page.close()

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import POLL
+from tests.browser.conftest import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -30,9 +30,8 @@ def test_page_is_clean(browser: Any, demo_url: str, path: str, width: int,
     assert response is not None and response.status == 200
     for image in page.locator("img").all():  # bring every lazy image into view
         image.scroll_into_view_if_needed()
-    page.wait_for_function(
-        "[...document.images].every(i => i.complete)", timeout=10_000,
-        polling=POLL)
+    wait_for(page,
+        "[...document.images].every(i => i.complete)", 10_000)
     page.screenshot(path=str(tmp_path / f"{width}.png"), full_page=True)
     assert errors == []
     assert hosts == {urlsplit(demo_url).netloc}

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import POLL
+from tests.browser.conftest import wait_for
 
 pytestmark = pytest.mark.browser
 RESULT_LINKS = ".pagefind-ui__result-link"
@@ -57,13 +57,12 @@ def test_filter_by_category(browser: Any, demo_url: str) -> None:
     # it is the only one with few values: a click on the group's name could close it.
     category = ("[...document.querySelectorAll('details.pagefind-ui__filter-block')].find("
                 "d => d.querySelector('summary').textContent.trim().toLowerCase() === 'category')")
-    page.wait_for_function(f"() => !!{category}", timeout=30_000, polling=POLL)
+    wait_for(page, f"() => !!{category}", 30_000)
     page.evaluate(f"() => {{ {category}.open = true; }}")
     page.locator(".pagefind-ui__filter-label", has_text="Culture").click()
-    page.wait_for_function(
+    wait_for(page,
         "[...document.querySelectorAll('.pagefind-ui__result-link')].every("
-        "a => !a.href.includes('river-delta') && !a.href.includes('school-closures'))",
-        polling=POLL)
+        "a => !a.href.includes('river-delta') && !a.href.includes('school-closures'))")
     filtered = _results(page)
     assert filtered and set(filtered) <= culture, filtered
     page.close()

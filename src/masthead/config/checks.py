@@ -1,0 +1,104 @@
+"""Checks of the settings as a whole, each diagnostic placed where the setting was written
+(--set, masthead.toml with its line, or the Banter config)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from masthead.config.banter import banter_file
+from masthead.config.entries import LANGUAGE_CODE
+from masthead.config.settings import CONFIG_FILE, SiteConfig
+from masthead.config.values import toml_line
+from masthead.errors import Diagnostic, Severity
+from masthead.safeurl import header_safe, origin_of, source_ok
+
+Where = Callable[[str], tuple[str, int | None]]  # a setting -> (file, line)
+
+
+def origins(root: Path, toml_path: Path, overridden: set[str]) -> Where:
+    """Where a setting was written, for its diagnostic: ``--set`` on the command line,
+    masthead.toml (with its line), or the Banter config."""
+    text = toml_path.read_text(encoding="utf-8") if toml_path.is_file() else ""
+    banter = banter_file(root, "site.config")
+    fallback = (toml_path.name if text or banter is None
+                else str(banter.relative_to(root)))
+
+    def where(key: str) -> tuple[str, int | None]:
+        if key in overridden:
+            return "--set", None
+        line = toml_line(text, key) if text else None
+        return (toml_path.name, line) if line else (fallback, None)
+
+    return where
+
+
+def validate(config: SiteConfig, where: Where) -> list[Diagnostic]:
+    problems = []
+    if config.posts_per_page < 1:
+        problems.append(Diagnostic(*where("posts_per_page"),
+                                   "posts_per_page must be at least 1",
+                                   "write posts_per_page = 6"))
+    for key in ("image_quality", "image_avif_quality"):
+        if not 1 <= getattr(config, key) <= 100:
+            problems.append(Diagnostic(*where(key), f"{key} must be between 1 and 100",
+                                       f"write {key} = {getattr(SiteConfig, key)}"))
+    if not _address_ok(config.base_url, paths=False):
+        problems.append(Diagnostic(*where("base_url"), f"base_url {config.base_url!r} is not "
+                                   "an absolute http(s) address",
+                                   "write it as https://example.org/"))
+    if config.api_url and not _address_ok(config.api_url, paths=True):
+        problems.append(Diagnostic(*where("api_url"), f"api_url {config.api_url!r} is neither "
+                                   "a path nor an http(s) address",
+                                   'write api_url = "/api" or "https://api.example.org/api"'))
+    for key in ("og_image", "logo", "logo_cropped", "favicon"):
+        if not source_ok(getattr(config, key)):
+            problems.append(Diagnostic(*where(key), f"{key} {getattr(config, key)!r} is neither a "
+                                       "path nor an http(s) address",
+                                       f'write {key} = "/images/logo.png"'))
+    if not LANGUAGE_CODE.match(config.language):
+        problems.append(Diagnostic(*where("language"), f"language {config.language[:40]!r} is "
+                                   "not a language code",
+                                   'write language = "en" (or "ru", "pt-BR")'))
+    try:
+        ZoneInfo(config.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(Diagnostic(*where("timezone"), f"unknown time zone '{config.timezone}'",
+                                   "use an IANA name such as Europe/Moscow or UTC"))
+    return problems
+
+
+PLACEHOLDER_HOSTS = {"example.org", "example.com", "example.net", "www.example.org",
+                     "www.example.com", "www.example.net", "localhost", "127.0.0.1", "[::1]"}
+
+
+def placeholder_base_url(config: SiteConfig) -> Diagnostic | None:
+    """A warning for a site built for publishing whose ``base_url`` is still a
+    placeholder: its feeds, sitemaps and share links would point there."""
+    host = config.base_url.split("//", 1)[-1].split("/", 1)[0].split(":")[0].lower()
+    if host.startswith("[::1]"):
+        host = "[::1]"
+    if host not in PLACEHOLDER_HOSTS:
+        return None
+    toml_path = config.root / CONFIG_FILE
+    line = (toml_line(toml_path.read_text(encoding="utf-8"), "base_url")
+            if toml_path.is_file() else None)
+    where = CONFIG_FILE if line is not None or toml_path.is_file() else "config/site.config.js"
+    return Diagnostic(where, line,
+                      f"base_url is '{config.base_url}', a placeholder: feeds, sitemaps, "
+                      "canonical and share links will point there",
+                      "set base_url to the site's public address, e.g. base_url = "
+                      '"https://www.mymagazine.org/" in masthead.toml, or --set base_url=...',
+                      Severity.WARNING)
+
+
+def _address_ok(value: str, paths: bool) -> bool:
+    """An http(s) address (or, with ``paths``, a path on the site) that can stand in a
+    header, an attribute and a script as it is."""
+    if not header_safe(value) or re.search(r"[\s<>'\"]", value):
+        return False
+    if paths and value.startswith("/") and not value.startswith("//"):
+        return True
+    return bool(re.match(r"^https?://", value) and origin_of(value))

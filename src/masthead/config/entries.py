@@ -1,0 +1,144 @@
+"""Settings that are lists of tables (menus, social links, collections): each entry checked,
+links by scheme and names that could lead out of the site refused."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from masthead.config.settings import CollectionConfig, MenuItem, SocialLink
+from masthead.errors import Diagnostic, did_you_mean
+from masthead.safeurl import link_ok
+
+
+def read_menu(raw: Any, path: Path, root: Path, problems: list[Diagnostic]) -> tuple[MenuItem, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.append(Diagnostic(rel_path(path, root), None,
+                                   "a menu must be a list of {name, link}"))
+        return ()
+    items = []
+    for entry in raw:
+        if not isinstance(entry, dict) or "name" not in entry:
+            problems.append(Diagnostic(rel_path(path, root), None,
+                                       f"menu entry {entry!r} has no 'name'",
+                                       "write each entry as { name: '...', link: '/...' }"))
+            continue
+        link = str(entry.get("link") or "#")
+        if not link_ok(link):
+            problems.append(unsafe_link(rel_path(path, root), entry["name"], link))
+            link = "#"
+        items.append(MenuItem(str(entry["name"]), link,
+                              read_menu(entry.get("submenu"), path, root, problems)))
+    return tuple(items)
+
+
+def read_social(raw: Any, path: Path, root: Path,
+            problems: list[Diagnostic]) -> tuple[SocialLink, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, dict):  # some Banter forks export { facebook: "...", ... }
+        raw = [{"name": k, "href": v} for k, v in raw.items()]
+    if not isinstance(raw, list):
+        problems.append(Diagnostic(rel_path(path, root), None,
+                                   "social must be a list of {name, href}"))
+        return ()
+    links = []
+    for entry in raw:
+        href = entry.get("href") or entry.get("url") if isinstance(entry, dict) else None
+        if isinstance(entry, dict) and entry.get("name") and href and not link_ok(str(href)):
+            problems.append(unsafe_link(rel_path(path, root), entry["name"], str(href)))
+        elif isinstance(entry, dict) and entry.get("name") and href:
+            links.append(SocialLink(str(entry["name"]), str(href)))
+        else:
+            problems.append(Diagnostic(rel_path(path, root), None,
+                                       f"social entry {entry!r} needs 'name' and 'href'"))
+    return tuple(links)
+
+
+def unsafe_link(rel: str, name: object, link: str) -> Diagnostic:
+    return Diagnostic(rel, None, f"the link of '{name}' ({link[:80]!r}) is not a web address",
+                      "links may be https://..., http://..., mailto:, tel: or a path such "
+                      "as /about")
+
+
+TABLE_KEYS = {
+    "main_menu": ("name", "link", "submenu"),
+    "footer_menu": ("name", "link"),
+    "social": ("name", "href", "url"),
+    "collections": ("name", "folder", "url", "template"),
+}
+
+
+def check_table_keys(table: str, value: Any, rel: str, line_of: Any, settings: Any,
+                      problems: list[Diagnostic]) -> None:
+    """An unknown key inside a ``[[table]]``: most often a setting written after the
+    table, which TOML then puts into it."""
+    allowed = TABLE_KEYS[table]
+    entries = value if isinstance(value, list) else [value]
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        for key in entry:
+            if key in allowed:
+                if key == "submenu":
+                    check_table_keys("footer_menu", entry[key], rel, line_of, settings,
+                                      problems)
+                continue
+            if key in settings:
+                hint = (f"'{key}' is a setting, but TOML puts every line after "
+                        f"[[{table}]] into that table: move it above the first [[...]] line")
+            else:
+                hint = did_you_mean(key, allowed, f"keys of [[{table}]]")
+            problems.append(Diagnostic(rel, line_of(key),
+                                       f"unknown key '{key}' in a [[{table}]] table", hint))
+
+
+def read_collections(raw: Any, rel: str, line: int | None,
+                 problems: list[Diagnostic]) -> tuple[CollectionConfig, ...]:
+    result = []
+    for entry in raw if isinstance(raw, list) else [raw]:
+        if not isinstance(entry, dict) or not entry.get("name"):
+            problems.append(Diagnostic(rel, line, "each collection needs a 'name'",
+                                       '[[collections]]\nname = "docs"'))
+            continue
+        name = str(entry["name"])
+        folder = str(entry.get("folder", name))
+        url = str(entry.get("url", f"/{name}")).rstrip("/") or f"/{name}"
+        template = str(entry.get("template", "item.html"))
+        problem = (_segment_problem("name", name) or _segment_problem("folder", folder)
+                   or _url_problem(url) or _segment_problem("template", template, dots=True))
+        if problem:
+            problems.append(Diagnostic(rel, line, f"collection '{name[:40]}': {problem}",
+                                       '[[collections]]\nname = "reports"\nurl = "/reports"'))
+            continue
+        result.append(CollectionConfig(name=name, folder=folder, url=url, template=template))
+    return tuple(result)
+
+
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
+_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+_URL_PATH = re.compile(r"^(/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)+$")
+
+
+def _segment_problem(what: str, value: str, dots: bool = False) -> str | None:
+    """A folder or file name inside the site: letters, digits, '_', '-', '.' and no way
+    out of its folder."""
+    if _SEGMENT.match(value) and ".." not in value and (dots or "." not in value[:1]):
+        return None
+    return f"its {what} {value[:40]!r} must be one plain name (letters, digits, - and _)"
+
+
+def _url_problem(url: str) -> str | None:
+    if _URL_PATH.match(url) and "/." not in url:
+        return None
+    return f"its url {url[:40]!r} must be a path such as /reports (letters, digits, - and _)"
+
+
+def rel_path(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,153 @@
+"""Every setting of a site: typed, documented fields (the user guide's table is made from them)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:")  # a URL that is already absolute
+CONFIG_FILE = "masthead.toml"
+BANTER_FILES = ("site.config", "menus", "social")
+
+
+@dataclass(frozen=True, slots=True)
+class MenuItem:
+    name: str
+    link: str
+    submenu: tuple[MenuItem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SocialLink:
+    name: str
+    href: str
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionConfig:
+    """An extra content collection such as ``docs`` or ``videos``."""
+
+    name: str
+    folder: str
+    url: str
+    template: str
+
+
+def _doc(text: str, default: Any = None, **kw: Any) -> Any:
+    if "default_factory" in kw:
+        return field(default_factory=kw["default_factory"], metadata={"doc": text})
+    return field(default=default, metadata={"doc": text})
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Settings of one site. Each field's ``doc`` is its reference documentation."""
+
+    root: Path
+    title: str = _doc("Site name, shown in the header and page titles.", "My Magazine")
+    description: str = _doc("Default meta description of the site.", "")
+    author: str = _doc("Publisher or owner, used in meta tags and the footer.", "")
+    keywords: str = _doc("Comma-separated keywords for the home page meta tags.", "")
+    og_image: str = _doc("Default social-sharing image (path under public/ or URL).", "")
+    base_url: str = _doc("Absolute address of the published site, e.g. https://example.org/.",
+                         "http://localhost:8000/")
+    logo: str = _doc("Logo image shown in the header (path under public/).", "")
+    logo_cropped: str = _doc("Square logo for small screens (Banter's logoCropped).", "")
+    logo_text: str = _doc("Text shown beside or instead of the logo.", "")
+    favicon: str = _doc("Favicon path under public/.", "")
+    posts_per_page: int = _doc("Posts on each page of the home, category, author and tag feeds.",
+                               6)
+    copyright: str = _doc("Footer copyright line.", "")
+    main_menu: tuple[MenuItem, ...] = _doc(
+        "Header menu: a list of {name, link, submenu = [...]}.", default_factory=tuple)
+    footer_menu: tuple[MenuItem, ...] = _doc("Footer links: a list of {name, link}.",
+                                             default_factory=tuple)
+    social: tuple[SocialLink, ...] = _doc("Social profiles: a list of {name, href}.",
+                                          default_factory=tuple)
+    language: str = _doc("Default language: its pages live at the site root.", "en")
+    languages: tuple[str, ...] = _doc(
+        "All languages in order; default: the locale folders found under content/posts.",
+        default_factory=tuple)
+    timezone: str = _doc("Time zone for dates written without an offset (IANA name).", "UTC")
+    output: str = _doc("Output folder, relative to the site folder.", "dist")
+    words_per_minute: int = _doc("Reading speed used when a post has no time_to_read_in_minutes.",
+                                 200)
+    featured_count: int = _doc("How many Featured posts the home page shows.", 5)
+    popular_count: int = _doc("How many posts the 'Most read' lists show.", 5)
+    popular_tags_count: int = _doc("How many tags the home page's popular tags list shows.", 12)
+    search: bool = _doc("Build the search index and the /search/ page (Pagefind).", True)
+    feed_items: int = _doc("How many of the newest stories each feed carries.", 50)
+    feed_formats: tuple[str, ...] = _doc(
+        'Feeds written for each listing: any of "rss", "atom", "json".',
+        ("rss", "atom", "json"))
+    feed_full_content: bool = _doc(
+        "Feeds carry whole articles (true) or only their descriptions (false).", True)
+    images: bool = _doc(
+        "Make AVIF/WebP width variants of the local images pages show, offered by srcset.",
+        True)
+    image_widths: tuple[int, ...] = _doc(
+        "Widths of the image variants in pixels (none wider than the original).",
+        (320, 640, 960, 1440))
+    image_formats: tuple[str, ...] = _doc('Formats of the variants: any of "avif", "webp".',
+                                          ("avif", "webp"))
+    image_quality: int = _doc("WebP quality of the variants, 1 to 100.", 75)
+    image_avif_quality: int = _doc("AVIF quality of the variants, 1 to 100.", 55)
+    embed_allow: tuple[str, ...] = _doc(
+        "Hosts whose scripts and iframes may load with the page, e.g. "
+        '["www.youtube-nocookie.com"]. Default none: tweets and Telegram posts become '
+        "static cards, videos and other iframes click-to-load facades.", default_factory=tuple)
+    html_allow_tags: tuple[str, ...] = _doc(
+        "Tags raw HTML in bodies may use beyond the safe set masthead keeps (text, links, "
+        'images, figures, tables, audio, video), e.g. ["form", "button"]. Scripts and styles '
+        "never.", default_factory=tuple)
+    html_allow_attributes: tuple[str, ...] = _doc(
+        'Attributes raw HTML may use beyond the safe set, as "tag:name" or "*:name", e.g. '
+        '["*:style"] (which also lets the Content-Security-Policy allow style attributes).',
+        default_factory=tuple)
+    embed_posters: bool = _doc(
+        "Fetch YouTube poster images while building, so that video facades show a picture "
+        "served by the site itself.", True)
+    api_url: str = _doc(
+        'Where `masthead api` answers, as the pages see it: "/api" when it is served under '
+        "the site's own address, or a full URL. Empty: no view counting, and the newsletter "
+        "and contact forms are not connected.", "")
+    smtp_host: str = _doc("SMTP server for confirmation emails and contact messages "
+                          "(user and password from MASTHEAD_SMTP_USER/PASSWORD).", "")
+    smtp_port: int = _doc("Port of the SMTP server.", 25)
+    smtp_starttls: bool = _doc("Use STARTTLS with the SMTP server.", False)
+    mail_from: str = _doc("Sender address of the emails the API sends.", "")
+    contact_to: str = _doc("Where contact messages are forwarded by email (they are "
+                           "stored either way).", "")
+    collections: tuple[CollectionConfig, ...] = _doc(
+        "Extra collections: a list of {name, folder, url, template}; docs/ and videos/ are "
+        "detected without it.", default_factory=tuple)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def output_dir(self) -> Path:
+        return (self.root / self.output).resolve()
+
+    def absolute_url(self, path: str) -> str:
+        """``/posts/a/`` -> ``https://example.org/posts/a/``."""
+        if path[:1] == "/" and path[1:2] != "/":  # a site path, as every page's URL is
+            return self.base_url.rstrip("/") + path
+        if _SCHEME.match(path):
+            return path
+        return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+def documented_fields() -> list[tuple[str, str, Any]]:
+    """(name, doc, default) of every setting, for the README and `masthead new`."""
+    result = []
+    for f in fields(SiteConfig):
+        if f.name == "root":
+            continue
+        default = f.default if f.default is not MISSING else []
+        result.append((f.name, f.metadata["doc"], default))
+    return result

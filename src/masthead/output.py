@@ -141,6 +141,7 @@ class DiskSink:
 SOURCE_FOLDERS = ("content", "public", "templates", "static", "i18n", "config")
 SYSTEM_FOLDERS = ("/proc", "/sys", "/dev", "/run", "/boot", "/etc", "/bin", "/sbin", "/lib",
                   "/usr")
+MEMORY_FOLDERS = ("/dev/shm", "/run/user")  # tmpfs where an output may go
 
 
 def check_output_dir(out_dir: Path, site_root: Path) -> None:
@@ -156,8 +157,11 @@ def check_output_dir(out_dir: Path, site_root: Path) -> None:
                                 "folder, which the next build would read; choose another with "
                                 "-o, such as dist")
     text = str(out_dir)
-    if out_dir == Path(out_dir.anchor) or any(text == s or text.startswith(s + "/")
-                                              for s in SYSTEM_FOLDERS):
+    def under(folders: tuple[str, ...]) -> bool:
+        return any(text == s or text.startswith(s + "/") for s in folders)
+
+    if out_dir == Path(out_dir.anchor) or (under(SYSTEM_FOLDERS) and not (
+            under(MEMORY_FOLDERS) and text not in MEMORY_FOLDERS)):
         raise OutputRefused(f"the output folder {out_dir} is a system folder; choose another "
                             "with -o, such as dist")
     for parent in out_dir.parents:

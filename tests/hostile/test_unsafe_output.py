@@ -191,3 +191,10 @@ def test_a_json_feed_and_xml_feeds_stay_valid_with_forbidden_characters(
         check_feed(built.sink.files[rel])
     check_page(built.html("/posts/a/"))
 
+
+
+def test_a_hand_made_facade_cannot_load_a_script_url(build_site: SiteBuilder) -> None:
+    body = ('<a class="embed-facade" href="/x" data-embed-src="javascript:alert(1)">'
+            "Play</a>\n")
+    page = build_site({"content/posts/a.md": post(body=body)}).html("/posts/a/")
+    assert "javascript:" not in page

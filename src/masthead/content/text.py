@@ -14,6 +14,9 @@ import re
 # one in a story would make every feed that carries it unreadable, and HTML calls them
 # parse errors. They are left out of the text wherever it is read.
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Found faster in the bytes: deleting the C0 controls but tab and line ends changes the
+# length (a copy of the file in C, half the time of a pattern over the text).
+_CONTROLS = bytes(range(32)).translate(None, b"\t\n\r")
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -28,10 +31,13 @@ def read_text(path: str | os.PathLike[str], removed: list[int] | None = None) ->
             chunks.append(chunk)
     finally:
         os.close(fd)
-    text = (chunks[0] if len(chunks) == 1 else b"".join(chunks)).decode("utf-8")
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    suspect = (len(data.translate(None, _CONTROLS)) != len(data) or b"\xef\xbf\xbe" in data
+               or b"\xef\xbf\xbf" in data)
+    text = data.decode("utf-8")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    found = FORBIDDEN.search(text)
+    found = FORBIDDEN.search(text) if suspect else None
     if found:
         if removed is not None:
             removed.append(text.count("\n", 0, found.start()) + 1)

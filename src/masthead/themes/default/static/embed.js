@@ -3,6 +3,7 @@
 document.addEventListener("click", (event) => {
   const link = event.target.closest && event.target.closest("a.embed-facade[data-embed-src]");
   if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+  if (!/^https:\/\//.test(link.dataset.embedSrc)) return;  // a player is only ever https
   event.preventDefault();
   const frame = document.createElement("iframe");
   frame.src = link.dataset.embedSrc;

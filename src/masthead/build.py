@@ -188,22 +188,31 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
         report.unchanged_pages = manifest.pages
         report.seconds = time.perf_counter() - started
         return report
-    prepared = None
-    if (state is not None and state.prepared is not None and state.environment == environment
-            and manifest is not None and _usable(manifest, out_dir)
-            and speedups_enabled() and not has_site_templates(config.root)):
-        prepared = _reuse(state.prepared, found[1], reporter, report)
+    prepared, edited = None, None
+    # Text edits are narrowed (only the pages that carry those stories' text are looked at)
+    # where the theme's templates decide what shows a story's text, and nothing else that
+    # pages show has changed: settings, templates and public files, the time.
+    narrow = (manifest is not None and _usable(manifest, out_dir) and speedups_enabled()
+              and manifest.environment == environment and not has_site_templates(config.root)
+              and not (manifest.next_due
+                       and options.now >= datetime.fromisoformat(manifest.next_due)))
+    if narrow and state is not None and state.prepared is not None \
+            and state.environment == environment:
+        reused = _reuse(state.prepared, found[1], reporter, report)
+        if reused is not None:
+            prepared, edited = reused
     if state is not None and prepared is None:
         release_frozen()  # the kept build is about to be replaced: let it be collected
     try:
         if prepared is None:
             prepared = _prepare(config, options, reporter, report, serve_mode, jobs, cache,
                                 found, image_cache, image_progress)
+            edited = _text_edits(prepared) if narrow else None
         done = None
         if manifest is not None and _usable(manifest, out_dir):
             done = _update(prepared, manifest, out_dir, reporter, report, strict, jobs, progress,
                            full_rebuild_share, serve_mode,
-                           cache.begin_update if cache else lambda: None)
+                           cache.begin_update if cache else lambda: None, edited)
         if done is None:
             sink = DiskSink(out_dir, config.root)
             if cache:
@@ -468,10 +477,16 @@ def _usable(manifest: Manifest, out_dir: Path) -> bool:
 def _update(prepared: _Prepared, old: Manifest, out_dir: Path, reporter: Reporter,
             report: BuildReport, strict: bool, jobs: int, progress: Progress | None,
             full_rebuild_share: float, serve_mode: bool = False,
-            before_write: Callable[[], None] = lambda: None) -> Manifest | None:
-    """Render and write only what changed; None when a full build is the better deal."""
+            before_write: Callable[[], None] = lambda: None,
+            edited: set[str] | None = None) -> Manifest | None:
+    """Render and write only what changed; None when a full build is the better deal.
+    With ``edited`` (files whose story text alone changed, see :func:`_text_edits`), only
+    the pages that carry those stories' text are fingerprinted again: the rest of the
+    site shows nothing that changed."""
     with _timed(report, "fingerprint"):
-        new = _manifest(prepared, out_dir)
+        new = _narrowed(prepared, old, edited) if edited else None
+        if new is None:
+            new = _manifest(prepared, out_dir)
         # The manifest is trusted for files it lists: checking 20,000 files for
         # existence would cost more than the rest of a no-change build.
         changed = [rel for rel, fingerprint in new.files.items()
@@ -524,8 +539,42 @@ def _search(config: SiteConfig, site_dir: Path, reporter: Reporter, report: Buil
         report.search = result
 
 
+def _text_edits(prepared: _Prepared) -> set[str] | None:
+    """The files of a freshly prepared site that changed since the cached models, when
+    each is a story whose text alone changed (with the same diagnostics); None otherwise."""
+    before = prepared.models_before
+    if before is None or len(before) != len(prepared.models):
+        return None
+    changed = {rel for rel, model in prepared.models.items() if before.get(rel) is not model}
+    if not changed or len(changed) > REUSE_LIMIT or any(rel not in before for rel in changed):
+        return None
+    for rel in changed:
+        new, old = prepared.models[rel], before[rel]
+        if new.diagnostics != old.diagnostics or not _only_text_changed(new.model, old.model):
+            return None
+    return changed
+
+
+def _narrowed(prepared: _Prepared, old: Manifest, edited: set[str]) -> Manifest | None:
+    """The old manifest with new fingerprints for the pages that carry the edited stories'
+    text (their own pages, the feeds that list them); None if the site's pages are not
+    the ones the manifest lists."""
+    routes = prepared.routes
+    if len(routes) != old.pages or any(route.output_path not in old.files for route in routes):
+        return None
+    new = Manifest(old.output, dict(old.files))
+    fingerprints = prepared.fingerprints
+    for route in routes:
+        entry = route.context.get("entry")
+        carries = (isinstance(entry, Entry) and entry.source in edited) or (
+            route.kind == "feed" and any(e.source in edited for e in route.context["entries"]))
+        if carries:
+            new.files[route.output_path] = fingerprints.route(route)
+    return new
+
+
 def _reuse(prepared: _Prepared, files: list[SourceFile], reporter: Reporter,
-           report: BuildReport) -> _Prepared | None:
+           report: BuildReport) -> tuple[_Prepared, set[str]] | None:
     """The build a long-running process kept, with the new text of the stories whose text
     alone changed (their front matter as it was); None when anything else changed, and
     the site is prepared anew. What to render and write is then decided as for any
@@ -574,7 +623,7 @@ def _reuse(prepared: _Prepared, files: list[SourceFile], reporter: Reporter,
     prepared.models.update(kept)
     prepared.models_changed = True
     report.site, report.routes = prepared.site, prepared.routes
-    return prepared
+    return prepared, set(by_source)
 
 
 def _models_key(config: SiteConfig, public_digest: str) -> str:

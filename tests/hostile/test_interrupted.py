@@ -97,10 +97,10 @@ def _killed_after(root: Path, out: Path, writes: int) -> None:
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
         try:
-            from masthead import build as build_module
+            from masthead.build import update as update_module
 
             done = [0]
-            original = build_module._replace
+            original = update_module.replace_file
 
             def replace(path: Path, data: bytes) -> None:
                 if done[0] == writes:
@@ -108,8 +108,8 @@ def _killed_after(root: Path, out: Path, writes: int) -> None:
                 done[0] += 1
                 original(path, data)
 
-            build_module._replace = replace  # type: ignore[assignment]
-            build_module.build_site(load_config(root), out, BuildOptions(now=NOW), jobs=1,
+            update_module.replace_file = replace  # type: ignore[assignment]
+            build_site(load_config(root), out, BuildOptions(now=NOW), jobs=1,
                                     cache=BuildCache(root / ".masthead"),
                                     full_rebuild_share=1.0)
         finally:

@@ -160,13 +160,16 @@ def _without_collisions(routes: list[Route], reporter: Reporter) -> list[Route]:
         if first is not None:
             reporter.error(route.source or first.source or "content", 1,
                            f"two files for one URL {unquote(route.url)}: "
-                           f"{first.source or 'masthead ' + first.kind + ' page'} and "
-                           f"{route.source or 'masthead ' + route.kind + ' page'}",
+                           f"{_made_by(first)} and {_made_by(route)}",
                            "rename one of them (the file name is the URL)")
             continue
         seen[path] = route
         kept.append(route)
     return _without_file_folders(kept, reporter)
+
+
+def _made_by(route: Route) -> str:
+    return route.source or f"masthead {route.kind} page"
 
 
 def _without_file_folders(routes: list[Route], reporter: Reporter) -> list[Route]:
@@ -181,8 +184,7 @@ def _without_file_folders(routes: list[Route], reporter: Reporter) -> list[Route
         if clash is not None:
             reporter.error(route.source or clash.source or "content", 1,
                            f"the URL {unquote(route.url)} is inside "
-                           f"{unquote(clash.url)}, a file of the site "
-                           f"({clash.source or 'masthead ' + clash.kind + ' page'})",
+                           f"{unquote(clash.url)}, a file of the site ({_made_by(clash)})",
                            "rename the file (its name is the URL)")
             continue
         kept.append(route)

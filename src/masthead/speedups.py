@@ -11,8 +11,9 @@ wrong page comes from a shortcut: ``MASTHEAD_SPEEDUPS=0`` in the environment, or
   Jinja2, which is slower and otherwise the same;
 - rendered cards, partials and bodies kept and reused within a build (``render/templates.py``),
   and a card rendered once for every heading level (``render/cardmark.py``);
-- a story whose text alone changed is re-rendered with the site kept from the last build
-  (``masthead serve``) or written into the pages where its text stands (``build.py``);
+- when only the text of a few stories changed, only the pages that carry it are
+  fingerprinted again, and ``masthead serve`` keeps the prepared site instead of preparing
+  it anew (``build/update.py``);
 - the cycle collector paused while the site model is built and the model frozen out of
   its sight afterwards (:func:`collector_paused`).
 """

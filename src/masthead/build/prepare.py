@@ -1,0 +1,237 @@
+"""Everything up to rendering: discover, load, index, routes, images, assets; then writing
+a whole site into a sink."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from masthead.assets.posters import fetch_posters, poster_url
+from masthead.assets.static import public_files, theme_assets
+from masthead.config import SiteConfig, placeholder_base_url
+from masthead.content.discover import (
+    Layout,
+    SourceFile,
+    detect_layout,
+    discover,
+    missing_content,
+)
+from masthead.content.load import BuildOptions, load_content
+from masthead.emit.headers import (
+    HEADERS_FILE,
+    NGINX_FILE,
+    content_security_policy,
+    form_origins,
+    headers_file,
+    meta_policy,
+    nginx_snippet,
+)
+from masthead.emit.sitemap import (
+    NEWS_SITEMAP,
+    news_sitemap,
+    robots_txt,
+    sitemap_files,
+)
+from masthead.errors import BuildFailed, Diagnostic, Reporter
+from masthead.i18n import load_strings
+from masthead.images import ImageSettings, ResponsiveImages, cache_folder
+from masthead.incremental import BuildCache
+from masthead.media import PublicFiles
+from masthead.output import Sink
+from masthead.paths import THEME_TEMPLATES, has_site_templates
+from masthead.render.fingerprint import Fingerprints, digest, files_digest
+from masthead.render.pool import render_routes
+from masthead.site.index import index_site
+from masthead.site.routes import Route, build_routes
+from masthead.site.urls import Urls
+from masthead.site.usage import MediaUsage, media_usage
+from masthead.site.views import fold_views
+from masthead.speedups import collector_paused
+
+if TYPE_CHECKING:
+    from masthead.render.templates import CompiledTemplates
+
+from masthead.build.stages import BuildReport, Prepared, Progress, timed
+
+
+def discover_content(config: SiteConfig, report: BuildReport,
+              stat: bool = True) -> tuple[Layout, list[SourceFile]]:
+    with timed(report, "discover"):
+        layout = detect_layout(config)
+        problems: list[Diagnostic] = []
+        files = discover(config, layout, stat, problems)
+    problem = missing_content(config, layout, files)
+    if problem is not None or problems:
+        raise BuildFailed([*problems, *([problem] if problem else [])])
+    return layout, files
+
+
+@collector_paused()
+def prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
+             report: BuildReport, serve_mode: bool, jobs: int,
+             cache: BuildCache | None,
+             found: tuple[Layout, list[SourceFile]] | None = None,
+             image_cache: Path | None = None,
+             image_progress: Progress | None = None) -> Prepared:
+    public = PublicFiles(config.root / "public")
+    layout, files = found or discover_content(config, report, stat=cache is not None)
+    placeholder = None if serve_mode else placeholder_base_url(config)
+    if placeholder is not None:
+        reporter.add(placeholder)
+    with timed(report, "discover"):
+        strings = load_strings(config.root, layout.languages)
+        outside: list[str] = []
+        published = public_files(config.root / "public", outside)
+        for rel in outside:
+            reporter.warning(f"public/{rel}", None, "links to a file outside public/; it is "
+                             "not published", "copy the file into public/ instead of linking")
+        public_digest = files_digest([config.root / "public"])
+        models_key = key_of_models(config, public_digest)
+        cached = cache.load_models(models_key) if cache else None
+    with timed(report, "load"):
+        compiled: list[CompiledTemplates] = []
+
+        def compile_while_reading() -> None:
+            from masthead.render.templates import compile_templates
+
+            compiled.append(compile_templates(config.root))
+
+        content = load_content(config, layout, files, public, options, reporter, jobs, cached,
+                               meanwhile=compile_while_reading, digests=cache is not None)
+        report.skipped = content.skipped
+        if options.views:
+            fold_views(content, layout, options.views)
+    with timed(report, "index"):
+        site = index_site(config, layout, content, reporter)
+        routes = build_routes(site, reporter)
+        drop_replaced(published, routes, reporter)
+        report.site, report.routes = site, routes
+    with timed(report, "images"):
+        usage = media_usage(site)
+        images, posters, generated = make_images(config, usage, public, reporter, report, jobs,
+                                             image_cache, image_progress)
+        published.update(generated)
+    with timed(report, "assets"):
+        static, assets = theme_assets(config.root)
+        news, news_expires = news_sitemap(
+            config, {lang: s.posts for lang, s in site.languages.items()},
+            {lang: Urls(s.prefix, layout) for lang, s in site.languages.items()}, options.now)
+        if news is not None:
+            static[NEWS_SITEMAP] = news
+        if "robots.txt" not in published:
+            static["robots.txt"] = robots_txt(config, news is not None)
+        csp = content_security_policy(config, usage, form_origins(
+            [s.newsletter.action for s in site.languages.values()]))
+        if HEADERS_FILE not in published:
+            static[HEADERS_FILE] = headers_file(csp)
+        if NGINX_FILE not in published:
+            static[NGINX_FILE] = nginx_snippet(csp)
+        from masthead.render.templates import Renderer, make_environment
+
+        renderer = Renderer(site, strings, public,
+                            make_environment(config.root, compiled[0] if compiled else None),
+                            assets,
+                            reporter, serve_mode=serve_mode, images=images, posters=posters,
+                            csp_meta=meta_policy(csp))
+        renderer.set_alternates(routes)
+
+        def make_fingerprints() -> Fingerprints:
+            fingerprints = Fingerprints(site, strings, assets,
+                                        [THEME_TEMPLATES, config.root / "templates"],
+                                        public_digest, serve_mode,
+                                        {rel: c.digest for rel, c in content.cache.items()},
+                                        whole_site=has_site_templates(config.root),
+                                        policy=csp)
+            fingerprints.set_alternates(routes)
+            return fingerprints
+    changed = cached is None or len(cached) != len(content.cache) or any(
+        cached.get(rel) is not entry for rel, entry in content.cache.items())
+    return Prepared(site, routes, renderer, published, static, make_fingerprints, content.cache,
+                     models_key, changed, cached or None, news_expires)
+
+
+def drop_replaced(published: dict[str, Path], routes: list[Route],
+                   reporter: Reporter) -> None:
+    """A file in public/ at the path of a generated page, feed or sitemap is replaced by
+    it: said, and not copied."""
+    generated = {route.output_path: route for route in routes}
+    for rel in [rel for rel in published
+                if rel in generated or rel == "sitemap.xml" or rel == NEWS_SITEMAP
+                or (rel.startswith("sitemap-") and rel.endswith(".xml"))]:
+        what = generated[rel].kind if rel in generated else "sitemap"
+        reporter.warning(f"public/{rel}", None,
+                         f"is replaced by the {what} page masthead makes at /{rel}",
+                         "remove it from public/, or rename it")
+        del published[rel]
+
+
+def make_images(config: SiteConfig, usage: MediaUsage, public: PublicFiles, reporter: Reporter,
+            report: BuildReport, jobs: int, cache_dir: Path | None,
+            progress: Progress | None) -> tuple[ResponsiveImages | None, frozenset[str],
+                                                 dict[str, Path]]:
+    """Video posters and image variants: (variants by URL, videos with a poster, output
+    path -> file of every generated file)."""
+    generated: dict[str, Path] = {}
+    posters: dict[str, Path] = {}
+    if not (config.images or (config.embed_posters and usage.youtube)):
+        return None, frozenset(), generated  # nothing to keep: no cache folder made
+    folder = cache_dir or cache_folder(config.root)
+    folder.mkdir(parents=True, exist_ok=True)
+    if config.embed_posters and usage.youtube:
+        posters = fetch_posters(usage.youtube, folder / "posters")
+        for video, path in posters.items():
+            public.add(poster_url(video), path)
+            generated[poster_url(video).lstrip("/")] = path
+    if not config.images:
+        return None, frozenset(posters), generated
+    settings = ImageSettings(config.image_widths, config.image_formats, config.image_quality,
+                             config.image_avif_quality)
+    images = ResponsiveImages(public, settings, folder)
+    wanted = {**usage.images, **{poster_url(v): usage.youtube[v] for v in posters}}
+    for url in images.plan(wanted):
+        image_problem(config, reporter, wanted[url], url,
+                       "cannot be read as an image (a truncated or mislabelled file?)")
+    result = images.encode(jobs, progress)
+    for url, reason in result.failures:
+        image_problem(config, reporter, wanted[url], url, reason)
+    report.images_encoded, report.variants_encoded = result.images, result.variants
+    generated.update(images.outputs())
+    return images, frozenset(posters), generated
+
+
+def image_problem(config: SiteConfig, reporter: Reporter, source: str, url: str,
+                   reason: str) -> None:
+    """An error on the line of ``source`` that names the image."""
+    line = None
+    try:
+        text = (config.root / source).read_text(encoding="utf-8")
+        index = text.find(url)
+        line = text.count("\n", 0, index) + 1 if index >= 0 else None
+    except OSError:
+        pass
+    reporter.error(source, line, f"image '{url}' {reason}",
+                   f"replace public{url} with a JPEG, PNG or WebP file, or remove it")
+
+
+def write_all(prepared: Prepared, sink: Sink, report: BuildReport, jobs: int,
+               progress: Progress | None, searchable: list[str] | None = None) -> None:
+    def write_files() -> None:
+        """Public files, theme assets and sitemaps: written while workers render."""
+        with timed(report, "assets"):
+            for rel, source in prepared.public.items():
+                sink.copy(rel, source)
+            sitemaps = sitemap_files(prepared.site.config, prepared.routes)
+            for rel, data in {**prepared.static, **sitemaps}.items():
+                sink.write(rel, data)
+            report.files += len(prepared.public) + len(prepared.static) + len(sitemaps)
+
+    with timed(report, "render"):
+        written = render_routes(prepared.renderer, prepared.routes, sink, jobs, progress,
+                                write_files, searchable)
+        report.pages = written
+        report.files += written
+
+
+def key_of_models(config: SiteConfig, public_digest: str) -> str:
+    """Parsed models depend on the settings and on which images exist."""
+    return digest(repr(config), public_digest)

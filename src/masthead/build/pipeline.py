@@ -3,69 +3,26 @@ BuildReport; see the package's docstring for what each does."""
 
 from __future__ import annotations
 
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from masthead.assets.posters import fetch_posters, poster_url
-from masthead.assets.static import public_files, theme_assets
-from masthead.config import SiteConfig, placeholder_base_url
-from masthead.content.discover import (
-    Layout,
-    SourceFile,
-    detect_layout,
-    discover,
-    missing_content,
-)
-from masthead.content.load import BuildOptions, CachedModel, load_content, read_models
-from masthead.content.models import Entry
-from masthead.emit.headers import (
-    HEADERS_FILE,
-    NGINX_FILE,
-    content_security_policy,
-    form_origins,
-    headers_file,
-    meta_policy,
-    nginx_snippet,
-)
-from masthead.emit.search import SearchIndex, build_search_index
-from masthead.emit.sitemap import (
-    NEWS_SITEMAP,
-    news_sitemap,
-    robots_txt,
-    sitemap_files,
-    sitemap_names,
-    sitemap_rows,
-)
-from masthead.errors import BuildFailed, Diagnostic, Reporter, Severity
-from masthead.i18n import load_strings
-from masthead.images import ImageSettings, ResponsiveImages, cache_folder
-from masthead.incremental import BuildCache, Manifest
-from masthead.media import PublicFiles
-from masthead.output import MARKER, DiskSink, MemorySink, Sink, check_output_dir, write_atomic
+from masthead.config import SiteConfig
+from masthead.content.load import BuildOptions
+from masthead.errors import Diagnostic, Reporter, Severity
+from masthead.incremental import BuildCache
+from masthead.output import DiskSink, Sink, check_output_dir
 from masthead.parallel import default_jobs
-from masthead.paths import THEME_TEMPLATES, has_site_templates
-from masthead.render.fingerprint import Fingerprints, digest, files_digest
-from masthead.render.pool import render_routes
-from masthead.site.index import Site, index_site
-from masthead.site.routes import Route, build_routes
-from masthead.site.urls import Urls
-from masthead.site.usage import MediaUsage, media_usage
-from masthead.site.views import fold_views
-from masthead.speedups import collector_paused, keep_frozen, release_frozen
+from masthead.paths import has_site_templates
+from masthead.render.fingerprint import digest
 from masthead.speedups import enabled as speedups_enabled
+from masthead.speedups import keep_frozen, release_frozen
 
 if TYPE_CHECKING:
-    from masthead.render.templates import CompiledTemplates, Renderer
+    pass
 
 from masthead.build.prepare import discover_content, prepare, write_all
-from masthead.build.progress import terminal_progress
 from masthead.build.stages import (
     FULL_REBUILD_SHARE,
     BuildReport,

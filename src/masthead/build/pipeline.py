@@ -6,21 +6,6 @@ from __future__ import annotations
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from masthead.config import SiteConfig
-from masthead.content.load import BuildOptions
-from masthead.errors import Diagnostic, Reporter, Severity
-from masthead.incremental import BuildCache
-from masthead.output import DiskSink, Sink, check_output_dir
-from masthead.parallel import default_jobs
-from masthead.paths import has_site_templates
-from masthead.render.fingerprint import digest
-from masthead.speedups import enabled as speedups_enabled
-from masthead.speedups import keep_frozen, release_frozen
-
-if TYPE_CHECKING:
-    pass
 
 from masthead.build.prepare import discover_content, prepare, write_all
 from masthead.build.stages import (
@@ -41,6 +26,16 @@ from masthead.build.update import (
     update,
     usable,
 )
+from masthead.config import SiteConfig
+from masthead.content.load import BuildOptions
+from masthead.errors import Diagnostic, Reporter, Severity
+from masthead.incremental import BuildCache
+from masthead.output import DiskSink, Sink, check_output_dir
+from masthead.parallel import default_jobs
+from masthead.paths import has_site_templates
+from masthead.render.fingerprint import digest
+from masthead.speedups import enabled as speedups_enabled
+from masthead.speedups import keep_frozen, release_frozen
 
 
 def build(config: SiteConfig, sink: Sink, options: BuildOptions | None = None, *,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from masthead import __version__
 from masthead.build import BuildReport, BuildState, build, build_site, terminal_progress
-from masthead.config import load_config
+from masthead.config import SiteConfig, load_config
 from masthead.content.discover import detect_layout
 from masthead.content.load import BuildOptions
 from masthead.errors import BuildFailed, ConfigError, Diagnostic, Reporter, Severity, plural
@@ -99,6 +99,29 @@ def _parser() -> argparse.ArgumentParser:
                              help="add the views counted by `masthead api` to each story: "
                                   "its URL (https://example.org/api) or its database")
         sub.set_defaults(handler=handler)
+    deploy = commands.add_parser(
+        "deploy", help="build, then publish the site to its [[deploy]] targets",
+        description="Build the site, then give each [[deploy]] target in masthead.toml what "
+                    "changed since its last deploy (files first, pages next, deletions "
+                    "last), all targets at once, and fetch pages back from each address.")
+    deploy.add_argument("site", nargs="?", type=Path, default=Path("."),
+                        help="the site folder (default: the current folder)")
+    deploy.add_argument("--target", action="append", default=[], metavar="NAME",
+                        help="deploy to this target only (repeat for several)")
+    deploy.add_argument("--dry-run", action="store_true",
+                        help="build and say what each target would get; change nothing")
+    deploy.add_argument("--rollback", action="store_true",
+                        help="give each target the version it had before the last deploy "
+                             "(no build)")
+    deploy.add_argument("--no-verify", action="store_true",
+                        help="do not fetch pages back from the targets' addresses")
+    deploy.add_argument("--strict", action="store_true", help="fail on warnings too")
+    deploy.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a setting for this run (TOML value)")
+    deploy.add_argument("--jobs", type=int, default=0,
+                        help="worker processes for rendering (default: all cores)")
+    deploy.set_defaults(handler=_deploy, drafts=False, future=False, no_cache=False,
+                        timings=False, no_search=False, no_speedups=False)
     api = commands.add_parser(
         "api", help="serve view counts, newsletter sign-ups and contact messages",
         description="The API beside the static site: POST /api/views, GET /api/views, "
@@ -159,6 +182,45 @@ def _api(args: argparse.Namespace) -> int:
     return 0
 
 
+def _deploy(args: argparse.Namespace) -> int:
+    from masthead.deploy import deploy, rollback
+    from masthead.deploy.run import say_to_stderr
+
+    config = _config(args)
+    if config is None:
+        return 1
+    known = {t.name: t for t in config.deploy}
+    if not known:
+        print("masthead: masthead.toml has no [[deploy]] targets\n  hint: add one, e.g.\n"
+              '    [[deploy]]\n    name = "origin"\n    url = "https://www.mymagazine.org/"\n'
+              '    to = "/srv/www/mymagazine"\n    primary = true', file=sys.stderr)
+        return 1
+    unknown = [name for name in args.target if name not in known]
+    if unknown:
+        print(f"masthead: no deploy target named {unknown[0]!r}; known: "
+              f"{', '.join(sorted(known))}", file=sys.stderr)
+        return 1
+    targets = [known[name] for name in args.target] or list(known.values())
+    if args.rollback:
+        results = rollback(config, targets, say=say_to_stderr)
+    else:
+        primary = next((t for t in config.deploy if t.primary), None)
+        if primary is not None and config.base_url != primary.url:
+            args.set = [*args.set, f"base_url={primary.url}"]  # canonical: the primary
+        report = _run_build(args)
+        if report is None:
+            return 1
+        results = deploy(config, args.resolved_output, targets, dry_run=args.dry_run,
+                         verify=not args.no_verify, say=say_to_stderr)
+    for result in results:
+        print(result.summary())
+    failed = [r for r in results if r.error]
+    if failed:
+        print(f"masthead: {plural(len(failed), 'target')} failed; the others are done",
+              file=sys.stderr)
+    return 1 if failed else 0
+
+
 def _new(args: argparse.Namespace) -> int:
     target: Path = args.dir
     if target.exists() and any(target.iterdir()):
@@ -170,6 +232,15 @@ def _new(args: argparse.Namespace) -> int:
           f"  masthead serve {target}    # preview it at http://127.0.0.1:8000/\n"
           f"  masthead build {target}    # write the site to {target}/dist")
     return 0
+
+
+def _config(args: argparse.Namespace) -> SiteConfig | None:
+    """The site's settings, or None once their problems are printed."""
+    try:
+        return load_config(args.site, _overrides(args))
+    except ConfigError as exc:
+        _print_diagnostics(exc.diagnostics, args.site.resolve())
+        return None
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, str]:
@@ -258,10 +329,8 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    try:
-        config = load_config(args.site, _overrides(args))
-    except ConfigError as exc:
-        _print_diagnostics(exc.diagnostics, args.site.resolve())
+    config = _config(args)
+    if config is None:
         return 1
     try:
         report = build(config, MemorySink(), _options(args), strict=args.strict)
@@ -280,10 +349,8 @@ def _check(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from masthead.dev.server import listen, serve
 
-    try:
-        config = load_config(args.site, _overrides(args))
-    except ConfigError as exc:
-        _print_diagnostics(exc.diagnostics, args.site.resolve())
+    config = _config(args)
+    if config is None:
         return 1
     sock = listen(args.port)
     if isinstance(sock, str):

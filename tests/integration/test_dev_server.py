@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 
 import pytest
 
-from masthead import build as build_module
 from masthead.build import build_site
+from masthead.build import update as build_module
 from masthead.config import load_config
 from masthead.content.load import BuildOptions
 from masthead.dev.server import LiveState, watch_and_rebuild
@@ -159,13 +159,13 @@ def test_no_reload_is_sent_before_the_output_is_complete(tmp_path: Path,
     cache = BuildCache(root / ".masthead")
     options = BuildOptions(now=NOW)
     build_site(load_config(root), out, options, cache=cache, jobs=1)
-    real_replace = build_module._replace
+    real_replace = build_module.replace_file
 
     def slow_replace(path: Path, data: bytes) -> None:
         time.sleep(0.15)
         real_replace(path, data)
 
-    monkeypatch.setattr(build_module, "_replace", slow_replace)
+    monkeypatch.setattr(build_module, "replace_file", slow_replace)
 
     def rebuild() -> object:
         return build_site(load_config(root), out, options, cache=cache, jobs=1,

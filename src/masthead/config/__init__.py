@@ -15,11 +15,13 @@ from masthead.config.loading import load_config
 from masthead.config.settings import (
     CONFIG_FILE,
     CollectionConfig,
+    DeployTarget,
     MenuItem,
     SiteConfig,
     SocialLink,
     documented_fields,
 )
 
-__all__ = ["CONFIG_FILE", "LANGUAGE_CODE", "CollectionConfig", "MenuItem", "SiteConfig",
-           "SocialLink", "documented_fields", "load_config", "placeholder_base_url"]
+__all__ = ["CONFIG_FILE", "LANGUAGE_CODE", "CollectionConfig", "DeployTarget", "MenuItem",
+           "SiteConfig", "SocialLink", "documented_fields", "load_config",
+           "placeholder_base_url"]

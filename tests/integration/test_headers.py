@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from masthead.build import build_site
 from masthead.config import load_config
 from masthead.content.load import BuildOptions
-from tests.conftest import DEMO, NOW, post
+from masthead.errors import ConfigError
+from tests.conftest import DEMO, NOW, SiteBuilder, post, write_site
 from tests.nginx import NGINX, need_nginx, nginx_config, nginx_serving
 
 
@@ -99,3 +103,40 @@ def test_one_style_attribute_never_relaxes_the_policy_unless_the_site_allows_it(
         "content/posts/a.md": post(body='<p style="color: red">Red</p>\n')})
     assert _policy(allowed.sink.text("_headers"))["style-src-attr"] == ["'unsafe-inline'"]
     assert '<p style="color: red">Red</p>' in allowed.html("/posts/a/")
+
+
+ONION = "http://" + "a2" * 28 + ".onion/"
+
+
+def test_an_onion_address_is_offered_to_tor_browser(build_site: SiteBuilder,
+                                                     tmp_path: Path) -> None:
+    built = build_site({"masthead.toml": 'title = "T"\nbase_url = "https://n.example.org/"\n'
+                                         f'onion = "{ONION}"\n',
+                        "content/posts/a.md": post()})
+    assert f"  Onion-Location: {ONION}\n" in built.sink.text("_headers")
+    snippet = built.sink.text("nginx-headers.conf")
+    assert f'add_header Onion-Location "{ONION.rstrip("/")}$request_uri" always;' in snippet
+    need_nginx()
+    work = tmp_path / "nginx"
+    work.mkdir()
+    site = tmp_path / "out"
+    for rel, data in built.sink.files.items():
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_bytes(data)
+    (work / "nginx.conf").write_text(nginx_config(site, 8, work))
+    check = subprocess.run([NGINX, "-t", "-c", str(work / "nginx.conf"), "-p", str(work)],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+
+
+@pytest.mark.parametrize("onion", ["http://short.onion/", "https://evil.example/",
+                                   ONION + '" always; autoindex on; #'])
+def test_an_onion_setting_must_be_an_onion_address(tmp_path: Path, onion: str) -> None:
+    root = write_site(tmp_path, {"masthead.toml": 'title = "T"\nbase_url = '
+                                                  '"https://n.example.org/"\n'
+                                                  f"onion = {json.dumps(onion)}\n"})
+    with pytest.raises(ConfigError) as failure:
+        load_config(root)
+    (problem,) = failure.value.diagnostics
+    assert problem.location() == "masthead.toml:3"
+    assert "is not an onion address" in problem.message

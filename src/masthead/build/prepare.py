@@ -123,9 +123,9 @@ def prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
         csp = content_security_policy(config, usage, form_origins(
             [s.newsletter.action for s in site.languages.values()]))
         if HEADERS_FILE not in published:
-            static[HEADERS_FILE] = headers_file(csp)
+            static[HEADERS_FILE] = headers_file(csp, config.onion)
         if NGINX_FILE not in published:
-            static[NGINX_FILE] = nginx_snippet(csp)
+            static[NGINX_FILE] = nginx_snippet(csp, config.onion)
         from masthead.render.templates import Renderer, make_environment
 
         renderer = Renderer(site, strings, public,

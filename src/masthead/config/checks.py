@@ -58,6 +58,10 @@ def validate(config: SiteConfig, where: Where) -> list[Diagnostic]:
             problems.append(Diagnostic(*where(key), f"{key} {getattr(config, key)!r} is neither a "
                                        "path nor an http(s) address",
                                        f'write {key} = "/images/logo.png"'))
+    if config.onion and not ONION.match(config.onion):
+        problems.append(Diagnostic(*where("onion"), f"onion {config.onion[:80]!r} is not an "
+                                   "onion address", 'write onion = "http://<the 56 letters of '
+                                   'the v3 address>.onion/"'))
     if not LANGUAGE_CODE.match(config.language):
         problems.append(Diagnostic(*where("language"), f"language {config.language[:40]!r} is "
                                    "not a language code",
@@ -70,6 +74,7 @@ def validate(config: SiteConfig, where: Where) -> list[Diagnostic]:
     return problems
 
 
+ONION = re.compile(r"^http://[a-z2-7]{56}\.onion/?$")
 PLACEHOLDER_HOSTS = {"example.org", "example.com", "example.net", "www.example.org",
                      "www.example.com", "www.example.net", "localhost", "127.0.0.1", "[::1]"}
 

@@ -135,6 +135,9 @@ class SiteConfig:
     collections: tuple[CollectionConfig, ...] = _doc(
         "Extra collections: a list of {name, folder, url, template}; docs/ and videos/ are "
         "detected without it.", default_factory=tuple)
+    onion: str = _doc(
+        "The site's onion address for Tor Browser (http://<56 letters>.onion/): sent as "
+        "Onion-Location by the generated headers, so that Tor users are offered it.", "")
     deploy: tuple[DeployTarget, ...] = _doc(
         "Where `masthead deploy` publishes the site: a list of {name, url, to, primary}; "
         "`to` is a folder or an rclone remote (credentials from the environment or rclone's "

@@ -114,20 +114,28 @@ def _checked(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return headers
 
 
-def headers_file(csp: str) -> bytes:
-    """Netlify / Cloudflare Pages ``_headers``."""
+def headers_file(csp: str, onion: str = "") -> bytes:
+    """Netlify / Cloudflare Pages ``_headers``; with an onion address, Onion-Location
+    (the onion site's home: these hosts cannot put each page's path in a header)."""
     lines = ["# Written by masthead from what the site uses; rebuilt on every build.", "/*"]
     lines += [f"  {name}: {value}" for name, value in _checked(security_headers(csp))]
+    if onion:
+        lines += [f"  Onion-Location: {value}" for _name, value in
+                  _checked([("Onion-Location", onion.rstrip("/") + "/")])]
     for prefix in IMMUTABLE:
         lines += [f"{prefix}*", "  Cache-Control: public, max-age=31536000, immutable"]
     return ("\n".join(lines) + "\n").encode()
 
 
-def nginx_snippet(csp: str) -> bytes:
+def nginx_snippet(csp: str, onion: str = "") -> bytes:
     """``include`` it inside the site's ``server { }`` block. nginx drops inherited
-    add_header lines in a location that adds its own, so each location repeats them."""
+    add_header lines in a location that adds its own, so each location repeats them. With
+    an onion address, Onion-Location names the same page there ($request_uri)."""
     common = [f'add_header {name} "{value}" always;'
               for name, value in _checked(security_headers(csp))]
+    if onion:
+        base = _checked([("Onion-Location", onion.rstrip("/"))])[0][1]
+        common.append(f'add_header Onion-Location "{base}$request_uri" always;')
     lines = ["# Security headers written by masthead from what the site uses.",
              "# Use: include /path/to/site/nginx-headers.conf; inside server { }.", *common]
     for prefix in IMMUTABLE:

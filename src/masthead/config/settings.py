@@ -152,6 +152,16 @@ class SiteConfig:
     def output_dir(self) -> Path:
         return (self.root / self.output).resolve()
 
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        """Every address the site is published at: the main one first, then each mirror
+        of ``deploy``, then the onion address."""
+        found = [self.base_url]
+        found += [t.url for t in self.deploy if t.url.rstrip("/") != self.base_url.rstrip("/")]
+        if self.onion:
+            found.append(self.onion.rstrip("/") + "/")
+        return tuple(dict.fromkeys(found))
+
     def absolute_url(self, path: str) -> str:
         """``/posts/a/`` -> ``https://example.org/posts/a/``."""
         if path[:1] == "/" and path[1:2] != "/":  # a site path, as every page's URL is

@@ -119,6 +119,8 @@ def _language_routes(site: LanguageSite) -> list[Route]:
     routes.append(Route(urls.archive(), "archive.html", lang, "archive-years", ("archive",)))
     if site.config.search:
         routes.append(Route(urls.search(), "search.html", lang, "search", ("search",)))
+    if len(site.config.addresses) > 1:  # how to reach the site where one is blocked
+        routes.append(Route(urls.mirrors(), "mirrors.html", lang, "mirrors", ("mirrors",)))
 
     for page in site.pages.values():
         template = f"{page.slug}.html" if page.slug in SPECIAL_PAGES else "page.html"

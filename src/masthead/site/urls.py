@@ -60,6 +60,9 @@ class Urls:
     def search(self) -> str:
         return f"{self.prefix}/search/"
 
+    def mirrors(self) -> str:
+        return f"{self.prefix}/mirrors/"
+
     def archive(self) -> str:
         return f"{self.prefix}/archive/"
 

@@ -54,6 +54,21 @@ def need_nginx() -> None:
         pytest.skip("nginx is not installed (scripts/test installs it with apt-get)")
 
 
+def nginx_accepts(files: dict[str, bytes], work: Path) -> None:
+    """Write a built site (path -> bytes) under ``work`` and have ``nginx -t`` check the
+    configuration that includes its nginx-headers.conf."""
+    need_nginx()
+    site, conf = work / "site", work / "nginx"
+    for rel, data in files.items():
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_bytes(data)
+    conf.mkdir(parents=True)
+    (conf / "nginx.conf").write_text(nginx_config(site, 8, conf))
+    check = subprocess.run([NGINX, "-t", "-c", str(conf / "nginx.conf"), "-p", str(conf)],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+
+
 @contextmanager
 def nginx_serving(site: Path, api_port: int | None = None) -> Iterator[str]:
     """The site at http://127.0.0.1:<port>/, headers and all, until the block ends."""

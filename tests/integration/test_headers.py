@@ -14,7 +14,7 @@ from masthead.config import load_config
 from masthead.content.load import BuildOptions
 from masthead.errors import ConfigError
 from tests.conftest import DEMO, NOW, SiteBuilder, post, write_site
-from tests.nginx import NGINX, need_nginx, nginx_config, nginx_serving
+from tests.nginx import NGINX, need_nginx, nginx_accepts, nginx_config, nginx_serving
 
 
 def _policy(headers: str) -> dict[str, list[str]]:
@@ -116,17 +116,7 @@ def test_an_onion_address_is_offered_to_tor_browser(build_site: SiteBuilder,
     assert f"  Onion-Location: {ONION}\n" in built.sink.text("_headers")
     snippet = built.sink.text("nginx-headers.conf")
     assert f'add_header Onion-Location "{ONION.rstrip("/")}$request_uri" always;' in snippet
-    need_nginx()
-    work = tmp_path / "nginx"
-    work.mkdir()
-    site = tmp_path / "out"
-    for rel, data in built.sink.files.items():
-        (site / rel).parent.mkdir(parents=True, exist_ok=True)
-        (site / rel).write_bytes(data)
-    (work / "nginx.conf").write_text(nginx_config(site, 8, work))
-    check = subprocess.run([NGINX, "-t", "-c", str(work / "nginx.conf"), "-p", str(work)],
-                           capture_output=True, text=True)
-    assert check.returncode == 0, check.stderr
+    nginx_accepts(built.sink.files, tmp_path / "nginx")
 
 
 @pytest.mark.parametrize("onion", ["http://short.onion/", "https://evil.example/",

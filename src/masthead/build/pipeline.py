@@ -107,20 +107,20 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
     try:
         if prepared is None:
             prepared = prepare(config, options, reporter, report, serve_mode, jobs, cache,
-                                found, image_cache, image_progress)
+                               found, image_cache, image_progress)
             edited = text_edits(prepared) if narrow else None
         done = None
         if manifest is not None and usable(manifest, out_dir):
             done = update(prepared, manifest, out_dir, reporter, report, strict, jobs, progress,
-                           full_rebuild_share, serve_mode,
-                           cache.begin_update if cache else lambda: None, edited)
+                          full_rebuild_share, serve_mode,
+                          cache.begin_update if cache else lambda: None, edited)
         if done is None:
             sink = DiskSink(out_dir, config.root)
             if cache:
                 cache.forget_manifest()  # the output is about to change under it
             searchable: list[str] = []
             write_all(prepared, sink, report, jobs, progress,
-                       searchable if config.search else None)
+                      searchable if config.search else None)
             finish(reporter, report, strict, sink.abort)
             search_index(config, sink.tmp, reporter, report, strict, sink.abort, searchable)
             with timed(report, "commit"):

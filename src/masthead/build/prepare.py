@@ -55,7 +55,7 @@ from masthead.build.stages import BuildReport, Prepared, Progress, timed
 
 
 def discover_content(config: SiteConfig, report: BuildReport,
-              stat: bool = True) -> tuple[Layout, list[SourceFile]]:
+                     stat: bool = True) -> tuple[Layout, list[SourceFile]]:
     with timed(report, "discover"):
         layout = detect_layout(config)
         problems: list[Diagnostic] = []
@@ -68,11 +68,11 @@ def discover_content(config: SiteConfig, report: BuildReport,
 
 @collector_paused()
 def prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
-             report: BuildReport, serve_mode: bool, jobs: int,
-             cache: BuildCache | None,
-             found: tuple[Layout, list[SourceFile]] | None = None,
-             image_cache: Path | None = None,
-             image_progress: Progress | None = None) -> Prepared:
+            report: BuildReport, serve_mode: bool, jobs: int,
+            cache: BuildCache | None,
+            found: tuple[Layout, list[SourceFile]] | None = None,
+            image_cache: Path | None = None,
+            image_progress: Progress | None = None) -> Prepared:
     public = PublicFiles(config.root / "public")
     layout, files = found or discover_content(config, report, stat=cache is not None)
     placeholder = None if serve_mode else placeholder_base_url(config)
@@ -109,7 +109,7 @@ def prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
     with timed(report, "images"):
         usage = media_usage(site)
         images, posters, generated = make_images(config, usage, public, reporter, report, jobs,
-                                             image_cache, image_progress)
+                                                 image_cache, image_progress)
         published.update(generated)
     with timed(report, "assets"):
         static, assets = theme_assets(config.root)
@@ -151,7 +151,7 @@ def prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
 
 
 def drop_replaced(published: dict[str, Path], routes: list[Route],
-                   reporter: Reporter) -> None:
+                  reporter: Reporter) -> None:
     """A file in public/ at the path of a generated page, feed or sitemap is replaced by
     it: said, and not copied."""
     generated = {route.output_path: route for route in routes}
@@ -166,8 +166,8 @@ def drop_replaced(published: dict[str, Path], routes: list[Route],
 
 
 def make_images(config: SiteConfig, usage: MediaUsage, public: PublicFiles, reporter: Reporter,
-            report: BuildReport, jobs: int, cache_dir: Path | None,
-            progress: Progress | None) -> tuple[ResponsiveImages | None, frozenset[str],
+                report: BuildReport, jobs: int, cache_dir: Path | None,
+                progress: Progress | None) -> tuple[ResponsiveImages | None, frozenset[str],
                                                  dict[str, Path]]:
     """Video posters and image variants: (variants by URL, videos with a poster, output
     path -> file of every generated file)."""
@@ -190,7 +190,7 @@ def make_images(config: SiteConfig, usage: MediaUsage, public: PublicFiles, repo
     wanted = {**usage.images, **{poster_url(v): usage.youtube[v] for v in posters}}
     for url in images.plan(wanted):
         image_problem(config, reporter, wanted[url], url,
-                       "cannot be read as an image (a truncated or mislabelled file?)")
+                      "cannot be read as an image (a truncated or mislabelled file?)")
     result = images.encode(jobs, progress)
     for url, reason in result.failures:
         image_problem(config, reporter, wanted[url], url, reason)
@@ -200,7 +200,7 @@ def make_images(config: SiteConfig, usage: MediaUsage, public: PublicFiles, repo
 
 
 def image_problem(config: SiteConfig, reporter: Reporter, source: str, url: str,
-                   reason: str) -> None:
+                  reason: str) -> None:
     """An error on the line of ``source`` that names the image."""
     line = None
     try:
@@ -214,7 +214,7 @@ def image_problem(config: SiteConfig, reporter: Reporter, source: str, url: str,
 
 
 def write_all(prepared: Prepared, sink: Sink, report: BuildReport, jobs: int,
-               progress: Progress | None, searchable: list[str] | None = None) -> None:
+              progress: Progress | None, searchable: list[str] | None = None) -> None:
     def write_files() -> None:
         """Public files, theme assets and sitemaps: written while workers render."""
         with timed(report, "assets"):

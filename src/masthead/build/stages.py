@@ -90,7 +90,7 @@ def timed(report: BuildReport, stage: str) -> Iterator[None]:
 
 
 def finish(reporter: Reporter, report: BuildReport, strict: bool,
-            abort: Callable[[], None]) -> None:
+           abort: Callable[[], None]) -> None:
     report.diagnostics = reporter.sorted()
     if reporter.errors or (strict and reporter.warnings):
         abort()
@@ -98,7 +98,7 @@ def finish(reporter: Reporter, report: BuildReport, strict: bool,
 
 
 def search_index(config: SiteConfig, site_dir: Path, reporter: Reporter, report: BuildReport,
-            strict: bool, abort: Callable[[], None], pages: list[str] | None = None) -> None:
+                 strict: bool, abort: Callable[[], None], pages: list[str] | None = None) -> None:
     """Index the pages for search (skipped when the site turns search off): ``pages``
     when the build knows which pages ask to be indexed, else every page of the site."""
     if not config.search:

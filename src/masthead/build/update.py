@@ -58,7 +58,7 @@ def manifest_of(prepared: Prepared, out_dir: Path) -> Manifest:
 
 
 def environment_of(config: SiteConfig, layout: Layout, options: BuildOptions, out_dir: Path,
-                 serve_mode: bool, strict: bool) -> str:
+                   serve_mode: bool, strict: bool) -> str:
     """A digest of everything a build reads but the content files: settings, options and
     the files under public/, templates/, static/, i18n/, config/ and the theme. With the
     content files' sizes and times added, equal digests mean an identical output."""
@@ -81,10 +81,10 @@ def usable(manifest: Manifest, out_dir: Path) -> bool:
 
 
 def update(prepared: Prepared, old: Manifest, out_dir: Path, reporter: Reporter,
-            report: BuildReport, strict: bool, jobs: int, progress: Progress | None,
-            full_rebuild_share: float, serve_mode: bool = False,
-            before_write: Callable[[], None] = lambda: None,
-            edited: set[str] | None = None) -> Manifest | None:
+           report: BuildReport, strict: bool, jobs: int, progress: Progress | None,
+           full_rebuild_share: float, serve_mode: bool = False,
+           before_write: Callable[[], None] = lambda: None,
+           edited: set[str] | None = None) -> Manifest | None:
     """Render and write only what changed; None when a full build is the better deal.
     With ``edited`` (files whose story text alone changed, see :func:`text_edits`), only
     the pages that carry those stories' text are fingerprinted again: the rest of the
@@ -165,7 +165,7 @@ def narrowed(prepared: Prepared, old: Manifest, edited: set[str]) -> Manifest | 
 
 
 def reuse(prepared: Prepared, files: list[SourceFile], reporter: Reporter,
-           report: BuildReport) -> tuple[Prepared, set[str]] | None:
+          report: BuildReport) -> tuple[Prepared, set[str]] | None:
     """The build a long-running process kept, with the new text of the stories whose text
     alone changed (their front matter as it was); None when anything else changed, and
     the site is prepared anew. What to render and write is then decided as for any

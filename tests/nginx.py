@@ -16,7 +16,8 @@ import pytest
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
-def nginx_config(site: Path, port: int, work: Path, api_port: int | None = None) -> str:
+def nginx_config(site: Path, port: int, work: Path, api_port: int | None = None,
+                 access_log: Path | None = None) -> str:
     mime = Path("/etc/nginx/mime.types")
     types = (f"include {mime};" if mime.is_file()
              else "types { text/html html; text/css css; application/javascript js; }")
@@ -32,7 +33,7 @@ events {{ worker_connections 256; }}
 http {{
     {types}
     types {{ image/avif avif; image/webp webp; application/wasm wasm; }}
-    access_log off;
+    {f"access_log {access_log};" if access_log else "access_log off;"}
     client_body_temp_path {work}/body;
     proxy_temp_path {work}/proxy;
     fastcgi_temp_path {work}/fastcgi;
@@ -70,15 +71,18 @@ def nginx_accepts(files: dict[str, bytes], work: Path) -> None:
 
 
 @contextmanager
-def nginx_serving(site: Path, api_port: int | None = None) -> Iterator[str]:
-    """The site at http://127.0.0.1:<port>/, headers and all, until the block ends."""
+def nginx_serving(site: Path, api_port: int | None = None, port: int = 0,
+                  access_log: Path | None = None) -> Iterator[str]:
+    """The site at http://127.0.0.1:<port>/, headers and all, until the block ends (on a
+    free port unless one is given; requests logged to ``access_log`` if given)."""
     need_nginx()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    if not port:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
     with tempfile.TemporaryDirectory(prefix="masthead-nginx-") as folder:
         work = Path(folder)
-        (work / "nginx.conf").write_text(nginx_config(site, port, work, api_port))
+        (work / "nginx.conf").write_text(nginx_config(site, port, work, api_port, access_log))
         process = subprocess.Popen([NGINX, "-c", str(work / "nginx.conf"), "-p", str(work)],
                                    stderr=subprocess.PIPE, text=True)
         try:

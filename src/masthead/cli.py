@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import sys
@@ -122,6 +123,18 @@ def _parser() -> argparse.ArgumentParser:
                         help="worker processes for rendering (default: all cores)")
     deploy.set_defaults(handler=_deploy, drafts=False, future=False, no_cache=False,
                         timings=False, no_search=False, no_speedups=False)
+    key = commands.add_parser(
+        "mirror-key", help="make the key pair that signs the site's mirror list",
+        description="Make an Ed25519 key pair for the signed mirror list (mirrors.json). "
+                    "The private key goes to a file outside the site (owner-only); the "
+                    "public key is printed as a line for masthead.toml. Deploys sign with "
+                    "that file, or with MASTHEAD_MIRROR_KEY / MASTHEAD_MIRROR_KEY_FILE.")
+    key.add_argument("site", nargs="?", type=Path, default=Path("."),
+                     help="the site folder (default: the current folder)")
+    key.add_argument("--out", type=Path, metavar="FILE",
+                     help="where to write the private key (default: "
+                          "~/.config/masthead/<site folder>.mirror-key.pem)")
+    key.set_defaults(handler=_mirror_key, set=[])
     api = commands.add_parser(
         "api", help="serve view counts, newsletter sign-ups and contact messages",
         description="The API beside the static site: POST /api/views, GET /api/views, "
@@ -182,8 +195,38 @@ def _api(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mirror_key(args: argparse.Namespace) -> int:
+    from masthead.deploy.mirrorlist import (
+        MirrorKeyError,
+        default_key_file,
+        make_key_pair,
+        record_public_key,
+    )
+
+    config = _config(args)
+    if config is None:
+        return 1
+    path = args.out or default_key_file(config)
+    try:
+        public = make_key_pair(config, path)
+    except (MirrorKeyError, OSError) as exc:
+        print(f"masthead: {exc}", file=sys.stderr)
+        return 1
+    line = record_public_key(config, public)
+    where = (f"Its public half is now mirror_key in masthead.toml (line {line})."
+             if line else "Add this line to masthead.toml, above its first [table] (the "
+             f'public key, safe to publish):\n\n  mirror_key = "{public}"\n')
+    print(f"Private key written to {path}: keep it secret and back it up; whoever has it "
+          f"can tell readers' browsers where the site is.\n{where}\n"
+          + ("`masthead deploy` finds the private key there on this machine; elsewhere "
+             if args.out is None else "For `masthead deploy`, ")
+          + "set MASTHEAD_MIRROR_KEY_FILE to the file, or MASTHEAD_MIRROR_KEY to its text.")
+    return 0
+
+
 def _deploy(args: argparse.Namespace) -> int:
     from masthead.deploy import deploy, rollback
+    from masthead.deploy.mirrorlist import KEY_FILE_ENV, MirrorKeyError, signing_key
     from masthead.deploy.run import say_to_stderr
 
     config = _config(args)
@@ -201,23 +244,34 @@ def _deploy(args: argparse.Namespace) -> int:
               f"{', '.join(sorted(known))}", file=sys.stderr)
         return 1
     targets = [known[name] for name in args.target] or list(known.values())
+    try:
+        key = None if args.rollback else signing_key(config)
+    except MirrorKeyError as exc:
+        print(f"masthead: {exc}\n  hint: run `masthead mirror-key` to make a key pair, or set "
+              f"{KEY_FILE_ENV} to the private key's file", file=sys.stderr)
+        return 1
+    if key is None and config.web_addresses[1:] and not args.rollback:
+        print("masthead: warning: mirror_key is not set, so no signed mirror list is "
+              "published and readers' browsers cannot fail over to a mirror\n"
+              "  hint: run `masthead mirror-key` once", file=sys.stderr)
     if args.rollback:
         results = rollback(config, targets, say=say_to_stderr)
     else:
         primary = next((t for t in config.deploy if t.primary), None)
         if primary is not None and config.base_url != primary.url:
             args.set = [*args.set, f"base_url={primary.url}"]  # canonical: the primary
+            config = dataclasses.replace(config, base_url=primary.url)
         report = _run_build(args)
         if report is None:
             return 1
         results = deploy(config, args.resolved_output, targets, dry_run=args.dry_run,
-                         verify=not args.no_verify, say=say_to_stderr)
+                         verify=not args.no_verify, say=say_to_stderr, key=key)
     for result in results:
         print(result.summary())
     failed = [r for r in results if r.error]
     if failed:
-        print(f"masthead: {plural(len(failed), 'target')} failed; the others are done",
-              file=sys.stderr)
+        rest = "; the others are done" if len(failed) < len(results) else ""
+        print(f"masthead: {plural(len(failed), 'target')} failed{rest}", file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from masthead.deploy.rclone import Rclone
 from tests.conftest import post, write_site
 
 TOML = 'title = "T"\nbase_url = "https://n.example.org/"\n'
@@ -59,3 +62,83 @@ def test_the_command_says_what_is_missing(tmp_path: Path, setting: str, args: li
     result = subprocess.run([sys.executable, "-m", "masthead", "deploy", str(root), *args],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and message in result.stderr
+
+
+def test_a_long_upload_reports_progress_as_it_goes(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slow link (rclone's own bandwidth limit): lines with the share done arrive
+    while the upload runs, also when nothing is a terminal."""
+    source = tmp_path / "site"
+    source.mkdir()
+    names = []
+    for index in range(6):
+        (source / f"photo-{index}.bin").write_bytes(os.urandom(200_000))
+        names.append(f"photo-{index}.bin")
+    monkeypatch.setenv("RCLONE_BWLIMIT", "300k")
+    lines: list[str] = []
+    Rclone(str(tmp_path / "target")).upload(source, names, lines.append)
+    assert lines, "no progress line during a four-second upload"
+    assert all(re.search(r"\d+%", line) for line in lines), lines
+    assert sorted(p.name for p in (tmp_path / "target").iterdir()) == names
+
+
+def _masthead(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "masthead", *args], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, **(env or {})})
+
+
+MIRRORED = (TOML + '\n[[deploy]]\nname = "a"\nurl = "https://n.example.org/"\nto = "{a}"\n'
+            'primary = true\n\n[[deploy]]\nname = "b"\nurl = "https://m.example.net/"\n'
+            'to = "{b}"\n')
+
+
+def test_mirror_key_makes_a_pair_outside_the_site_and_deploy_signs_with_it(
+        tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from masthead.deploy.mirrorlist import verified
+
+    root = write_site(tmp_path / "site", {"content/posts/a.md": post(),
+                                          "masthead.toml": MIRRORED.format(
+                                              a=tmp_path / "a", b=tmp_path / "b")})
+    inside = _masthead("mirror-key", str(root), "--out", str(root / "keys" / "k.pem"))
+    assert inside.returncode == 1 and "inside the site folder" in inside.stderr
+    key_file = tmp_path / "private" / "k.pem"
+    made = _masthead("mirror-key", str(root), "--out", str(key_file))
+    assert made.returncode == 0, made.stderr
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    toml = (root / "masthead.toml").read_text()
+    public = re.search(r'^mirror_key = "([^"]+)"$', toml, re.M)
+    assert public and toml.index("mirror_key") < toml.index("[[deploy]]"), toml
+    again = _masthead("mirror-key", str(root), "--out", str(key_file))
+    assert again.returncode == 1 and "exists" in again.stderr
+    # No private key where deploy looks: said before anything is built or uploaded.
+    missing = _masthead("deploy", str(root), "--no-verify",
+                        env={"XDG_CONFIG_HOME": str(tmp_path / "nowhere")})
+    assert missing.returncode == 1 and "MASTHEAD_MIRROR_KEY_FILE" in missing.stderr
+    assert "Traceback" not in missing.stderr and not (tmp_path / "a").exists()
+    # The key's text in the environment, as a CI secret holds it.
+    done = _masthead("deploy", str(root), "--no-verify", "--set", "images=false",
+                     env={"MASTHEAD_MIRROR_KEY": key_file.read_text()})
+    assert done.returncode == 0, done.stderr
+    for target in ("a", "b"):
+        listed = verified((tmp_path / target / "mirrors.json").read_bytes(), public.group(1))
+        assert listed and listed["mirrors"] == ["https://n.example.org/",
+                                                "https://m.example.net/"]
+    # Another key than the one masthead.toml names: refused, not published.
+    other = tmp_path / "private" / "other.pem"
+    other.write_bytes(Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    wrong = _masthead("deploy", str(root), "--no-verify",
+                      env={"MASTHEAD_MIRROR_KEY_FILE": str(other)})
+    assert wrong.returncode == 1 and "not the pair of mirror_key" in wrong.stderr
+
+
+def test_a_malformed_mirror_key_is_named_with_its_line(tmp_path: Path) -> None:
+    root = write_site(tmp_path, {"content/posts/a.md": post(),
+                                 "masthead.toml": 'mirror_key = "not a key"\n' + TOML})
+    result = _masthead("build", str(root))
+    assert result.returncode == 1
+    assert "masthead.toml:1" in result.stderr and "mirror_key" in result.stderr, result.stderr

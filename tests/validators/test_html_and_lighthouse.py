@@ -16,8 +16,16 @@ from masthead.config import load_config
 from masthead.content.load import BuildOptions
 from masthead.dev.server import serving
 from masthead.output import DiskSink
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.conftest import CORPUS, DEMO, NOW, REPO, SHARED_IMAGE_CACHE, needs_shared
+from tests.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CORPUS,
+    DEMO,
+    NOW,
+    REPO,
+    SHARED_IMAGE_CACHE,
+    needs_shared,
+)
 
 VNU = Path(os.environ.get("MASTHEAD_VNU_JAR",
                           REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"))

@@ -45,6 +45,7 @@ from masthead.api.protection import (
 from masthead.api.store import Store, prepare_store
 from masthead.config import SiteConfig
 from masthead.i18n import Strings, load_strings
+from masthead.safeurl import origin_of
 
 log = logging.getLogger("masthead.api")
 CONFIRM_DAYS = 7
@@ -61,6 +62,12 @@ class ApiSettings:
 def site_origin(config: SiteConfig) -> str:
     parts = urlsplit(config.base_url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def site_origins(config: SiteConfig) -> list[str]:
+    """The main address and every mirror's: their pages call the API of the main one."""
+    found = [site_origin(config), *(origin_of(url) for url in config.web_addresses)]
+    return list(dict.fromkeys(o for o in found if o))
 
 
 class Api:
@@ -379,7 +386,7 @@ def create_app(config: SiteConfig, store: Store, settings: ApiSettings | None = 
         Route("/api/contact", g(api.contact), methods=["POST"]),
         Route("/api/health", api.health, methods=["GET"]),
     ]
-    middleware = [Middleware(CORSMiddleware, allow_origins=[site_origin(config)],
+    middleware = [Middleware(CORSMiddleware, allow_origins=site_origins(config),
                              allow_methods=["GET", "POST"], allow_headers=["Content-Type"],
                              allow_credentials=False, max_age=600)]
     app = Starlette(routes=routes, middleware=middleware, lifespan=api.lifespan,

@@ -17,6 +17,7 @@ from masthead.content.discover import (
     missing_content,
 )
 from masthead.content.load import BuildOptions, load_content
+from masthead.emit.failover import SERVICE_WORKER, service_worker
 from masthead.emit.headers import (
     HEADERS_FILE,
     NGINX_FILE,
@@ -123,9 +124,11 @@ def prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
         csp = content_security_policy(config, usage, form_origins(
             [s.newsletter.action for s in site.languages.values()]))
         if HEADERS_FILE not in published:
-            static[HEADERS_FILE] = headers_file(csp, config.onion)
+            static[HEADERS_FILE] = headers_file(csp, config.onion, config.failover)
         if NGINX_FILE not in published:
-            static[NGINX_FILE] = nginx_snippet(csp, config.onion)
+            static[NGINX_FILE] = nginx_snippet(csp, config.onion, config.failover)
+        if config.failover and SERVICE_WORKER not in published:
+            static[SERVICE_WORKER] = service_worker(config, assets)
         from masthead.render.templates import Renderer, make_environment
 
         renderer = Renderer(site, strings, public,

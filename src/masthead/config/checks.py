@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -62,6 +63,10 @@ def validate(config: SiteConfig, where: Where) -> list[Diagnostic]:
         problems.append(Diagnostic(*where("onion"), f"onion {config.onion[:80]!r} is not an "
                                    "onion address", 'write onion = "http://<the 56 letters of '
                                    'the v3 address>.onion/"'))
+    if config.mirror_key and not public_key_ok(config.mirror_key):
+        problems.append(Diagnostic(*where("mirror_key"), "mirror_key is not an Ed25519 public "
+                                   "key (44 characters of base64)",
+                                   "run `masthead mirror-key` and copy the line it prints"))
     if not LANGUAGE_CODE.match(config.language):
         problems.append(Diagnostic(*where("language"), f"language {config.language[:40]!r} is "
                                    "not a language code",
@@ -72,6 +77,14 @@ def validate(config: SiteConfig, where: Where) -> list[Diagnostic]:
         problems.append(Diagnostic(*where("timezone"), f"unknown time zone '{config.timezone}'",
                                    "use an IANA name such as Europe/Moscow or UTC"))
     return problems
+
+
+def public_key_ok(value: str) -> bool:
+    """32 bytes in standard base64: an Ed25519 public key as `masthead mirror-key` prints it."""
+    try:
+        return len(base64.b64decode(value, validate=True)) == 32
+    except ValueError:
+        return False
 
 
 ONION = re.compile(r"^http://[a-z2-7]{56}\.onion/?$")

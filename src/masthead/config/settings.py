@@ -143,6 +143,10 @@ class SiteConfig:
         "`to` is a folder or an rclone remote (credentials from the environment or rclone's "
         "own config, never here), `url` the address readers use there.",
         default_factory=tuple)
+    mirror_key: str = _doc(
+        "Public key of the signed mirror list (made by `masthead mirror-key`). With it, "
+        "`masthead deploy` publishes mirrors.json signed with the private key, and returning "
+        "readers' browsers fail over to a mirror when the main address does not answer.", "")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -161,6 +165,26 @@ class SiteConfig:
         if self.onion:
             found.append(self.onion.rstrip("/") + "/")
         return tuple(dict.fromkeys(found))
+
+    @property
+    def web_addresses(self) -> tuple[str, ...]:
+        """The addresses an ordinary browser can reach (the onion one left out)."""
+        return tuple(a for a in self.addresses if a.startswith(("https://", "http://"))
+                     and ".onion/" not in a)
+
+    @property
+    def failover(self) -> bool:
+        """Readers' browsers may fail over to a mirror: a key for the list, and mirrors."""
+        return bool(self.mirror_key) and len(self.web_addresses) > 1
+
+    @property
+    def api_endpoint(self) -> str:
+        """Where pages send forms and API calls. With mirrors, an API under the site's own
+        path is given as the main address's, since a mirror (a bucket, a CDN) does not
+        serve it."""
+        if len(self.web_addresses) > 1 and self.api_url.startswith("/"):
+            return self.base_url.rstrip("/") + self.api_url
+        return self.api_url
 
     def absolute_url(self, path: str) -> str:
         """``/posts/a/`` -> ``https://example.org/posts/a/``."""

@@ -4,13 +4,20 @@ protocol a mirror may use (a folder, S3, SFTP, WebDAV, ...) is one well-kept cli
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 NOT_FOUND = {3, 4}  # rclone's exit codes for a missing folder or file
+STATS_EVERY = 2  # seconds between two progress lines of an upload
+_RETRIES = ("--retries", "3", "--low-level-retries", "5", "--contimeout", "10s",
+            "--timeout", "30s")
+# "2026/12/05 06:40:00 NOTICE:   1.2 MiB / 2.6 MiB, 46%, 1.1 MiB/s, ETA 1s"
+_STATS = re.compile(r"NOTICE:\s+(\S.*\d+%.*)$")
 
 
 class TransportError(Exception):
@@ -35,8 +42,7 @@ class Rclone:
 
     def _run(self, *args: str) -> subprocess.CompletedProcess[bytes]:
         try:
-            return subprocess.run([binary(), *args, "--retries", "3", "--low-level-retries",
-                                   "5", "--contimeout", "10s", "--timeout", "30s"],
+            return subprocess.run([binary(), *args, *_RETRIES],
                                   capture_output=True, timeout=self.timeout,
                                   stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
@@ -63,19 +69,40 @@ class Rclone:
         """Make the destination (a bucket, a folder) if it does not exist."""
         self._check(self._run("mkdir", self._at()))
 
-    def upload(self, source: Path, files: list[str]) -> None:
+    def upload(self, source: Path, files: list[str],
+               progress: Callable[[str], None] | None = None) -> None:
         """Copy ``files`` (relative to ``source``) to the destination, each written under
-        a temporary name and renamed, so that a reader never gets half of one."""
+        a temporary name and renamed, so that a reader never gets half of one. rclone's
+        one-line statistics go to ``progress`` every few seconds; no overall time limit
+        (a large first upload on a slow link takes what it takes), rclone's own idle
+        time-out stops a transfer that stalls."""
         if not files:
             return
         with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
             listing.write("\n".join(files) + "\n")
         try:
-            self._check(self._run("copy", str(source), self._at(), "--files-from-raw",
-                                  listing.name, "--no-traverse", "--transfers", "8",
-                                  "--no-update-modtime"))
+            self._stream(["copy", str(source), self._at(), "--files-from-raw",
+                          listing.name, "--no-traverse", "--transfers", "8",
+                          "--no-update-modtime", "--stats", f"{STATS_EVERY}s",
+                          "--stats-one-line", "--stats-log-level", "NOTICE"], progress)
         finally:
             os.unlink(listing.name)
+
+    def _stream(self, args: list[str], progress: Callable[[str], None] | None) -> None:
+        process = subprocess.Popen([binary(), *args, *_RETRIES], stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        last: list[str] = []
+        assert process.stderr is not None
+        with process.stderr:
+            for raw in process.stderr:
+                line = raw.decode(errors="replace").rstrip()
+                stats = _STATS.search(line)
+                if stats and progress is not None:
+                    progress(stats.group(1))
+                elif line:
+                    last = [*last[-4:], line]
+        if process.wait():
+            raise TransportError(last[-1] if last else f"rclone exit {process.returncode}")
 
     def write(self, rel: str, data: bytes) -> None:
         with tempfile.TemporaryDirectory() as folder:

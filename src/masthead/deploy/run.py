@@ -20,7 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from masthead.config import DeployTarget, SiteConfig
+from masthead.deploy.mirrorlist import write_mirror_list
 from masthead.deploy.plan import (
     MANIFEST,
     UNFINISHED,
@@ -72,8 +75,13 @@ def snapshots(config: SiteConfig, target: DeployTarget) -> Path:
 
 
 def deploy(config: SiteConfig, out_dir: Path, targets: list[DeployTarget], *,
-           dry_run: bool = False, verify: bool = True, say: Say = print) -> list[DeployResult]:
-    """Give every target the output in ``out_dir``; one result per target."""
+           dry_run: bool = False, verify: bool = True, say: Say = print,
+           key: Ed25519PrivateKey | None = None) -> list[DeployResult]:
+    """Give every target the output in ``out_dir`` (with the mirror list signed by ``key``
+    when there is one); one result per target."""
+    if key is not None:
+        primary = next((t.url for t in config.deploy if t.primary), config.base_url)
+        write_mirror_list(config, out_dir, key, primary)
     local = manifest_of(out_dir)
 
     def one(target: DeployTarget) -> DeployResult:
@@ -143,8 +151,8 @@ def _apply(transport: Rclone, target: DeployTarget, source: Path, local: dict[st
     transport.write(UNFINISHED, b"a deploy is writing here; the next one finishes it\n")
     say(f"{target.name}: uploading {len(todo.first)} files, then {len(todo.then)} pages "
         f"and feeds ({todo.bytes / 1e6:.2f} MB)")
-    transport.upload(source, todo.first)
-    transport.upload(source, todo.then)
+    transport.upload(source, todo.first, lambda line: say(f"{target.name}: files {line}"))
+    transport.upload(source, todo.then, lambda line: say(f"{target.name}: pages {line}"))
     transport.write(MANIFEST, encode(local))
     if todo.delete:
         say(f"{target.name}: deleting {len(todo.delete)} files the site no longer has")

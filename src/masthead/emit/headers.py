@@ -50,7 +50,9 @@ def content_security_policy(config: SiteConfig, usage: MediaUsage,
         script_src.append("'wasm-unsafe-eval'")  # Pagefind runs as WebAssembly
     frame_src = [f"https://{h}" for h in sorted(frames | set(allowed))] or ["'none'"]
     img_src = ["'self'", "data:", *(f"https://{h}" for h in sorted(usage.image_hosts))]
-    api = form_origins([config.api_url])  # an API on another host: scripts call it too
+    api = form_origins([config.api_endpoint])  # an API on another host: scripts call it too
+    # The failover service worker fetches pages from the mirrors (its own policy is this).
+    mirrors = form_origins(list(config.web_addresses)) if config.failover else set()
     form = ["'self'", *sorted(form_actions | api)]
     directives = [
         ("default-src", ["'self'"]),
@@ -63,7 +65,7 @@ def content_security_policy(config: SiteConfig, usage: MediaUsage,
           else []),
         ("img-src", img_src),
         ("font-src", ["'self'"]),
-        ("connect-src", ["'self'", *sorted(api)]),
+        ("connect-src", ["'self'", *sorted(api | mirrors)]),
         ("media-src", ["'self'"]),
         ("frame-src", frame_src),
         ("object-src", ["'none'"]),
@@ -114,11 +116,19 @@ def _checked(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return headers
 
 
-def headers_file(csp: str, onion: str = "") -> bytes:
+def site_headers(csp: str, mirrored: bool) -> list[tuple[str, str]]:
+    """Every response's headers. A site with mirrors lets any origin read its files
+    (public pages, fetched without cookies): a reader's browser on one address fetches
+    the same path from another when the first is blocked."""
+    cors = [("Access-Control-Allow-Origin", "*")] if mirrored else []
+    return _checked([*security_headers(csp), *cors])
+
+
+def headers_file(csp: str, onion: str = "", mirrored: bool = False) -> bytes:
     """Netlify / Cloudflare Pages ``_headers``; with an onion address, Onion-Location
     (the onion site's home: these hosts cannot put each page's path in a header)."""
     lines = ["# Written by masthead from what the site uses; rebuilt on every build.", "/*"]
-    lines += [f"  {name}: {value}" for name, value in _checked(security_headers(csp))]
+    lines += [f"  {name}: {value}" for name, value in site_headers(csp, mirrored)]
     if onion:
         lines += [f"  Onion-Location: {value}" for _name, value in
                   _checked([("Onion-Location", onion.rstrip("/") + "/")])]
@@ -127,12 +137,12 @@ def headers_file(csp: str, onion: str = "") -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def nginx_snippet(csp: str, onion: str = "") -> bytes:
+def nginx_snippet(csp: str, onion: str = "", mirrored: bool = False) -> bytes:
     """``include`` it inside the site's ``server { }`` block. nginx drops inherited
     add_header lines in a location that adds its own, so each location repeats them. With
     an onion address, Onion-Location names the same page there ($request_uri)."""
     common = [f'add_header {name} "{value}" always;'
-              for name, value in _checked(security_headers(csp))]
+              for name, value in site_headers(csp, mirrored)]
     if onion:
         base = _checked([("Onion-Location", onion.rstrip("/"))])[0][1]
         common.append(f'add_header Onion-Location "{base}$request_uri" always;')

@@ -96,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--port", type=int, default=8000,
                              help="the port on 127.0.0.1 to serve on (default: 8000)")
         if name == "build":
+            _newsletter_flag(sub)
             sub.add_argument("--views", metavar="SOURCE",
                              help="add the views counted by `masthead api` to each story: "
                                   "its URL (https://example.org/api) or its database")
@@ -121,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="override a setting for this run (TOML value)")
     deploy.add_argument("--jobs", type=int, default=0,
                         help="worker processes for rendering (default: all cores)")
+    _newsletter_flag(deploy)
     deploy.set_defaults(handler=_deploy, drafts=False, future=False, no_cache=False,
                         timings=False, no_search=False, no_speedups=False)
     key = commands.add_parser(
@@ -135,6 +137,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="where to write the private key (default: "
                           "~/.config/masthead/<site folder>.mirror-key.pem)")
     key.set_defaults(handler=_mirror_key, set=[])
+    from masthead.newsletter.commands import register
+
+    register(commands, _config, lambda exc, config: _print_diagnostics(exc.diagnostics,
+                                                                        config.root))
     api = commands.add_parser(
         "api", help="serve view counts, newsletter sign-ups and contact messages",
         description="The API beside the static site: POST /api/views, GET /api/views, "
@@ -269,6 +275,15 @@ def _deploy(args: argparse.Namespace) -> int:
     for result in results:
         print(result.summary())
     failed = [r for r in results if r.error]
+    if args.send_newsletter and not args.rollback and not args.dry_run:
+        if failed:  # no email may link to a page that is not online everywhere
+            print("masthead: the newsletter is not sent while a target failed",
+                  file=sys.stderr)
+        elif args.no_verify:
+            print("masthead: the newsletter is sent only after the targets are verified "
+                  "(without --no-verify)", file=sys.stderr)
+        elif _send_newsletter(args):
+            return 1
     if failed:
         rest = "; the others are done" if len(failed) < len(results) else ""
         print(f"masthead: {plural(len(failed), 'target')} failed{rest}", file=sys.stderr)
@@ -378,8 +393,26 @@ def _run_build(args: argparse.Namespace, serve_mode: bool = False) -> BuildRepor
     return report
 
 
+def _newsletter_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--send-newsletter", action="store_true",
+                        help="then mail each story that became public since the last send "
+                             "to the subscribers (once each)")
+    parser.add_argument("--database", metavar="URL",
+                        help="with --send-newsletter: the API's database (default: "
+                             "SITE/.masthead/api.sqlite)")
+
+
+def _send_newsletter(args: argparse.Namespace) -> int:
+    from masthead.newsletter.commands import send_published
+
+    config = _config(args)
+    return 1 if config is None else send_published(config, args.database)
+
+
 def _build(args: argparse.Namespace) -> int:
-    return 0 if _run_build(args) else 1
+    if not _run_build(args):
+        return 1
+    return _send_newsletter(args) if args.send_newsletter else 0
 
 
 def _check(args: argparse.Namespace) -> int:

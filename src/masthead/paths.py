@@ -13,4 +13,5 @@ def has_site_templates(site_root: Path) -> bool:
     """Whether the site overrides or adds templates: what they show is not known in advance,
     so incremental builds treat every page as showing all of the site's content."""
     folder = site_root / "templates"
-    return folder.is_dir() and any(path.is_file() for path in folder.rglob("*"))
+    return folder.is_dir() and any(path.is_file() and path.relative_to(folder).parts[0] != "email"
+                                   for path in folder.rglob("*"))  # email/: the newsletter's

@@ -230,7 +230,7 @@ class Api:
         if not self.mailer.settings.enabled:
             raise BadInput("sign-ups are not open: the site has no mail server set up",
                            status=503)
-        state, nonce = await self.store.request_subscription(email)
+        state, nonce = await self.store.request_subscription(email, lang)
         if nonce:
             assert self._confirm is not None and self._unsubscribe is not None
             token = self._confirm.dumps({"e": email, "n": nonce})

@@ -28,6 +28,18 @@ MIGRATIONS: list[dict[str, list[str]]] = [
                        "PRIMARY KEY, received TEXT NOT NULL, name TEXT NOT NULL, "
                        "email TEXT NOT NULL, message TEXT NOT NULL)"],
     },
+    {  # 2: the newsletter: each subscriber's language, each newsletter and its deliveries
+        "all": [
+            "ALTER TABLE subscribers ADD COLUMN lang TEXT NOT NULL DEFAULT ''",
+            "CREATE TABLE newsletters (id TEXT PRIMARY KEY, kind TEXT NOT NULL, "
+            "subject TEXT NOT NULL, stories TEXT NOT NULL, created TEXT NOT NULL, "
+            "finished TEXT NOT NULL)",
+            "CREATE TABLE deliveries (newsletter TEXT NOT NULL, email TEXT NOT NULL, "
+            "lang TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL, "
+            "updated TEXT NOT NULL, detail TEXT NOT NULL, PRIMARY KEY (newsletter, email))",
+            "CREATE INDEX deliveries_status ON deliveries (newsletter, status)",
+        ],
+    },
 ]
 
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import fcntl
+import hashlib
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -56,7 +58,20 @@ def now_text() -> str:
 
 
 class Store:
-    """The API's data. ``run`` executes a function with a cursor inside one transaction."""
+    """The API's data. ``run`` executes a function with a cursor inside one transaction;
+    ``transact`` does the same from any thread without an event loop (the newsletter's
+    senders)."""
+
+    def transact(self, work: Callable[[Cursor], T],
+                 then: Callable[[], None] | None = None) -> T:
+        """Run ``work`` in one transaction from any thread; ``then`` right after the
+        commit, on the thread that committed (nothing else runs in between)."""
+        raise NotImplementedError
+
+    def sender_lock(self, name: str) -> AbstractContextManager[bool]:
+        """Held while one process sends a newsletter; True when this one got it. Released
+        by the system when the process dies, however it dies."""
+        raise NotImplementedError
 
     dialect = "sqlite"
 
@@ -132,8 +147,10 @@ class Store:
 
         return await self.run(work)
 
-    async def request_subscription(self, email: str) -> tuple[str, str]:
-        """(state before, nonce of a new confirmation link or "" when confirmed already)."""
+    async def request_subscription(self, email: str, lang: str = "") -> tuple[str, str]:
+        """(state before, nonce of a new confirmation link or "" when confirmed already).
+        ``lang`` is the language of the page signed up on: newsletters come in it. An
+        address that bounced stays so (a sign-up does not revive it)."""
         q = self.sql
         nonce = secrets.token_urlsafe(12)
 
@@ -141,14 +158,15 @@ class Store:
             cur.execute(q("SELECT status FROM subscribers WHERE email = ?"), (email,))
             row = cur.fetchone()
             if row is None:
-                cur.execute(q("INSERT INTO subscribers (email, status, nonce, created, confirmed)"
-                              " VALUES (?, 'pending', ?, ?, '') ON CONFLICT (email) DO NOTHING"),
-                            (email, nonce, now_text()))
+                cur.execute(q("INSERT INTO subscribers (email, status, nonce, created, confirmed,"
+                              " lang) VALUES (?, 'pending', ?, ?, '', ?) "
+                              "ON CONFLICT (email) DO NOTHING"),
+                            (email, nonce, now_text(), lang))
                 return "new", nonce
-            if row[0] == "confirmed":
-                return "confirmed", ""
-            cur.execute(q("UPDATE subscribers SET status = 'pending', nonce = ? "
-                          "WHERE email = ?"), (nonce, email))
+            if row[0] in ("confirmed", "bounced"):
+                return str(row[0]), ""
+            cur.execute(q("UPDATE subscribers SET status = 'pending', nonce = ?, lang = ? "
+                          "WHERE email = ?"), (nonce, lang, email))
             return str(row[0]), nonce
 
         return await self.run(work)
@@ -238,7 +256,8 @@ class SQLiteStore(Store):
             self._connection = connection
         return self._connection
 
-    def _transaction(self, work: Callable[[Cursor], T]) -> T:
+    def _transaction(self, work: Callable[[Cursor], T],
+                     then: Callable[[], None] | None = None) -> T:
         connection = self._connect()
         cursor = connection.cursor()
         cursor.execute("BEGIN IMMEDIATE")
@@ -248,11 +267,31 @@ class SQLiteStore(Store):
             cursor.execute("ROLLBACK")
             raise
         cursor.execute("COMMIT")
+        if then is not None:
+            then()
         return result
 
     async def run(self, work: Callable[[Cursor], T]) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._thread, self._transaction, work)
+
+    def transact(self, work: Callable[[Cursor], T],
+                 then: Callable[[], None] | None = None) -> T:
+        return self._thread.submit(self._transaction, work, then).result()
+
+    @contextmanager
+    def sender_lock(self, name: str) -> Iterator[bool]:
+        lock = self.path.with_name(f"{self.path.name}.{name}.lock")
+        with open(lock, "a+b") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     async def close(self) -> None:
         def shut() -> None:
@@ -296,14 +335,39 @@ class PostgresStore(Store):
 
         return await anyio.to_thread.run_sync(work, limiter=self._limiter)
 
-    def _transaction(self, work: Callable[[Cursor], T]) -> T:
-        with self._pool.connection() as connection, connection.transaction():
-            context: AbstractContextManager[Any] = connection.cursor()
-            with context as cursor:
-                return work(cursor)
+    def _transaction(self, work: Callable[[Cursor], T],
+                     then: Callable[[], None] | None = None) -> T:
+        with self._pool.connection() as connection:
+            with connection.transaction():
+                context: AbstractContextManager[Any] = connection.cursor()
+                with context as cursor:
+                    result = work(cursor)
+            if then is not None:
+                then()
+            return result
 
     async def run(self, work: Callable[[Cursor], T]) -> T:
         return await anyio.to_thread.run_sync(self._transaction, work, limiter=self._limiter)
+
+    def transact(self, work: Callable[[Cursor], T],
+                 then: Callable[[], None] | None = None) -> T:
+        return self._transaction(work, then)
+
+    @contextmanager
+    def sender_lock(self, name: str) -> Iterator[bool]:
+        """A session advisory lock on a connection of its own: PostgreSQL drops it when
+        the connection ends, so a killed sender never leaves it behind."""
+        import psycopg
+
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        with psycopg.connect(self.url, autocommit=True) as connection:
+            row = connection.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+            got = bool(row and row[0])
+            try:
+                yield got
+            finally:
+                if got:
+                    connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
     async def close(self) -> None:
         await anyio.to_thread.run_sync(self._pool.close)

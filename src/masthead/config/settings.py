@@ -129,7 +129,15 @@ class SiteConfig:
                           "(user and password from MASTHEAD_SMTP_USER/PASSWORD).", "")
     smtp_port: int = _doc("Port of the SMTP server.", 25)
     smtp_starttls: bool = _doc("Use STARTTLS with the SMTP server.", False)
-    mail_from: str = _doc("Sender address of the emails the API sends.", "")
+    smtp_tls: bool = _doc("Use TLS from the first byte with the SMTP server (port 465).",
+                          False)
+    mail_from: str = _doc("Sender address of the emails the API and the newsletter send.", "")
+    dkim_selector: str = _doc(
+        "DKIM selector of the newsletter's signature (the key from MASTHEAD_DKIM_KEY_FILE, "
+        "its domain the sender's); empty: not signed.", "")
+    newsletter_rate: int = _doc("Newsletter messages a minute at most (a provider's quota); "
+                                "0: no limit.", 0)
+    newsletter_connections: int = _doc("SMTP connections the newsletter uses at once.", 4)
     contact_to: str = _doc("Where contact messages are forwarded by email (they are "
                            "stored either way).", "")
     collections: tuple[CollectionConfig, ...] = _doc(

@@ -55,13 +55,18 @@ class Server:
 
 def patient_controller(handler: Any, port: int) -> Any:
     """aiosmtpd, except that a message whose final dot has arrived is kept when the client
-    goes away before reading the answer, as SMTP servers do (RFC 1047: the message is the
-    server's from that dot on). aiosmtpd cancels the session at once instead, dropping a
-    message it has already been given whole."""
+    goes away before reading the answer, as SMTP servers such as Postfix do (RFC 1047: the
+    message is the server's from that dot on). aiosmtpd cancels the session as soon as the
+    connection ends instead, dropping a message it has already been given whole."""
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import SMTP
 
     class PatientSMTP(SMTP):
+        def eof_received(self) -> bool | None:
+            # What the client sent before going away is read to its end first.
+            asyncio.StreamReaderProtocol.eof_received(self)
+            return False
+
         def connection_lost(self, error: Exception | None) -> None:
             asyncio.get_running_loop().call_later(0.5, SMTP.connection_lost, self, error)
 

@@ -5,7 +5,7 @@ started again: no subscriber gets two messages, each gets theirs in their langua
 
 A delivery is recorded just before the message's last line is written. A kill that lands
 in the few microseconds between the two loses that one message (measured: about one
-kill in thirty); the test allows that many and no more, and never a second copy."""
+kill in sixty); the test allows one per kill and no more, and never a second copy."""
 
 from __future__ import annotations
 

@@ -17,7 +17,8 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 def nginx_config(site: Path, port: int, work: Path, api_port: int | None = None,
-                 access_log: Path | None = None) -> str:
+                 access_log: Path | None = None, http_extra: str = "",
+                 server_extra: str = "") -> str:
     mime = Path("/etc/nginx/mime.types")
     types = (f"include {mime};" if mime.is_file()
              else "types { text/html html; text/css css; application/javascript js; }")
@@ -39,11 +40,13 @@ http {{
     fastcgi_temp_path {work}/fastcgi;
     uwsgi_temp_path {work}/uwsgi;
     scgi_temp_path {work}/scgi;
+    {http_extra}
     server {{
         listen 127.0.0.1:{port};
         root {site};
         error_page 404 /404.html;
         include {site}/nginx-headers.conf;
+        {server_extra}
         {api}
     }}
 }}
@@ -72,7 +75,8 @@ def nginx_accepts(files: dict[str, bytes], work: Path) -> None:
 
 @contextmanager
 def nginx_serving(site: Path, api_port: int | None = None, port: int = 0,
-                  access_log: Path | None = None) -> Iterator[str]:
+                  access_log: Path | None = None, http_extra: str = "",
+                  server_extra: str = "") -> Iterator[str]:
     """The site at http://127.0.0.1:<port>/, headers and all, until the block ends (on a
     free port unless one is given; requests logged to ``access_log`` if given)."""
     need_nginx()
@@ -82,7 +86,8 @@ def nginx_serving(site: Path, api_port: int | None = None, port: int = 0,
             port = probe.getsockname()[1]
     with tempfile.TemporaryDirectory(prefix="masthead-nginx-") as folder:
         work = Path(folder)
-        (work / "nginx.conf").write_text(nginx_config(site, port, work, api_port, access_log))
+        (work / "nginx.conf").write_text(nginx_config(site, port, work, api_port, access_log,
+                                                      http_extra, server_extra))
         process = subprocess.Popen([NGINX, "-c", str(work / "nginx.conf"), "-p", str(work)],
                                    stderr=subprocess.PIPE, text=True)
         try:

@@ -137,6 +137,25 @@ def _parser() -> argparse.ArgumentParser:
                      help="where to write the private key (default: "
                           "~/.config/masthead/<site folder>.mirror-key.pem)")
     key.set_defaults(handler=_mirror_key, set=[])
+    importer = commands.add_parser(
+        "import", help="move a WordPress site in (its export, its uploads folder)",
+        description="Write a site in masthead's layout from another system's content, with "
+                    "its media copied and every old URL redirected. Run it again to take "
+                    "what changed; files edited since the last import are kept.")
+    sources = importer.add_subparsers(dest="source", metavar="SOURCE", required=True)
+    wordpress = sources.add_parser(
+        "wordpress", help="a WordPress export (Tools > Export > All content)",
+        description="Import a WordPress export (WXR): posts, drafts, scheduled posts, pages, "
+                    "authors, categories, tags, media from the uploads folder, redirects.")
+    wordpress.add_argument("export", type=Path, metavar="EXPORT.xml",
+                           help="the export file")
+    wordpress.add_argument("site", type=Path, metavar="SITE",
+                           help="the site folder to write (made if it does not exist)")
+    wordpress.add_argument("--uploads", type=Path, metavar="DIR",
+                           help="a copy of the old site's wp-content/uploads folder")
+    wordpress.add_argument("--force", action="store_true",
+                           help="replace files edited since the last import too")
+    wordpress.set_defaults(handler=_import_wordpress)
     from masthead.newsletter.commands import register
 
     register(commands, _config, lambda exc, config: _print_diagnostics(exc.diagnostics,
@@ -198,6 +217,26 @@ def _api(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"masthead: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _import_wordpress(args: argparse.Namespace) -> int:
+    from masthead.importers.wordpress import import_wordpress
+    from masthead.importers.wxr import ExportError
+
+    if args.uploads is not None and not args.uploads.is_dir():
+        print(f"masthead: --uploads {args.uploads} is not a folder", file=sys.stderr)
+        return 1
+    try:
+        report = import_wordpress(args.export, args.site, args.uploads, args.force,
+                                  say=lambda line: print(line, file=sys.stderr, flush=True))
+    except ExportError as exc:
+        print(f"masthead: {exc}", file=sys.stderr)
+        return 1
+    for line in report.lines():
+        print(line)
+    print(f"Next: masthead serve {args.site}   (redirects: {args.site}/redirects.nginx for "
+          "nginx, public/_redirects for Netlify and Cloudflare Pages)")
     return 0
 
 

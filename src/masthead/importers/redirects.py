@@ -1,0 +1,61 @@
+"""Old URLs kept alive on any host: an nginx ``map``, a ``_redirects`` file (Netlify,
+Cloudflare Pages) and a small page at each old path (refresh + canonical) for hosts that
+have neither."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from masthead.content.slugs import url_path
+
+NGINX_FILE = "redirects.nginx"
+REDIRECTS_FILE = "_redirects"
+# What may stand in an nginx string and a _redirects line as it is: no quote, backslash,
+# variable, brace, semicolon, space or control character.
+_SAFE_PATH = re.compile(r"^/[^\s\"'\\${};#<>\x00-\x1f\x7f]*$")
+
+
+def safe_path(path: str) -> bool:
+    return bool(_SAFE_PATH.match(path)) and ".." not in path.split("/")
+
+
+def nginx_map(redirects: dict[str, str]) -> str:
+    """``include`` it in nginx's ``http { }``; in the site's ``server { }``:
+    ``if ($masthead_redirect) { return 301 $masthead_redirect; }``. Keys are paths as
+    nginx sees them ($uri: decoded), values are sent as they are (encoded)."""
+    longest = max((len(key.encode()) for key in redirects), default=0)
+    bucket = 64
+    while bucket < longest + 32:
+        bucket *= 2
+    lines = ["# Old addresses of the site and where they are now; written by masthead import.",
+             "# In http { }:   include /path/to/site/redirects.nginx;",
+             "# In server { }: if ($masthead_redirect) { return 301 $masthead_redirect; }",
+             "# (It sets map_hash_bucket_size for its longest address: remove that line if",
+             "# the configuration sets a larger one.)",
+             f"map_hash_bucket_size {bucket};",
+             "map $uri $masthead_redirect {", "    default \"\";"]
+    for old, new in sorted(redirects.items()):
+        for key in {old, old.rstrip("/") or "/"}:
+            lines.append(f'    "{key}" "{url_path(new)}";')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def redirects_file(redirects: dict[str, str]) -> str:
+    lines = ["# Old addresses of the site and where they are now; written by masthead import."]
+    lines += [f"{url_path(old)} {url_path(new)} 301" for old, new in sorted(redirects.items())]
+    return "\n".join(lines) + "\n"
+
+
+def redirect_page(new: str, absolute: str) -> str:
+    """A page at an old path for hosts without redirects: readers are sent on at once,
+    search engines are told where the page is now."""
+    target = html.escape(url_path(new), quote=True)
+    canonical = html.escape(absolute, quote=True)
+    return ("<!doctype html>\n<html><head><meta charset=\"utf-8\">"
+            f"<title>Moved</title><link rel=\"canonical\" href=\"{canonical}\">"
+            f"<meta http-equiv=\"refresh\" content=\"0; url={target}\">"
+            "<meta name=\"robots\" content=\"noindex\"></head>"
+            f"<body><p>This page is now at <a href=\"{target}\">{target}</a>.</p>"
+            "</body></html>\n")

@@ -65,6 +65,16 @@ class ImportReport:
         return result
 
 
+def _decoded(path: str) -> str:
+    """A path with its percent-encoding undone, also when it was encoded twice."""
+    for _ in range(3):
+        decoded = unquote(path)
+        if decoded == path:
+            break
+        path = decoded
+    return path
+
+
 def _plain(text: str) -> str:
     return " ".join(html.unescape(_TAGS.sub("", text)).split())
 
@@ -260,18 +270,18 @@ class WordPressImport:
             self.report.counts["pages"] += 1
         self.writer.write(rel, _front_matter(fields, body))
         if item.link and not draft:
-            self._redirect(unquote(urlsplit(item.link).path) or "/", url)
+            self._redirect(_decoded(urlsplit(item.link).path) or "/", url)
 
     def _rewrite_links(self, body: str, new_urls: dict[str, str]) -> str:
         """Uploaded files to the site's copies; links to old posts to their new URLs."""
         body = _UPLOADS.sub(lambda m: self._local(m.group(0)), body)
         body = _WPCOM_FILES.sub(lambda m: self._local(m.group(0)), body)
-        old = {unquote(urlsplit(i.link).path): new_urls[i.id] for i in self.export.items
+        old = {_decoded(urlsplit(i.link).path): new_urls[i.id] for i in self.export.items
                if i.id in new_urls and i.link}
         pattern = re.compile(re.escape(self.origin) + r"(/[^\s\"'<>()#?]*)")
 
         def point(match: re.Match[str]) -> str:
-            path = unquote(match.group(1))
+            path = _decoded(match.group(1))
             return old.get(path) or old.get(path + "/") or match.group(0)
 
         return pattern.sub(point, body) if self.origin != "://" else body

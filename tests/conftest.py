@@ -117,10 +117,12 @@ def build_site(tmp_path: Path) -> SiteBuilder:
 def build_errors(tmp_path: Path) -> Callable[..., list[Diagnostic]]:
     """The diagnostics of a build that must fail."""
 
-    def run(files: dict[str, str | bytes], **options: object) -> list[Diagnostic]:
+    def run(files: dict[str, str | bytes], strict: bool = False,
+            **options: object) -> list[Diagnostic]:
         root = write_site(tmp_path / "site", files)
         with pytest.raises(BuildFailed) as failure:
-            build(load_config(root), MemorySink(), BuildOptions(now=NOW, **options))  # type: ignore[arg-type]
+            build(load_config(root), MemorySink(), BuildOptions(now=NOW, **options),  # type: ignore[arg-type]
+                  strict=strict)
         return failure.value.diagnostics
 
     return run

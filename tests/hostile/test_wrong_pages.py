@@ -198,8 +198,9 @@ def test_a_nul_in_front_matter_is_named(build_site: SiteBuilder) -> None:
 def test_an_unknown_author_is_reported_once_for_all_languages(build_errors: Errors) -> None:
     found = build_errors({"masthead.toml": 'title = "T"\nbase_url = "https://n.example.org/"\n'
                                            'languages = ["en", "ru", "de"]\n',
-                          "content/posts/en/a.md": post(author="Nobody")})
-    assert messages(found) == ["content/posts/en/a.md:4: unknown author 'Nobody'"]
+                          "content/posts/en/a.md": post(author="Nobody")}, strict=True)
+    assert [f"{d.location()}: {d.message}" for d in found] == [
+        "content/posts/en/a.md:4: unknown author 'Nobody': a page is made from its name"]
 
 
 def test_a_bad_set_value_blames_the_command_line(tmp_path: Path) -> None:

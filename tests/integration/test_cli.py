@@ -24,14 +24,28 @@ def test_build_reports_pages_and_time(tmp_path: Path) -> None:
 
 
 def test_build_error_exits_1_with_context_and_no_traceback(tmp_path: Path) -> None:
-    root = write_site(tmp_path, {"content/posts/a.md": post(author="Anne Lee")})
+    root = write_site(tmp_path, {"content/posts/a.md": post(date="2024-13-01")})
     result = run("build", str(root))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "content/posts/a.md:4: error: unknown author 'Anne Lee'" in result.stderr
+    assert "content/posts/a.md:3: error: " in result.stderr
+    assert '  >   3 | date: "2024-13-01"' in result.stderr
+    assert "1 error in 1 file" in result.stderr
+
+
+def test_a_name_without_a_file_builds_with_a_warning_and_strict_fails(tmp_path: Path) -> None:
+    """As Banter and Hugo publish: the author's page is made from the name."""
+    root = write_site(tmp_path, {"content/posts/a.md": post(author="Anne Lee")})
+    result = run("build", str(root))
+    assert result.returncode == 0, result.stderr
+    assert ("content/posts/a.md:4: warning: unknown author 'Anne Lee': a page is made "
+            "from its name") in result.stderr
     assert '  >   4 | author: "Anne Lee"' in result.stderr
     assert "hint: did you mean 'Ann Lee'?" in result.stderr
-    assert "1 error in 1 file" in result.stderr
+    assert (root / "dist" / "authors" / "anne-lee" / "index.html").is_file()
+    assert "Anne Lee" in (root / "dist" / "posts" / "a" / "index.html").read_text()
+    strict = run("build", str(root), "--strict")
+    assert strict.returncode == 1 and "unknown author 'Anne Lee'" in strict.stderr
 
 
 def test_strict_fails_on_warnings(tmp_path: Path) -> None:

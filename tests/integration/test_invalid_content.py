@@ -1,9 +1,14 @@
 """Every kind of bad input gets one diagnostic with file, line and a hint."""
 
 from collections.abc import Callable
+from pathlib import Path
 
+from masthead.build import build
+from masthead.config import load_config
+from masthead.content.load import BuildOptions
 from masthead.errors import Diagnostic, Severity
-from tests.conftest import SiteBuilder, post
+from masthead.output import MemorySink
+from tests.conftest import NOW, SiteBuilder, post, write_site
 
 Errors = Callable[..., list[Diagnostic]]
 
@@ -29,15 +34,16 @@ def test_missing_title(build_errors: Errors) -> None:
 
 
 def test_unknown_author_suggests_the_closest_name(build_errors: Errors) -> None:
-    problem = only(build_errors({"content/posts/a.md": post(author="Anne Lee")}))
-    assert problem.format() == ("content/posts/a.md:4: error: unknown author 'Anne Lee'\n"
+    [problem] = build_errors({"content/posts/a.md": post(author="Anne Lee")}, strict=True)
+    assert problem.format() == ("content/posts/a.md:4: warning: unknown author 'Anne Lee': "
+                                "a page is made from its name\n"
                                 "  hint: did you mean 'Ann Lee'?")
 
 
 def test_unknown_category_lists_the_known_ones(build_errors: Errors) -> None:
-    problem = only(build_errors({"content/posts/a.md": post(category="Sport")}))
+    [problem] = build_errors({"content/posts/a.md": post(category="Sport")}, strict=True)
     assert problem.location() == "content/posts/a.md:5"
-    assert problem.message == "unknown category 'Sport'"
+    assert problem.message == "unknown category 'Sport': a page is made from its name"
     assert problem.hint == "known category names: 'News'"
 
 
@@ -63,17 +69,33 @@ def test_duplicate_slug(build_errors: Errors) -> None:
 
 
 def test_missing_image(build_errors: Errors) -> None:
-    problem = only(build_errors({"content/posts/a.md": post(image="/images/gone.jpg")}))
+    [problem] = build_errors({"content/posts/a.md": post(image="/images/gone.jpg")},
+                             strict=True)
     assert problem.format() == (
-        "content/posts/a.md:6: error: image '/images/gone.jpg' does not exist\n"
+        "content/posts/a.md:6: warning: image '/images/gone.jpg' does not exist; the page is "
+        "shown without it\n"
         "  hint: put the file at public/images/gone.jpg, or correct the path")
 
 
 def test_missing_image_in_the_body(build_errors: Errors) -> None:
     body = "Intro.\n\n![A map](/images/map.png)\n"
-    problem = only(build_errors({"content/posts/a.md": post(body=body)}))
+    [problem] = build_errors({"content/posts/a.md": post(body=body)}, strict=True)
     assert problem.location() == "content/posts/a.md:9"
-    assert problem.message == "image '/images/map.png' does not exist"
+    assert problem.message == ("image '/images/map.png' does not exist; the page is shown "
+                               "without it")
+
+
+def test_missing_images_leave_the_page_without_them(tmp_path: Path) -> None:
+    """As Banter publishes: the page, without the picture, and a warning."""
+    body = "Intro.\n\n![A map](/images/map.png)\n\nAfter.\n"
+    root = write_site(tmp_path / "site", {"content/posts/a.md": post(
+        image="/images/gone.jpg", body=body)})
+    sink = MemorySink()
+    report = build(load_config(root), sink, BuildOptions(now=NOW))
+    assert len(report.diagnostics) == 2
+    page = sink.files["posts/a/index.html"].decode()
+    assert "Intro." in page and "After." in page
+    assert "map.png" not in page and "gone.jpg" not in page
 
 
 def test_two_files_for_one_url(build_errors: Errors) -> None:

@@ -339,9 +339,10 @@ class _Reader:
                        f'write {key}: "/images/photo.jpg"')
             return ""
         if url and self.public.is_local(url) and not self.public.exists(url):
-            self.error(doc, key, f"image '{url}' does not exist",
-                       f"put the file at public{url}, or correct the path")
-        elif url and not url.startswith(("/", "http://", "https://", "data:")):
+            self.warn(doc, key, f"image '{url}' does not exist; the page is shown without it",
+                      f"put the file at public{url}, or correct the path")
+            return ""
+        if url and not url.startswith(("/", "http://", "https://", "data:")):
             self.error(doc, key, f"image '{url}' must start with '/' (a file under public/) "
                        "or be an http(s) URL", f"write {key}: \"/{url.lstrip('./')}\"")
         return url
@@ -494,9 +495,12 @@ class _Reader:
                     value[key] = ""
                 elif name in _IMAGE_KEYS and isinstance(inner, str) and inner \
                         and self.public.is_local(inner) and not self.public.exists(inner):
-                    self.reporter.error(doc.source.rel, _find_line(doc, inner),
-                                        f"image '{inner}' does not exist",
-                                        f"put the file at public{inner}, or correct the path")
+                    self.reporter.warning(doc.source.rel, _find_line(doc, inner),
+                                          f"image '{inner}' does not exist; the page is "
+                                          "shown without it",
+                                          f"put the file at public{inner}, or correct the "
+                                          "path")
+                    value[key] = ""
                 else:
                     self._check_section_images(doc, inner)
         elif isinstance(value, list):

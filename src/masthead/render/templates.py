@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -301,12 +302,14 @@ class Renderer:
         if html is None:
             markdown = body.markdown
             rendered = self.bodies.render(markdown, lang, feed)
+            html = rendered.html
             for src in rendered.images:
                 if self.public.is_local(src) and not self.public.exists(src):
                     line = _line_of(body, markdown, src)
-                    self.reporter.error(body.source, line, f"image '{src}' does not exist",
-                                        f"put the file at public{src}, or correct the path")
-            html = rendered.html
+                    self.reporter.warning(body.source, line, f"image '{src}' does not exist; "
+                                          "the page is shown without it",
+                                          f"put the file at public{src}, or correct the path")
+                    html = without_image(html, src)
             if keep:
                 self._body_cache[key] = html
         return Markup(html)
@@ -405,6 +408,14 @@ def _localize(items: tuple[MenuItem, ...], urls: Urls) -> list[dict[str, Any]]:
 def _site_relative(url: str, config: SiteConfig) -> str:
     base = config.base_url.rstrip("/")
     return url[len(base):] if url.startswith(base) else url
+
+
+def without_image(html: str, src: str) -> str:
+    """The HTML without the <img> (and the <picture> holding it) of a missing file."""
+    quoted = re.escape(str(escape(src)))
+    image = rf'<img\b[^>]*\bsrc="{quoted}"[^>]*>'
+    html = re.sub(rf"<picture>(?:(?!</picture>).)*?{image}\s*</picture>", "", html, flags=re.S)
+    return re.sub(image, "", html)
 
 
 def _line_of(body: Body, markdown: str, needle: str) -> int:

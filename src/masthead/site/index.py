@@ -15,7 +15,15 @@ from typing import Any, Generic, TypeVar
 from masthead.config import SiteConfig
 from masthead.content.discover import Layout
 from masthead.content.load import Content, LanguageContent
-from masthead.content.models import Author, Category, Entry, Newsletter, Page, Reference
+from masthead.content.models import (
+    Author,
+    Body,
+    Category,
+    Entry,
+    Newsletter,
+    Page,
+    Reference,
+)
 from masthead.content.slugs import banter_slug
 from masthead.errors import Reporter, did_you_mean
 
@@ -159,9 +167,11 @@ def _index_language(config: SiteConfig, layout: Layout, content: LanguageContent
             author = found_authors.get(value, _NOT_LOOKED_UP)
             if author is _NOT_LOOKED_UP:
                 author = found_authors[value] = authors.find(reference)
-            if author is None:
+            if author is None and banter_slug(value):
                 _unknown(reporter, entry, reference, "author", authors.names())
-            else:
+                author = found_authors[value] = authors.add(_named_author(entry, value))
+                site.authors[author.slug] = author
+            if author is not None:
                 author_of_entry[key] = author
                 if is_post:
                     by_author[author.slug].append(entry)
@@ -172,9 +182,12 @@ def _index_language(config: SiteConfig, layout: Layout, content: LanguageContent
             category = found_categories.get(value, _NOT_LOOKED_UP)
             if category is _NOT_LOOKED_UP:
                 category = found_categories[value] = categories.find(reference)
-            if category is None:
+            if category is None and banter_slug(value):
                 _unknown(reporter, entry, reference, "category", categories.names())
-            else:
+                category = found_categories[value] = categories.add(
+                    Category(banter_slug(value), entry.lang, entry.source, value, "", ""))
+                site.categories[category.slug] = category
+            if category is not None:
                 category_of_entry[key] = category
                 if is_post:
                     by_category[category.slug].append(entry)
@@ -228,6 +241,11 @@ class _Matcher(Generic[T]):
         for model in by_slug.values():
             self.by_name.setdefault(banter_slug(name_of(model)), model)
 
+    def add(self, model: T) -> T:
+        """A model made for a name no file defines: found by that name from now on."""
+        self.by_name.setdefault(banter_slug(self.name_of(model)), model)
+        return model
+
     def find(self, reference: Reference) -> T | None:
         key = banter_slug(reference.value)
         return self.by_name.get(key) or self.by_slug.get(key) or self.by_slug.get(reference.value)
@@ -236,7 +254,20 @@ class _Matcher(Generic[T]):
         return [self.name_of(m) for m in self.by_slug.values()]
 
 
+def _named_author(entry: Entry, name: str) -> Author:
+    """An author page made from a name alone, as Hugo makes a taxonomy term's page: not
+    listed among the staff (no role), found by its name."""
+    return Author(banter_slug(name), entry.lang, entry.source, name, "", "contributor", "",
+                  10_000, (), "", Body("", 1, entry.source))
+
+
 def _unknown(reporter: Reporter, entry: Entry, reference: Reference, what: str,
              names: list[str]) -> None:
-    reporter.error(entry.source, reference.line, f"unknown {what} '{reference.value}'",
-                   did_you_mean(reference.value, names, f"{what} names"))
+    """A name without a file: the site is built with a page made from the name (as
+    Banter and Hugo publish what they can), and a warning says so (an error with
+    --strict)."""
+    hint = did_you_mean(reference.value, names, f"{what} names")
+    reporter.warning(entry.source, reference.line, f"unknown {what} '{reference.value}': "
+                     f"a page is made from its name", hint or f"add a file for this {what} "
+                     f"in content/{'authors' if what == 'author' else 'categories'}/, or "
+                     "correct the name")

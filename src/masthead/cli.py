@@ -156,6 +156,16 @@ def _parser() -> argparse.ArgumentParser:
     wordpress.add_argument("--force", action="store_true",
                            help="replace files edited since the last import too")
     wordpress.set_defaults(handler=_import_wordpress)
+    for system, what in (("jekyll", "a Jekyll site's folder (_config.yml, _posts/)"),
+                         ("hugo", "a Hugo site's folder (hugo.toml, content/, static/)")):
+        other = sources.add_parser(system, help=what, description=f"Import {what}: posts, "
+                                   "drafts, pages, static files, redirects from the old URLs.")
+        other.add_argument("source", type=Path, metavar="SOURCE", help="the old site's folder")
+        other.add_argument("site", type=Path, metavar="SITE",
+                           help="the site folder to write (made if it does not exist)")
+        other.add_argument("--force", action="store_true",
+                           help="replace files edited since the last import too")
+        other.set_defaults(handler=_import_markdown_site, system=system)
     from masthead.newsletter.commands import register
 
     register(commands, _config, lambda exc, config: _print_diagnostics(exc.diagnostics,
@@ -237,6 +247,20 @@ def _import_wordpress(args: argparse.Namespace) -> int:
         print(line)
     print(f"Next: masthead serve {args.site}   (redirects: {args.site}/redirects.nginx for "
           "nginx, public/_redirects for Netlify and Cloudflare Pages)")
+    return 0
+
+
+def _import_markdown_site(args: argparse.Namespace) -> int:
+    from masthead.importers.markdown_sites import SourceError, import_markdown_site
+
+    try:
+        report = import_markdown_site(args.system, args.source, args.site, args.force)
+    except SourceError as exc:
+        print(f"masthead: {exc}", file=sys.stderr)
+        return 1
+    for line in report.lines():
+        print(line)
+    print(f"Next: masthead serve {args.site}")
     return 0
 
 

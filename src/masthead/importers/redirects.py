@@ -8,6 +8,7 @@ import html
 import re
 
 from masthead.content.slugs import url_path
+from masthead.importers.files import SiteWriter
 
 NGINX_FILE = "redirects.nginx"
 REDIRECTS_FILE = "_redirects"
@@ -36,7 +37,7 @@ def nginx_map(redirects: dict[str, str]) -> str:
              f"map_hash_bucket_size {bucket};",
              "map $uri $masthead_redirect {", "    default \"\";"]
     for old, new in sorted(redirects.items()):
-        for key in {old, old.rstrip("/") or "/"}:
+        for key in dict.fromkeys((old, old.rstrip("/") or "/")):
             lines.append(f'    "{key}" "{url_path(new)}";')
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -59,3 +60,16 @@ def redirect_page(new: str, absolute: str) -> str:
             "<meta name=\"robots\" content=\"noindex\"></head>"
             f"<body><p>This page is now at <a href=\"{target}\">{target}</a>.</p>"
             "</body></html>\n")
+
+
+def write_redirects(writer: SiteWriter, redirects: dict[str, str], base: str) -> None:
+    """All three forms into the site: the nginx map beside masthead.toml, ``_redirects``
+    and the pages at the old paths under public/ (``base``: the site's address)."""
+    writer.write(NGINX_FILE, nginx_map(redirects).encode())
+    writer.write(f"public/{REDIRECTS_FILE}", redirects_file(redirects).encode())
+    for old, new in redirects.items():
+        rel = old.strip("/")
+        if not rel:
+            continue
+        target = f"public/{rel}" if rel.endswith(".html") else f"public/{rel}/index.html"
+        writer.write(target, redirect_page(new, base.rstrip("/") + new).encode())

@@ -18,14 +18,7 @@ from masthead.config.entries import LANGUAGE_CODE
 from masthead.content.slugs import banter_slug
 from masthead.importers.convert import Attachments, BodyConverter
 from masthead.importers.files import SiteWriter, inside, readable_slug
-from masthead.importers.redirects import (
-    NGINX_FILE,
-    REDIRECTS_FILE,
-    nginx_map,
-    redirect_page,
-    redirects_file,
-    safe_path,
-)
+from masthead.importers.redirects import safe_path, write_redirects
 from masthead.importers.wxr import Export, Item, read_export
 
 Say = Callable[[str], None]
@@ -296,15 +289,7 @@ class WordPressImport:
         self.redirects[old] = new
 
     def _redirect_files(self) -> None:
-        self.writer.write(NGINX_FILE, nginx_map(self.redirects).encode())
-        self.writer.write(f"public/{REDIRECTS_FILE}", redirects_file(self.redirects).encode())
-        base = self.export.link.rstrip("/")
-        for old, new in self.redirects.items():
-            rel = old.strip("/")
-            if not rel:
-                continue
-            self.writer.write(f"public/{rel}/index.html",
-                              redirect_page(new, base + new).encode())
+        write_redirects(self.writer, self.redirects, self.export.link)
         self.report.counts["redirects"] = len(self.redirects)
 
 

@@ -1,0 +1,445 @@
+"""``masthead import jekyll`` and ``masthead import hugo``: a Markdown site of another
+generator into masthead's layout, with its static files and its old URLs.
+
+Both keep Markdown bodies as they are, apart from their template code: Jekyll's Liquid
+tags and Hugo's shortcodes become HTML or Markdown where masthead has the same thing, and
+an unknown one stays visibly in the text and is reported with its file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from masthead.content.frontmatter import load_yaml
+from masthead.content.slugs import banter_slug
+from masthead.importers.convert import attributes, embed_html
+from masthead.importers.files import SiteWriter, readable_slug
+from masthead.importers.redirects import safe_path, write_redirects
+from masthead.importers.wordpress import ImportReport, _front_matter
+
+Say = Callable[[str], None]
+_FENCES = {"---": "yaml", "+++": "toml"}
+_JEKYLL_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
+_MEDIA = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".svg", ".mp3", ".mp4", ".webm",
+          ".pdf", ".ico", ".css", ".js", ".woff", ".woff2", ".txt", ".xml", ".json"}
+
+
+class SourceError(Exception):
+    """The folder is not a site of that kind."""
+
+
+@dataclass
+class Source:
+    """One content file of the old site, read."""
+
+    rel: str  # its path in the old site, for the report
+    kind: str  # post | page
+    slug: str
+    meta: dict[str, Any]
+    body: str
+    date: str = ""
+    draft: bool = False
+    old_urls: list[str] = field(default_factory=list)
+    resources: dict[str, Path] = field(default_factory=dict)  # a Hugo bundle's files
+
+
+def split_front_matter(text: str, rel: str) -> tuple[dict[str, Any], str]:
+    """(values, body) of a file with YAML (---) or TOML (+++) front matter; a problem
+    raises ValueError naming the line."""
+    text = text.lstrip("\ufeff")
+    fence = text[:3]
+    if fence not in _FENCES or text[3:4] not in ("\n", "\r"):
+        return {}, text
+    end = text.find(f"\n{fence}", 3)
+    if end < 0:
+        raise ValueError(f"{rel}:1: the front matter is not closed with a line '{fence}'")
+    head, body = text[4:end], text[end + 4:].lstrip("\r\n")
+    try:
+        values = load_yaml(head) if fence == "---" else tomllib.loads(head)
+    except Exception as exc:  # YAML and TOML errors: the message names the place
+        mark = getattr(exc, "problem_mark", None)
+        line = 2 + mark.line if mark is not None else 1
+        hint = " (indent with spaces, not tabs)" if "\t" in head else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ValueError(f"{rel}:{line}: invalid front matter: {problem}{hint}") from None
+    if not isinstance(values, dict):
+        raise ValueError(f"{rel}:2: the front matter is not a list of keys and values")
+    return values, body
+
+
+def normal_date(value: Any) -> str:
+    """A date as masthead reads it (ISO 8601, with its offset when it had one)."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value or "").strip()
+    match = re.match(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)(?:\.\d+)?\s*"
+                     r"(Z|[+-]\d{2}:?\d{2})?$", text)
+    if match:
+        zone = match.group(3) or ""
+        if zone and zone != "Z" and ":" not in zone:
+            zone = f"{zone[:3]}:{zone[3:]}"
+        clock = match.group(2) if match.group(2).count(":") == 2 else f"{match.group(2)}:00"
+        return f"{match.group(1)}T{clock}{'+00:00' if zone == 'Z' else zone}"
+    return text
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [v.strip() for v in re.split(r"[,\n]" if "," in value else r"\s+", value)
+                if v.strip()]
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return []
+
+
+# --- template code ----------------------------------------------------------------------
+
+class TemplateConverter:
+    """Jekyll's Liquid and Hugo's shortcodes in a body, made into what masthead shows."""
+
+    def __init__(self, report: Callable[[str], None], links: dict[str, str]) -> None:
+        self.report = report
+        self.links = links  # what a {% post_url %} or {{< ref >}} names -> new URL
+
+    def jekyll(self, body: str) -> str:
+        body = re.sub(r"\{%-?\s*raw\s*-?%\}(.*?)\{%-?\s*endraw\s*-?%\}",
+                      lambda m: m.group(1).replace("{", "\ue000"), body, flags=re.S)
+        body = re.sub(r"\{%-?\s*highlight\s+([\w+-]+)[^%]*%\}\n?(.*?)\{%-?\s*endhighlight\s*-?%\}",
+                      lambda m: f"```{m.group(1)}\n{m.group(2).strip(chr(10))}\n```", body,
+                      flags=re.S)
+        body = re.sub(r"\{%-?\s*post_url\s+(\S+)\s*-?%\}", lambda m: self._link(m.group(1)),
+                      body)
+        body = re.sub(r"\{%-?\s*link\s+(\S+)\s*-?%\}", lambda m: self._link(m.group(1)), body)
+        body = re.sub(r"\{\{-?\s*site\.(?:baseurl|url)\s*-?\}\}", "", body)
+        body = re.sub(r"\{%-?\s*include\s+youtube\.html\s+id=[\"']?([\w-]{11})[\"']?\s*-?%\}",
+                      lambda m: embed_html(f"https://youtu.be/{m.group(1)}"), body)
+
+        def unknown(match: re.Match[str]) -> str:
+            self.report(f"Liquid {match.group(0)[:60]} kept as text")
+            return match.group(0).replace("{", "\ue000")
+
+        body = re.sub(r"\{%.*?%\}|\{\{.*?\}\}", unknown, body, flags=re.S)
+        return body.replace("\ue000", "{")
+
+    def hugo(self, body: str) -> str:
+        body = re.sub(r"\{\{[<%]\s*highlight\s+([\w+-]+)[^>%]*[>%]\}\}\n?(.*?)"
+                      r"\{\{[<%]\s*/highlight\s*[>%]\}\}",
+                      lambda m: f"```{m.group(1)}\n{m.group(2).strip(chr(10))}\n```", body,
+                      flags=re.S)
+
+        def shortcode(match: re.Match[str]) -> str:
+            name, args = match.group(1).lower(), attributes(match.group(2))
+            handler = getattr(self, f"_hugo_{name}", None)
+            if handler is None:
+                self.report(f"shortcode {match.group(0)[:60]} kept as text")
+                return match.group(0).replace("{", "\ue000")
+            return str(handler(args))
+
+        body = re.sub(r"\{\{[<%]\s*([\w-]+)(.*?)\s*/?[>%]\}\}", shortcode, body, flags=re.S)
+        return body.replace("\ue000", "{")
+
+    def _link(self, name: str) -> str:
+        key = name.strip("\"'")
+        stem = Path(key).stem
+        found = self.links.get(key) or self.links.get(stem) or self.links.get(
+            _JEKYLL_NAME.sub(r"\4", stem))
+        if found is None:
+            self.report(f"a link to '{key}' names nothing imported; kept as it was")
+            return key
+        return found
+
+    def _hugo_figure(self, args: dict[str, str]) -> str:
+        src, alt = args.get("src", ""), args.get("alt", "")
+        caption = args.get("caption") or args.get("title", "")
+        figcaption = f"<figcaption>{caption}</figcaption>" if caption else ""
+        return (f'\n\n<figure><img src="{_attr(src)}" alt="{_attr(alt)}">{figcaption}'
+                "</figure>\n\n")
+
+    def _hugo_youtube(self, args: dict[str, str]) -> str:
+        video = args.get("id") or args.get("0", "")
+        return f"\n\n{embed_html(f'https://youtu.be/{video}')}\n\n"
+
+    def _hugo_vimeo(self, args: dict[str, str]) -> str:
+        video = args.get("id") or args.get("0", "")
+        return f"\n\n{embed_html(f'https://vimeo.com/{video}')}\n\n"
+
+    def _hugo_tweet(self, args: dict[str, str]) -> str:
+        user, status = args.get("user", "i"), args.get("id") or args.get("0", "")
+        url = f"https://twitter.com/{user}/status/{status}"
+        return f'\n\n<blockquote><p><a href="{url}">{url}</a></p></blockquote>\n\n'
+
+    def _hugo_gist(self, args: dict[str, str]) -> str:
+        user, gist = args.get("0", ""), args.get("1", "")
+        url = f"https://gist.github.com/{user}/{gist}"
+        return f'\n\n<p><a href="{_attr(url)}">{_attr(url)}</a></p>\n\n'
+
+    def _hugo_ref(self, args: dict[str, str]) -> str:
+        return self._link(args.get("0", ""))
+
+    _hugo_relref = _hugo_ref
+
+
+def _attr(value: str) -> str:
+    return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+
+
+# --- reading each kind of site ----------------------------------------------------------
+
+def _config(folder: Path, names: tuple[str, ...]) -> dict[str, Any]:
+    for name in names:
+        path = folder / name
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            try:
+                values = tomllib.loads(text) if name.endswith(".toml") else load_yaml(text)
+            except Exception as exc:
+                raise SourceError(f"{path}: cannot be read: {str(exc).splitlines()[0]}"
+                                  ) from None
+            return values if isinstance(values, dict) else {}
+    return {}
+
+
+def _permalink(pattern: str, values: dict[str, str]) -> str:
+    path = re.sub(r":(\w+)", lambda m: values.get(m.group(1), m.group(0)), pattern)
+    path = re.sub(r"/{2,}", "/", "/" + path.lstrip("/"))
+    return path
+
+
+def read_jekyll(folder: Path, report: ImportReport) -> tuple[dict[str, Any], list[Source]]:
+    if not (folder / "_config.yml").is_file() and not (folder / "_posts").is_dir():
+        raise SourceError(f"{folder} is not a Jekyll site (no _config.yml, no _posts/)")
+    config = _config(folder, ("_config.yml", "_config.yaml"))
+    style = str(config.get("permalink") or "date")
+    pattern = {"date": "/:categories/:year/:month/:day/:title.html",
+               "pretty": "/:categories/:year/:month/:day/:title/",
+               "ordinal": "/:categories/:year/:y_day/:title.html",
+               "none": "/:categories/:title.html"}.get(style, style)
+    sources: list[Source] = []
+    for place, draft in (("_posts", False), ("_drafts", True)):
+        for path in sorted((folder / place).rglob("*")):
+            if path.suffix.lower() not in (".md", ".markdown", ".html") or not path.is_file():
+                continue
+            source = _read(folder, path, "post", report)
+            if source is None:
+                continue
+            named = _JEKYLL_NAME.match(path.stem)
+            stem = named.group(4) if named else path.stem
+            source.slug = readable_slug(str(source.meta.get("slug") or stem), "post")
+            date = source.meta.get("date") or (
+                f"{named.group(1)}-{named.group(2)}-{named.group(3)}" if named else "")
+            source.date = normal_date(date)
+            source.draft = draft or source.meta.get("published") is False
+            values = {"year": source.date[:4], "month": source.date[5:7],
+                      "day": source.date[8:10], "title": stem, "slug": stem,
+                      "categories": "/".join(banter_slug(c) for c in _names(
+                          source.meta.get("categories") or source.meta.get("category")))}
+            old = str(source.meta.get("permalink") or _permalink(pattern, values))
+            source.old_urls = [old, *_names(source.meta.get("redirect_from"))]
+            sources.append(source)
+    for path in sorted(folder.glob("*")):
+        if path.suffix.lower() in (".md", ".markdown") and path.stem not in ("README", "404"):
+            source = _read(folder, path, "page", report)
+            if source is None or not source.meta:
+                continue
+            source.slug = readable_slug(path.stem, "page")
+            if path.stem == "index":
+                continue
+            source.old_urls = [str(source.meta.get("permalink") or f"/{path.stem}.html"),
+                               f"/{path.stem}/"]
+            sources.append(source)
+    return config, sources
+
+
+def read_hugo(folder: Path, report: ImportReport) -> tuple[dict[str, Any], list[Source]]:
+    config = _config(folder, ("hugo.toml", "config.toml", "hugo.yaml", "config.yaml",
+                              "hugo.yml", "config.yml"))
+    if not (folder / "content").is_dir():
+        raise SourceError(f"{folder} is not a Hugo site (no content/ folder)")
+    permalinks = config.get("permalinks") or {}
+    sources: list[Source] = []
+    for path in sorted((folder / "content").rglob("*")):
+        if path.suffix.lower() not in (".md", ".markdown") or not path.is_file() or \
+                path.name.startswith("_index"):
+            continue
+        rel = path.relative_to(folder / "content")
+        bundle = path.stem == "index"
+        section = rel.parts[0] if len(rel.parts) > (2 if bundle else 1) else ""
+        source = _read(folder, path, "post" if section else "page", report)
+        if source is None:
+            continue
+        name = rel.parts[-2] if bundle else path.stem
+        source.slug = readable_slug(str(source.meta.get("slug") or name), "post")
+        source.date = normal_date(source.meta.get("date", ""))
+        source.draft = bool(source.meta.get("draft"))
+        if bundle:
+            source.resources = {p.name: p for p in path.parent.iterdir()
+                                if p.is_file() and p.suffix.lower() in _MEDIA}
+        values = {"year": source.date[:4], "month": source.date[5:7],
+                  "day": source.date[8:10], "section": section, "filename": name,
+                  "slug": str(source.meta.get("slug") or name),
+                  "title": banter_slug(str(source.meta.get("title", name)))}
+        pattern = permalinks.get(section) if isinstance(permalinks, dict) else None
+        old = str(source.meta.get("url") or (_permalink(str(pattern), values) if pattern
+                                              else f"/{section}/{values['slug']}/" if section
+                                              else f"/{values['slug']}/"))
+        source.old_urls = [old, *_names(source.meta.get("aliases"))]
+        sources.append(source)
+    return config, sources
+
+
+def _read(folder: Path, path: Path, kind: str, report: ImportReport) -> Source | None:
+    rel = path.relative_to(folder).as_posix()
+    try:
+        meta, body = split_front_matter(path.read_text(encoding="utf-8"), rel)
+    except UnicodeDecodeError:
+        report.skipped.append(f"{rel}: not UTF-8 text")
+        return None
+    except ValueError as exc:
+        report.skipped.append(str(exc))
+        return None
+    return Source(rel, kind, path.stem, meta, body)
+
+
+# --- writing ----------------------------------------------------------------------------
+
+class MarkdownSiteImport:
+    def __init__(self, system: str, folder: Path, site: Path, force: bool, say: Say) -> None:
+        self.system = system
+        self.folder = folder
+        self.site = site
+        self.say = say
+        self.writer = SiteWriter(site, force)
+        self.report = ImportReport(counts=Counter())
+
+    def run(self) -> ImportReport:
+        read = read_jekyll if self.system == "jekyll" else read_hugo
+        config, sources = read(self.folder, self.report)
+        self._settings(config)
+        new_urls = self._plan(sources)
+        links = {}
+        for source in sources:
+            url = new_urls[id(source)]
+            links[Path(source.rel).stem] = url
+            links[source.rel] = url
+            links[source.rel.split("/", 1)[-1]] = url
+            links[source.slug] = url
+        redirects: dict[str, str] = {}
+        for source in sources:
+            notes: list[str] = []
+            convert = TemplateConverter(notes.append, links)
+            body = convert.jekyll(source.body) if self.system == "jekyll" else \
+                convert.hugo(source.body)
+            self.report.warnings += [f"{source.rel}: {note}" for note in dict.fromkeys(notes)]
+            url = new_urls[id(source)]
+            body = self._resources(source, body)
+            self._write(source, body)
+            if not source.draft:
+                for old in source.old_urls:
+                    old = old if old.startswith("/") else "/" + old
+                    if old.rstrip("/") != url.rstrip("/") and safe_path(old):
+                        redirects[old] = url
+        self._static()
+        write_redirects(self.writer, redirects,
+                        str(config.get("url") or config.get("baseURL") or ""))
+        self.report.counts["redirects"] = len(redirects)
+        self.writer.save()
+        self.report.written = len(self.writer.written)
+        self.report.unchanged = len(self.writer.unchanged)
+        self.report.kept = self.writer.kept
+        return self.report
+
+    def _settings(self, config: dict[str, Any]) -> None:
+        if (self.site / "masthead.toml").exists():
+            return
+        title = str(config.get("title") or self.folder.name).replace("\\", "\\\\")
+        base = str(config.get("url") or config.get("baseURL") or "https://example.org/")
+        language = str(config.get("lang") or config.get("languageCode") or "en")[:2].lower()
+        text = (f'# Made by masthead import from a {self.system.title()} site.\n'
+                f'title = "{title.replace(chr(34), chr(92) + chr(34))}"\n'
+                f'base_url = "{base.rstrip("/")}/"\nlanguage = "{language}"\n'
+                'timezone = "UTC"\n')
+        self.writer.write("masthead.toml", text.encode())
+
+    def _plan(self, sources: list[Source]) -> dict[int, str]:
+        taken: set[tuple[str, str]] = set()
+        urls = {}
+        for source in sources:
+            base, n = source.slug, 2
+            while (source.kind, source.slug) in taken:
+                source.slug, n = f"{base}-{n}", n + 1
+            if source.slug != base:
+                self.report.warnings.append(f"{source.rel}: the slug '{base}' is taken; "
+                                            f"written as '{source.slug}'")
+            taken.add((source.kind, source.slug))
+            urls[id(source)] = (f"/posts/{source.slug}/" if source.kind == "post"
+                                else f"/{source.slug}/")
+        return urls
+
+    def _resources(self, source: Source, body: str) -> str:
+        """A Hugo bundle's files go to public/images/<slug>/, and references follow."""
+        for name, path in source.resources.items():
+            target = f"/images/{source.slug}/{name}"
+            self.writer.copy(f"public{target}", path)
+            self.report.counts["media files"] += 1
+            body = re.sub(rf'(\]\(|src="|src=)(?:\./)?{re.escape(name)}', rf"\g<1>{target}",
+                          body)
+        return body
+
+    def _write(self, source: Source, body: str) -> None:
+        meta = source.meta
+        title = str(meta.get("title") or source.slug.replace("-", " ").title())
+        if not meta.get("title"):
+            self.report.warnings.append(f"{source.rel}: no title; called '{title}'")
+        if source.kind == "page":
+            fields: dict[str, object] = {"title": title, "draft": True if source.draft else None}
+            self.writer.write(f"content/pages/{source.slug}.md", _front_matter(fields, body))
+            self.report.counts["pages"] += 1
+            return
+        if not source.date:  # the file's time: the same on every import
+            modified = (self.folder / source.rel).stat().st_mtime
+            source.date = dt.datetime.fromtimestamp(int(modified), dt.UTC).isoformat()
+            self.report.warnings.append(f"{source.rel}: no date; dated by the file's time")
+        categories = _names(meta.get("categories") or meta.get("category"))
+        authors = _names(meta.get("author") or meta.get("authors"))
+        fields = {"title": title, "date": source.date,
+                  "author": authors[0] if authors else None,
+                  "category": categories[0] if categories else None,
+                  "tags": _names(meta.get("tags")) + categories[1:],
+                  "description": str(meta.get("description") or meta.get("summary")
+                                     or meta.get("excerpt") or "")[:300],
+                  "image": str(meta.get("image") or meta.get("cover") or "") or None,
+                  "draft": True if source.draft else None}
+        self.writer.write(f"content/posts/{source.slug}.md", _front_matter(fields, body))
+        self.report.counts["drafts" if source.draft else "posts"] += 1
+
+    def _static(self) -> None:
+        """The old site's static files, under public/ at the same paths."""
+        if self.system == "hugo":
+            roots = [self.folder / "static"]
+        else:
+            roots = [p for p in self.folder.iterdir() if p.is_dir() and
+                     not p.name.startswith(("_", ".")) and p.name not in ("node_modules",
+                                                                           "vendor")]
+        for root in roots:
+            if not root.is_dir():
+                continue
+            for path in sorted(root.rglob("*")):
+                if path.is_file() and not path.is_symlink() and path.suffix.lower() in _MEDIA:
+                    rel = path.relative_to(root if self.system == "hugo" else self.folder)
+                    self.writer.copy(f"public/{rel.as_posix()}", path)
+                    self.report.counts["media files"] += 1
+
+
+def import_markdown_site(system: str, folder: Path, site: Path, force: bool = False,
+                         say: Say = print) -> ImportReport:
+    if not folder.is_dir():
+        raise SourceError(f"{folder} is not a folder")
+    return MarkdownSiteImport(system, folder, site, force, say).run()

@@ -50,6 +50,9 @@ JEKYLL = {
         "---\ntitle: Второй\ndate: 2024-03-02 10:00:00 +0300\n---\nЕщё.\n"),
     "_posts/2024-03-03-broken.md": "---\ntitle: Сломан\ntags:\n\t- tab\n---\nx\n",
     "_drafts/idea.md": "---\ntitle: Идея\n---\nПотом.\n",
+    "_posts/2024-03-05-bom-crlf.md": "\ufeff---\r\ntitle: С BOM\r\n---\r\nСтрока один.\r\n",
+    "_posts/2024-03-06-bare.md": "Просто текст без шапки.\n",
+    "_posts/2024-03-07-empty.md": "",
     "about.md": "---\ntitle: О нас\npermalink: /about-us/\n---\nКто мы.\n",
     "assets/map.png": _png(),
 }
@@ -79,8 +82,15 @@ def test_jekyll(tmp_path: Path) -> None:
     result = run("jekyll", str(source), str(site))
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "1 drafts" in out and "1 pages" in out and "2 posts" in out, out
-    assert "skipped: _posts/2024-03-03-broken.md:" in out and "not tabs" in out
+    assert "1 drafts" in out and "1 pages" in out and "4 posts" in out, out
+    assert "skipped: _posts/2024-03-03-broken.md:4: invalid front matter" in out
+    assert "not tabs" in out and "skipped: _posts/2024-03-07-empty.md:1: an empty file" in out
+    assert "_posts/2024-03-06-bare.md:1: no front matter" in out
+    assert "\r" not in (site / "content" / "posts" / "bom-crlf.md").read_text()
+    assert "title: С BOM" in (site / "content" / "posts" / "bom-crlf.md").read_text()
+    assert "title: Bare" in (site / "content" / "posts" / "bare.md").read_text()
+    assert (site / "content" / "authors" / "ирина.md").is_file()
+    assert (site / "content" / "categories" / "новости.md").is_file()
     assert "Liquid {% comment_box %} kept as text" in out
     story = (site / "content" / "posts" / "дельта.md").read_text()
     assert "category: Новости" in story and "author: Ирина" in story
@@ -100,7 +110,18 @@ def test_jekyll(tmp_path: Path) -> None:
     assert not [d for d in report.diagnostics if d.severity.name == "ERROR"]
     again = run("jekyll", str(source), str(site))
     assert again.returncode == 0 and "0 files written" in again.stdout
-    assert len(list((site / "content" / "posts").glob("*.md"))) == 3
+    assert len(list((site / "content" / "posts").glob("*.md"))) == 5
+    # An edit in the source changes one file; a local edit is kept and said.
+    changed = source / "_posts" / "2024-03-02-vtoroj.markdown"
+    changed.write_text(changed.read_text().replace("Ещё.", "Ещё больше."))
+    third = run("jekyll", str(source), str(site))
+    assert "1 files written" in third.stdout, third.stdout
+    local = site / "content" / "posts" / "vtoroj.md"
+    local.write_text(local.read_text() + "\nПравка редакции.\n")
+    changed.write_text(changed.read_text().replace("Ещё больше.", "Ещё раз."))
+    fourth = run("jekyll", str(source), str(site))
+    assert "files edited since the last import were kept" in fourth.stdout
+    assert "content/posts/vtoroj.md" in fourth.stdout and "Правка редакции." in local.read_text()
 
 
 def test_hugo(tmp_path: Path) -> None:

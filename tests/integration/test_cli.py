@@ -98,3 +98,16 @@ def test_no_cache_without_images_leaves_the_site_folder_as_it_was(tmp_path: Path
     assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
     assert main(["build", str(root), "--no-search", "-o", str(tmp_path / "out")]) == 0
     assert (root / ".masthead").is_dir()  # the cache, when asked for, is still kept there
+
+
+def test_a_banter_site_with_three_slips_builds_with_three_warnings(tmp_path: Path) -> None:
+    root = write_site(tmp_path, {"content/posts/a.md": post(
+        author="Anne Lee", category="Sport", body="Text.\n\n![Map](/images/map.png)\n")})
+    result = run("build", str(root))
+    assert result.returncode == 0, result.stderr
+    assert "content/posts/a.md:4: warning: unknown author 'Anne Lee'" in result.stderr
+    assert "content/posts/a.md:5: warning: unknown category 'Sport'" in result.stderr
+    assert "content/posts/a.md:9: warning: image '/images/map.png' does not exist" in \
+        result.stderr
+    assert "(3 warnings)" in result.stdout
+    assert run("build", str(root), "--strict").returncode == 1

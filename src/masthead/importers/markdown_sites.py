@@ -52,7 +52,7 @@ class Source:
 def split_front_matter(text: str, rel: str) -> tuple[dict[str, Any], str]:
     """(values, body) of a file with YAML (---) or TOML (+++) front matter; a problem
     raises ValueError naming the line."""
-    text = text.lstrip("\ufeff")
+    text = text.lstrip("\ufeff").replace("\r\n", "\n")
     fence = text[:3]
     if fence not in _FENCES or text[3:4] not in ("\n", "\r"):
         return {}, text
@@ -298,13 +298,20 @@ def read_hugo(folder: Path, report: ImportReport) -> tuple[dict[str, Any], list[
 def _read(folder: Path, path: Path, kind: str, report: ImportReport) -> Source | None:
     rel = path.relative_to(folder).as_posix()
     try:
-        meta, body = split_front_matter(path.read_text(encoding="utf-8"), rel)
+        text = path.read_text(encoding="utf-8")
+        if not text.strip("\ufeff \t\r\n"):
+            report.skipped.append(f"{rel}:1: an empty file")
+            return None
+        meta, body = split_front_matter(text, rel)
     except UnicodeDecodeError:
         report.skipped.append(f"{rel}: not UTF-8 text")
         return None
     except ValueError as exc:
         report.skipped.append(str(exc))
         return None
+    if not meta and kind == "post":
+        report.warnings.append(f"{rel}:1: no front matter; its title is made from the file "
+                               "name")
     return Source(rel, kind, path.stem, meta, body)
 
 
@@ -346,6 +353,7 @@ class MarkdownSiteImport:
                     old = old if old.startswith("/") else "/" + old
                     if old.rstrip("/") != url.rstrip("/") and safe_path(old):
                         redirects[old] = url
+        self._people_and_sections(sources)
         self._static()
         write_redirects(self.writer, redirects,
                         str(config.get("url") or config.get("baseURL") or ""))
@@ -355,6 +363,29 @@ class MarkdownSiteImport:
         self.report.unchanged = len(self.writer.unchanged)
         self.report.kept = self.writer.kept
         return self.report
+
+    def _people_and_sections(self, sources: list[Source]) -> None:
+        """A file for each author and category the posts name (these systems keep them
+        as plain names), so that each has its page without a warning."""
+        authors: dict[str, str] = {}
+        categories: dict[str, str] = {}
+        for source in sources:
+            if source.kind != "post":
+                continue
+            for name in _names(source.meta.get("author") or source.meta.get("authors"))[:1]:
+                authors.setdefault(banter_slug(name), name)
+            for name in _names(source.meta.get("categories") or source.meta.get("category"))[:1]:
+                categories.setdefault(banter_slug(name), name)
+        for slug, name in authors.items():
+            if slug:
+                self.writer.write(f"content/authors/{readable_slug(slug, 'author')}.md",
+                                  _front_matter({"name": name, "role": "member"}, ""))
+                self.report.counts["authors"] += 1
+        for slug, name in categories.items():
+            if slug:
+                self.writer.write(f"content/categories/{readable_slug(slug, 'category')}.md",
+                                  _front_matter({"name": name}, ""))
+                self.report.counts["categories"] += 1
 
     def _settings(self, config: dict[str, Any]) -> None:
         if (self.site / "masthead.toml").exists():

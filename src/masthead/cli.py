@@ -190,6 +190,12 @@ def _parser() -> argparse.ArgumentParser:
     api.add_argument("--public-url", default="",
                      help="the API's address as readers reach it, for links in emails "
                           "(default: base_url + api_url)")
+    api.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
+                     help="a proxy (address or network) whose X-Forwarded-For names the "
+                          "client, e.g. 127.0.0.1 for nginx on the same machine; repeat for "
+                          "several (default: none, the connection's address counts)")
+    api.add_argument("--max-connections", type=int, default=1000, metavar="N",
+                     help="connections served at once; more get 503 (default: 1000)")
     api.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a setting for this run (TOML value)")
     api.set_defaults(handler=_api)
@@ -216,14 +222,26 @@ def _api(args: argparse.Namespace) -> int:
     if args.rate_limit < 0:
         print("masthead: --rate-limit must be 0 (off) or more", file=sys.stderr)
         return 2
+    from masthead.api.clients import networks
+
+    try:
+        trusted = networks(args.trusted_proxy)
+    except ValueError as exc:
+        print(f"masthead: {exc}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    app = create_app(config, store, ApiSettings(args.rate_limit, args.public_url))
+    app = create_app(config, store, ApiSettings(args.rate_limit, args.public_url, trusted))
     print(f"masthead api for {config.title} on http://{args.host}:{args.port}/api/ "
           f"({store.dialect}); Ctrl-C stops it", flush=True)
     try:
         # No access log: it would record readers' addresses and the pages they read.
+        # X-Forwarded-For is read by the API itself, from --trusted-proxy only; a cap on
+        # connections and short idle times keep silent sockets from starving the rest
+        # (slow headers are cut by nginx in front, as the production recipe sets up).
         uvicorn.run(app, host=args.host, port=args.port, access_log=False,
-                    log_level="warning", server_header=False)
+                    log_level="warning", server_header=False, proxy_headers=False,
+                    limit_concurrency=args.max_connections, timeout_keep_alive=5,
+                    backlog=2048)
     except OSError as exc:
         print(f"masthead: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1

@@ -25,6 +25,7 @@ import pytest
 import uvicorn
 
 from masthead.api.app import ApiSettings, create_app
+from masthead.api.clients import networks
 from masthead.api.store import Store, open_store
 from masthead.config import SiteConfig, load_config
 from tests.conftest import post, write_site
@@ -186,12 +187,17 @@ def running_api(tmp_path: Path, database: str, mailbox: Mailbox,
     yield from start_api(site_config(root, mailbox.port), database, rate_limit=0)
 
 
-def start_api(config: SiteConfig, database: str, rate_limit: int) -> Iterator[RunningApi]:
+def start_api(config: SiteConfig, database: str, rate_limit: int,
+              trusted: tuple[str, ...] = ()) -> Iterator[RunningApi]:
+    """The API on a free port in a thread, configured as `masthead api` runs it (uvicorn
+    reads no X-Forwarded-For; the API believes it from ``trusted`` proxies only)."""
     store = open_store(database, config.root)
-    app = create_app(config, store, ApiSettings(rate_limit=rate_limit))
+    app = create_app(config, store, ApiSettings(rate_limit=rate_limit,
+                                                trusted_proxies=networks(trusted)))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False))
+                                           log_level="warning", access_log=False,
+                                           proxy_headers=False))
     loops: list[asyncio.AbstractEventLoop] = []
 
     def run() -> None:

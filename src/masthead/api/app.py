@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import os
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from html import escape
@@ -25,22 +26,24 @@ from urllib.parse import urlsplit
 import anyio.to_thread
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from masthead.api.clients import Network, client_key
 from masthead.api.mail import Mailer, MailError, MailSettings
 from masthead.api.paths import CHECK_EVERY, SitePaths
 from masthead.api.protection import (
     MAX_BODY,
     BadInput,
-    RateLimiter,
     clean_email,
     clean_path,
     clean_text,
     clean_view_id,
+    spreadsheet_safe,
 )
 from masthead.api.store import Store, prepare_store
 from masthead.config import SiteConfig
@@ -55,8 +58,9 @@ MAX_QUERY_PATHS = 100
 
 @dataclass
 class ApiSettings:
-    rate_limit: int = 60  # requests per client per minute; 0: off
+    rate_limit: int = 60  # requests per client per minute, over all processes; 0: off
     public_url: str = ""  # where the API is reached from outside (for links in emails)
+    trusted_proxies: tuple[Network, ...] = ()  # whose X-Forwarded-For is believed
 
 
 def site_origin(config: SiteConfig) -> str:
@@ -77,12 +81,13 @@ class Api:
         self.store = store
         self.settings = settings
         self.paths = paths if paths is not None else SitePaths(config)
-        self.limiter = RateLimiter(settings.rate_limit)
         self.mailer = Mailer(MailSettings(config.smtp_host, config.smtp_port,
                                           config.smtp_starttls, config.mail_from))
         self.strings: dict[str, Strings] = {}
         self.languages: tuple[str, ...] = ()
         self._confirm: URLSafeTimedSerializer | None = None
+        self._limit_key = b""
+        self.origins = frozenset(site_origins(config))
         self._unsubscribe: URLSafeSerializer | None = None
 
     # --- lifecycle --------------------------------------------------------------------
@@ -93,6 +98,7 @@ class Api:
         secret = os.environ.get("MASTHEAD_API_SECRET") or await self.store.secret()
         self._confirm = URLSafeTimedSerializer(secret, salt="masthead-confirm")
         self._unsubscribe = URLSafeSerializer(secret, salt="masthead-unsubscribe")
+        self._limit_key = hmac.new(secret.encode(), b"masthead-limits", "sha256").digest()
         await anyio.to_thread.run_sync(lambda: self.paths.refresh(force=True))
         self.languages = tuple(self.paths.languages) or (self.config.language,)
         self.strings = load_strings(self.config.root, self.languages)
@@ -110,6 +116,8 @@ class Api:
             try:
                 await anyio.to_thread.run_sync(self.paths.refresh)
                 await self.store.forget_old_view_ids()
+                now = time.time()
+                await self.store.forget_limits(int(now // 60) - 2, int(now // 86400) - 1)
             except Exception:  # keep serving; the next round tries again
                 log.exception("housekeeping failed")
 
@@ -120,8 +128,7 @@ class Api:
         """Rate limit, size limit and BadInput -> 4xx, around a route."""
 
         async def run(request: Request) -> Response:
-            client = request.client.host if request.client else "?"
-            if not self.limiter.allow(client):
+            if not await self.within_limit(request):
                 return _error("too many requests; try again in a minute", status=429)
             try:
                 return await handler(request)
@@ -131,6 +138,39 @@ class Api:
                 return _error(exc.message, exc.field, exc.status)
 
         return run
+
+    def client(self, request: Request) -> str:
+        peer = request.client.host if request.client else ""
+        return client_key(peer, request.headers.get("x-forwarded-for", ""),
+                          self.settings.trusted_proxies)
+
+    def _key(self, kind: str, value: str) -> str:
+        """A keyed hash: the limits table never holds an address, of a reader or a mailbox."""
+        digest = hmac.new(self._limit_key, value.encode(), "sha256").hexdigest()[:32]
+        return f"{kind}:{digest}"
+
+    async def within_limit(self, request: Request) -> bool:
+        """At most ``rate_limit`` requests a minute per client, counted in the database
+        that every process of the API shares."""
+        if self.settings.rate_limit <= 0:
+            return True
+        bucket = int(time.time() // 60)
+        hits = await self.store.hit(self._key("c", self.client(request)), bucket)
+        return hits <= self.settings.rate_limit
+
+    async def first_mail_today(self, email: str) -> bool:
+        """One confirmation mail per address a day, whatever process is asked."""
+        day = int(time.time() // 86400)
+        return await self.store.hit(self._key("m", email), day) == 1
+
+    def same_site(self, request: Request) -> bool:
+        """A request from the site's own pages (or a mirror's): another site's page could
+        otherwise make its visitors' browsers count views or post forms."""
+        origin = request.headers.get("origin")
+        if origin is not None:
+            return origin in self.origins
+        fetched = request.headers.get("sec-fetch-site")
+        return fetched in (None, "same-origin", "same-site", "none")
 
     async def body(self, request: Request) -> dict[str, Any]:
         """The JSON object or form a client sent (at most MAX_BODY bytes)."""
@@ -160,6 +200,8 @@ class Api:
             data = json.loads(raw)
         except (UnicodeDecodeError, ValueError):
             raise BadInput("the body is not valid JSON") from None
+        except RecursionError:
+            raise BadInput("the body's JSON is nested too deep") from None
         if not isinstance(data, dict):
             raise BadInput("the body must be a JSON object")
         return data
@@ -193,6 +235,11 @@ class Api:
     # --- views ------------------------------------------------------------------------
 
     async def post_view(self, request: Request) -> Response:
+        if not self.same_site(request):
+            raise BadInput("views are counted from the site's own pages only", status=403)
+        if _wants_html(request) or request.headers.get("content-type", "").split(";")[0] \
+                .strip().lower() != "application/json":
+            raise BadInput("send JSON (Content-Type: application/json)", status=415)
         data = await self.body(request)
         path = clean_path(data.get("path"))
         view_id = clean_view_id(data.get("id"))
@@ -230,26 +277,33 @@ class Api:
         if not self.mailer.settings.enabled:
             raise BadInput("sign-ups are not open: the site has no mail server set up",
                            status=503)
-        state, nonce = await self.store.request_subscription(email, lang)
-        if nonce:
+        # The same answer, at once, whatever the address's state: the work (and its
+        # time) comes after the answer, so neither reveals who subscribed.
+        answer = self._accepted(request, "subscribe", lang)
+        answer.background = BackgroundTask(self._subscribe, email, lang)
+        return answer
+
+    async def _subscribe(self, email: str, lang: str) -> None:
+        try:
+            state, nonce = await self.store.request_subscription(email, lang)
+            if not nonce or not await self.first_mail_today(email):
+                return
             assert self._confirm is not None and self._unsubscribe is not None
             token = self._confirm.dumps({"e": email, "n": nonce})
             t = self.strings.get(lang) or Strings(lang, {})
             link = f"{self.api_url()}/confirm?token={token}&lang={lang}"
             leave = f"{self.api_url()}/unsubscribe?token={self._unsubscribe.dumps(email)}"
-            try:
-                await self.mailer.send(
-                    email, t("api_confirm_subject", site=self.config.title),
-                    t("api_confirm_body", site=self.config.title, link=link,
-                      days=CONFIRM_DAYS, unsubscribe=leave),
-                    headers={"List-Unsubscribe": f"<{leave}>",
-                             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
-            except MailError:
-                log.warning("confirmation email not sent: the SMTP server failed")
-                raise BadInput("the confirmation email could not be sent; try again later",
-                               status=503) from None
-        log.info("newsletter sign-up requested (%s)", "new" if state == "new" else "again")
-        return self._accepted(request, "subscribe", lang)
+            await self.mailer.send(
+                email, t("api_confirm_subject", site=self.config.title),
+                t("api_confirm_body", site=self.config.title, link=link,
+                  days=CONFIRM_DAYS, unsubscribe=leave),
+                headers={"List-Unsubscribe": f"<{leave}>",
+                         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+            log.info("newsletter sign-up requested (%s)", "new" if state == "new" else "again")
+        except MailError:
+            log.warning("confirmation email not sent: the SMTP server failed")
+        except Exception:  # the answer is gone: said in the log, once, without data
+            log.warning("a sign-up could not be completed", exc_info=False)
 
     def _accepted(self, request: Request, what: str, lang: str) -> Response:
         """The same answer whoever asks (a sign-up never reveals who is subscribed)."""
@@ -311,14 +365,15 @@ class Api:
         if not expected:
             return _error(f"the export is off: start the API with {ADMIN_TOKEN_ENV} set",
                           status=403)
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), expected.encode()):
+        header = request.headers.get("authorization", "")
+        given = header[len("Bearer "):].strip() if header.startswith("Bearer ") else ""
+        if not given or not hmac.compare_digest(given.encode(), expected.encode()):
             return _error("a valid token is required (Authorization: Bearer ...)", status=401)
         rows = await self.store.confirmed_subscribers()
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["email", "confirmed"])
-        writer.writerows(rows)
+        writer.writerows([spreadsheet_safe(email), confirmed] for email, confirmed in rows)
         log.info("subscribers exported (%d)", len(rows))
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                         headers={"Cache-Control": "no-store",
@@ -331,7 +386,10 @@ class Api:
         lang = self.lang_of(data.get("lang"))
         if data.get("website"):  # the honeypot
             return self._accepted(request, "contact", lang)
-        name = clean_text(data.get("name"), "name", 200)
+        if not self.same_site(request):
+            raise BadInput("messages are taken from the site's own contact page only",
+                           status=403)
+        name = clean_text(data.get("name"), "name", 200, single_line=True)
         email = clean_email(data.get("email"))
         message = clean_text(data.get("message"), "message", 5000)
         await self.store.add_message(name, email, message)

@@ -40,6 +40,12 @@ MIGRATIONS: list[dict[str, list[str]]] = [
             "CREATE INDEX deliveries_status ON deliveries (newsletter, status)",
         ],
     },
+    {  # 3: limits every process shares (keys are keyed hashes, never addresses)
+        "all": [
+            "CREATE TABLE limits (key TEXT NOT NULL, bucket BIGINT NOT NULL, "
+            "hits INTEGER NOT NULL, PRIMARY KEY (key, bucket))",
+        ],
+    },
 ]
 
 

@@ -134,6 +134,30 @@ class Store:
 
         return await self.run(work)
 
+    # --- limits shared by every process -----------------------------------------------
+
+    async def hit(self, key: str, bucket: int) -> int:
+        """Count one more request under ``key`` in time ``bucket``; the count so far. One
+        statement, so that processes on one database share one budget."""
+        q = self.sql
+
+        def work(cur: Cursor) -> int:
+            cur.execute(q("INSERT INTO limits (key, bucket, hits) VALUES (?, ?, 1) "
+                          "ON CONFLICT (key, bucket) DO UPDATE SET hits = limits.hits + 1 "
+                          "RETURNING hits"), (key, bucket))
+            return int(cur.fetchone()[0])
+
+        return await self.run(work)
+
+    async def forget_limits(self, before: int, before_day: int) -> None:
+        q = self.sql
+
+        def work(cur: Cursor) -> None:
+            cur.execute(q("DELETE FROM limits WHERE (key LIKE 'c:%' AND bucket < ?) OR "
+                          "(key LIKE 'm:%' AND bucket < ?)"), (before, before_day))
+
+        await self.run(work)
+
     # --- newsletter -------------------------------------------------------------------
 
     async def subscriber(self, email: str) -> Subscriber | None:
@@ -310,8 +334,11 @@ class PostgresStore(Store):
         from psycopg_pool import ConnectionPool
 
         self.url = url
+        # Each connection is checked as it is taken from the pool: after PostgreSQL
+        # restarts, stale ones are replaced instead of failing a request.
         self._pool = ConnectionPool(url, min_size=1, max_size=size, open=True,
-                                    kwargs={"autocommit": False})
+                                    kwargs={"autocommit": False},
+                                    check=ConnectionPool.check_connection)
         self._limiter = anyio.CapacityLimiter(size)
         self._lock = threading.Lock()
 
@@ -322,21 +349,40 @@ class PostgresStore(Store):
         """The same as the portable version, in one statement (one round trip instead of
         five: the hot path of a busy site)."""
 
-        def work() -> tuple[bool, int]:
+        def once() -> tuple[bool, int]:
             with self._pool.connection() as connection:
                 connection.autocommit = True
                 try:
                     row = connection.execute(_RECORD_VIEW, (view_id, path, now_text(),
                                                             path)).fetchone()
                 finally:
-                    connection.autocommit = False
+                    if not connection.closed:
+                        connection.autocommit = False
             assert row is not None
             return bool(row[0]), int(row[1])
+
+        def work() -> tuple[bool, int]:
+            import psycopg
+
+            try:
+                return once()
+            except psycopg.OperationalError:  # a connection lost: once more, on a new one
+                return once()
 
         return await anyio.to_thread.run_sync(work, limiter=self._limiter)
 
     def _transaction(self, work: Callable[[Cursor], T],
                      then: Callable[[], None] | None = None) -> T:
+        """One transaction; once more on a fresh connection when the first one was lost
+        (the server restarted between the check and the query)."""
+        import psycopg
+
+        try:
+            return self._once(work, then)
+        except psycopg.OperationalError:
+            return self._once(work, then)
+
+    def _once(self, work: Callable[[Cursor], T], then: Callable[[], None] | None) -> T:
         with self._pool.connection() as connection:
             with connection.transaction():
                 context: AbstractContextManager[Any] = connection.cursor()

@@ -87,7 +87,8 @@ class Api:
         self.languages: tuple[str, ...] = ()
         self._confirm: URLSafeTimedSerializer | None = None
         self._limit_key = b""
-        self.origins = frozenset(site_origins(config))
+        self.origins = frozenset(site_origins(config)) | frozenset(
+            o for o in map(origin_of, config.addresses) if o)  # the onion address too
         self._unsubscribe: URLSafeSerializer | None = None
 
     # --- lifecycle --------------------------------------------------------------------
@@ -164,13 +165,19 @@ class Api:
         return await self.store.hit(self._key("m", email), day) == 1
 
     def same_site(self, request: Request) -> bool:
-        """A request from the site's own pages (or a mirror's): another site's page could
-        otherwise make its visitors' browsers count views or post forms."""
+        """A request from the site's own pages (or a mirror's, or its onion address):
+        another site's page could otherwise make its visitors' browsers count views or
+        post forms. Browsers say where a request comes from in Sec-Fetch-Site, which no
+        page can change; without it (an older browser), the Origin must be one of the
+        site's addresses or the host the request came to."""
         origin = request.headers.get("origin")
-        if origin is not None:
-            return origin in self.origins
+        allowed = origin is None or origin in self.origins or (
+            urlsplit(origin).netloc == request.headers.get("host", "") != "")
         fetched = request.headers.get("sec-fetch-site")
-        return fetched in (None, "same-origin", "same-site", "none")
+        if fetched is not None:
+            return fetched in ("same-origin", "same-site", "none") or (
+                origin is not None and origin in self.origins)
+        return allowed
 
     async def body(self, request: Request) -> dict[str, Any]:
         """The JSON object or form a client sent (at most MAX_BODY bytes)."""

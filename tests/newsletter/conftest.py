@@ -63,12 +63,16 @@ def patient_controller(handler: Any, port: int) -> Any:
 
     class PatientSMTP(SMTP):
         def eof_received(self) -> bool | None:
-            # What the client sent before going away is read to its end first.
+            # What the client sent before going away is read to its end first; the
+            # session ends a moment later (aiosmtpd would end it at once).
             asyncio.StreamReaderProtocol.eof_received(self)
+            handler = self._handler_coroutine
+            if handler is not None:
+                asyncio.get_running_loop().call_later(0.05, handler.cancel)
             return False
 
         def connection_lost(self, error: Exception | None) -> None:
-            asyncio.get_running_loop().call_later(0.5, SMTP.connection_lost, self, error)
+            asyncio.get_running_loop().call_later(0.06, SMTP.connection_lost, self, error)
 
     class PatientController(Controller):
         def factory(self) -> SMTP:

@@ -33,11 +33,12 @@ class Tally:
     bounced: int = 0
     skipped: int = 0
     left: int = 0
+    sent: int = 0  # accepted in this run (the rate counts these)
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        rate = self.accepted / self.seconds if self.seconds else 0.0
+        rate = self.sent / self.seconds if self.seconds else 0.0
         return (f"{self.accepted} accepted of {self.total} ({rate:.0f}/s), "
                 f"{self.deferred} deferred, {self.bounced} bounced, {self.skipped} skipped")
 
@@ -150,6 +151,7 @@ def send(store: Store, newsletter: str, emails: dict[str, Email], fallback: str,
         if 200 <= code < 300:
             with lock:
                 tally.accepted += 1
+                tally.sent += 1
         elif 400 <= code < 500:
             ledger.mark(store, newsletter, job.email, ledger.DEFERRED, f"{code} {reply}")
             job.attempts += 1

@@ -230,6 +230,9 @@ def _api(args: argparse.Namespace) -> int:
         print(f"masthead: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    from masthead.api.logs import install
+
+    install()  # one line per kind of message a minute, however hard the server is hit
     app = create_app(config, store, ApiSettings(args.rate_limit, args.public_url, trusted))
     print(f"masthead api for {config.title} on http://{args.host}:{args.port}/api/ "
           f"({store.dialect}); Ctrl-C stops it", flush=True)
@@ -239,7 +242,8 @@ def _api(args: argparse.Namespace) -> int:
         # connections and short idle times keep silent sockets from starving the rest
         # (slow headers are cut by nginx in front, as the production recipe sets up).
         uvicorn.run(app, host=args.host, port=args.port, access_log=False,
-                    log_level="warning", server_header=False, proxy_headers=False,
+                    log_level="warning", log_config=None,  # its loggers: ours, filtered
+                    server_header=False, proxy_headers=False,
                     limit_concurrency=args.max_connections, timeout_keep_alive=5,
                     backlog=2048)
     except OSError as exc:

@@ -170,6 +170,7 @@ class RunningApi:
     store: Store
     config: SiteConfig
     loop: asyncio.AbstractEventLoop
+    api: Any = None  # the Api object behind the app (its methods run on ``loop``)
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=10)
@@ -213,7 +214,7 @@ def start_api(config: SiteConfig, database: str, rate_limit: int,
         assert thread.is_alive() and time.monotonic() < deadline, "the API did not start"
         time.sleep(0.01)
     try:
-        yield RunningApi(f"http://127.0.0.1:{port}", store, config, loops[0])
+        yield RunningApi(f"http://127.0.0.1:{port}", store, config, loops[0], app.state.api)
     finally:
         server.should_exit = True
         thread.join(timeout=20)

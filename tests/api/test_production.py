@@ -178,3 +178,40 @@ def test_postgresql_connections_lost_under_the_api(tmp_path: Path, database: str
         codes = [_view(client, 10 + n) for n in range(20)]
         assert codes == [200] * 20
         assert client.get("/api/views", params={"path": PATHS[1]}).json() == {PATHS[1]: 30}
+
+
+def test_a_message_stored_while_mail_fails_is_forwarded_later(
+        tmp_path: Path, database: str) -> None:
+    """SMTP down when a reader writes: the message is kept and forwarded once the server
+    is back (by the next housekeeping round, here called directly), exactly once."""
+    from aiosmtpd.controller import Controller
+
+    from tests.api.conftest import free_port
+
+    port = free_port()  # nothing listens yet
+    with _api_ctx(tmp_path, database, port, rate_limit=0) as api, \
+            httpx.Client(base_url=api.url, timeout=10) as client:
+        answer = client.post("/api/contact", json={"name": "Анна", "email": "a@example.org",
+                                                   "message": "Важное сообщение"})
+        assert answer.status_code == 202
+        assert api.call(api.api.forward_messages()) == 0  # still down
+        got: list[bytes] = []
+
+        class Handler:
+            async def handle_DATA(self, _server: object, _session: object,
+                                  envelope: object) -> str:
+                got.append(envelope.original_content)  # type: ignore[attr-defined]
+                return "250 OK"
+
+        controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+        controller.start()
+        try:
+            assert api.call(api.api.forward_messages()) == 1
+            assert api.call(api.api.forward_messages()) == 0  # not twice
+        finally:
+            controller.stop()
+        from email import message_from_bytes, policy
+
+        assert len(got) == 1
+        mail = message_from_bytes(got[0], policy=policy.default)
+        assert "Важное сообщение" in mail.get_body(("plain",)).get_content()

@@ -87,6 +87,7 @@ class Api:
         self.languages: tuple[str, ...] = ()
         self._confirm: URLSafeTimedSerializer | None = None
         self._limit_key = b""
+        self._forwarding = asyncio.Lock()  # one forwarder at a time in this process
         self.origins = frozenset(site_origins(config)) | frozenset(
             o for o in map(origin_of, config.addresses) if o)  # the onion address too
         self._unsubscribe: URLSafeSerializer | None = None
@@ -119,6 +120,7 @@ class Api:
                 await self.store.forget_old_view_ids()
                 now = time.time()
                 await self.store.forget_limits(int(now // 60) - 2, int(now // 86400) - 1)
+                await self.forward_messages()
             except Exception:  # keep serving; the next round tries again
                 log.exception("housekeeping failed")
 
@@ -401,13 +403,31 @@ class Api:
         message = clean_text(data.get("message"), "message", 5000)
         await self.store.add_message(name, email, message)
         log.info("contact message stored")
-        if self.config.contact_to and self.mailer.settings.enabled:
-            try:
-                await self.mailer.send(self.config.contact_to,
-                                       f"[{self.config.title}] {name}", message, reply_to=email)
-            except MailError:
-                log.warning("contact message stored but not forwarded: the SMTP server failed")
-        return self._accepted(request, "contact", lang)
+        answer = self._accepted(request, "contact", lang)
+        answer.background = BackgroundTask(self.forward_messages)
+        return answer
+
+    async def forward_messages(self) -> int:
+        """Forward every stored message not forwarded yet (now, and on each housekeeping
+        round while the SMTP server fails): none is dropped silently."""
+        if not (self.config.contact_to and self.mailer.settings.enabled):
+            return 0
+        done = 0
+        async with self._forwarding:
+            claimed = await self.store.unforwarded()
+            for message_id, name, email, message in claimed:
+                try:
+                    await self.mailer.send(self.config.contact_to,
+                                           f"[{self.config.title}] {name}", message,
+                                           reply_to=email)
+                except MailError:
+                    log.warning("contact messages stored, not forwarded yet: the SMTP "
+                                "server failed; they are tried again")
+                    await self.store.release([m[0] for m in claimed[done:]])
+                    break
+                await self.store.forwarded(message_id)
+                done += 1
+        return done
 
     async def health(self, request: Request) -> Response:
         return JSONResponse({"ok": True, "articles": len(self.paths.paths)})

@@ -46,6 +46,10 @@ MIGRATIONS: list[dict[str, list[str]]] = [
             "hits INTEGER NOT NULL, PRIMARY KEY (key, bucket))",
         ],
     },
+    {  # 4: when each contact message was forwarded ('' while it still has to be); the
+       # messages stored before count as handled
+        "all": ["ALTER TABLE messages ADD COLUMN forwarded TEXT NOT NULL DEFAULT 'before'"],
+    },
 ]
 
 

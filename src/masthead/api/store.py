@@ -153,8 +153,9 @@ class Store:
         q = self.sql
 
         def work(cur: Cursor) -> None:
-            cur.execute(q("DELETE FROM limits WHERE (key LIKE 'c:%' AND bucket < ?) OR "
-                          "(key LIKE 'm:%' AND bucket < ?)"), (before, before_day))
+            # Patterns as parameters: a literal % would be a placeholder to psycopg.
+            cur.execute(q("DELETE FROM limits WHERE (key LIKE ? AND bucket < ?) OR "
+                          "(key LIKE ? AND bucket < ?)"), ("c:%", before, "m:%", before_day))
 
         await self.run(work)
 
@@ -234,8 +235,48 @@ class Store:
         q = self.sql
 
         def work(cur: Cursor) -> None:
-            cur.execute(q("INSERT INTO messages (received, name, email, message) "
-                          "VALUES (?, ?, ?, ?)"), (now_text(), name, email, message))
+            cur.execute(q("INSERT INTO messages (received, name, email, message, forwarded) "
+                          "VALUES (?, ?, ?, ?, '')"), (now_text(), name, email, message))
+
+        await self.run(work)
+
+    async def unforwarded(self, limit: int = 20) -> list[tuple[int, str, str, str]]:
+        """(id, name, email, message) of messages not forwarded yet, oldest first, each
+        claimed for this process (a claim older than ten minutes, from a process that
+        died, is taken over): two processes do not forward one message twice."""
+        q = self.sql
+        stale = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).isoformat(
+            timespec="seconds")
+
+        def work(cur: Cursor) -> list[tuple[int, str, str, str]]:
+            cur.execute(q("SELECT id, name, email, message FROM messages WHERE forwarded = '' "
+                          "OR (forwarded LIKE ? AND forwarded < ?) ORDER BY id "
+                          "LIMIT ?"), ("claimed %", f"claimed {stale}", limit))
+            rows = [(int(r[0]), r[1], r[2], r[3]) for r in cur.fetchall()]
+            for row in rows:
+                cur.execute(q("UPDATE messages SET forwarded = ? WHERE id = ?"),
+                            (f"claimed {now_text()}", row[0]))
+            return rows
+
+        return await self.run(work)
+
+    async def release(self, message_ids: list[int]) -> None:
+        """Claims given back: the SMTP server failed, the next round tries again."""
+        q = self.sql
+
+        def work(cur: Cursor) -> None:
+            for message_id in message_ids:
+                cur.execute(q("UPDATE messages SET forwarded = '' WHERE id = ? AND "
+                              "forwarded LIKE ?"), (message_id, "claimed %"))
+
+        await self.run(work)
+
+    async def forwarded(self, message_id: int) -> None:
+        q = self.sql
+
+        def work(cur: Cursor) -> None:
+            cur.execute(q("UPDATE messages SET forwarded = ? WHERE id = ?"),
+                        (now_text(), message_id))
 
         await self.run(work)
 

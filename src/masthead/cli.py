@@ -559,7 +559,13 @@ def _serve(args: argparse.Namespace) -> int:
         sock.close()
         return 1
     prefixes = [f"/{code}/" for code in languages[1:]]
-    return serve(root, out, sock, rebuild, prefixes, initial_errors)
+
+    def previews() -> dict[str, str]:
+        from masthead.newsletter.run import preview_pages
+
+        return preview_pages(load_config(root, _overrides(args)))
+
+    return serve(root, out, sock, rebuild, prefixes, initial_errors, previews)
 
 
 if __name__ == "__main__":  # pragma: no cover

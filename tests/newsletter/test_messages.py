@@ -169,3 +169,23 @@ def test_a_server_that_refuses_the_sender_marks_no_one(tmp_path: Path) -> None:
     with database(config, db) as store:
         counts = ledger.counts(store, f"story:{STORY}")
         assert counts[ledger.PENDING] == len(PEOPLE) and counts[ledger.BOUNCED] == 0
+
+
+def test_serve_shows_the_newsletter_at_a_url(tmp_path: Path) -> None:
+    """What `masthead serve` shows at /_newsletter/: the newest story's email in each
+    language, made from the site as it is now."""
+    from masthead.dev.server import serving
+    from masthead.newsletter.run import preview_pages
+
+    site = newsletter_site(tmp_path / "site", 25)
+    config = load_config(site)
+    out = tmp_path / "out"
+    out.mkdir()
+    with serving(out, ["/ru/"], previews=lambda: preview_pages(config)) as url, \
+            httpx.Client(base_url=url, timeout=30) as client:
+        index = client.get("/_newsletter/")
+        assert index.status_code == 200 and 'href="/_newsletter/ru.html"' in index.text
+        russian = client.get("/_newsletter/ru.html")
+        assert russian.status_code == 200 and "Дельта пересыхает" in russian.text
+        assert 'style="' in russian.text  # the CSS is inlined
+        assert client.get("/_newsletter/xx.html").status_code == 404

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import html
 import json
 import mimetypes
 import socket
@@ -27,6 +28,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import (
     FileResponse,
+    HTMLResponse,
     RedirectResponse,
     Response,
     StreamingResponse,
@@ -58,9 +60,35 @@ class LiveState:
             queue.put_nowait(message)
 
 
+Previews = Callable[[], dict[str, str]]  # language -> the newsletter's HTML
+PREVIEW_PATH = "/_newsletter/"
+
+
 def make_app(out_dir: Path, state: LiveState, prefixes: list[str],
-             live: bool = True) -> Starlette:
+             live: bool = True, previews: Previews | None = None) -> Starlette:
     root = out_dir.resolve()
+
+    async def newsletter(request: Request) -> Response:
+        """The newest story's email in each language, made now from the site (what
+        `masthead newsletter send --story` would send)."""
+        if previews is None:
+            return _not_found(root, request.url.path, prefixes, live)
+        try:
+            pages = await asyncio.to_thread(previews)
+        except Exception as exc:  # a build error: shown, the preview server goes on
+            text = html.escape(str(exc) or type(exc).__name__)
+            return HTMLResponse(f"<!doctype html><title>Newsletter</title><pre>{text}</pre>",
+                                500, headers={"Cache-Control": "no-store"})
+        lang = request.path_params.get("lang", "")
+        if lang in pages:
+            return HTMLResponse(pages[lang], headers={"Cache-Control": "no-store"})
+        if lang:
+            return _not_found(root, request.url.path, prefixes, live)
+        links = "".join(f'<li><a href="{PREVIEW_PATH}{html.escape(code)}.html">'
+                        f"{html.escape(code)}</a></li>" for code in pages)
+        return HTMLResponse("<!doctype html><title>Newsletter</title><h1>Newsletter</h1>"
+                            f"<ul>{links or '<li>no published story yet</li>'}</ul>",
+                            headers={"Cache-Control": "no-store"})
 
     async def events(request: Request) -> Response:
         queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
@@ -97,6 +125,8 @@ def make_app(out_dir: Path, state: LiveState, prefixes: list[str],
         return _serve(target, 200, live)
 
     return Starlette(routes=[Route(EVENTS_PATH, events),
+                             Route(PREVIEW_PATH, newsletter),
+                             Route(PREVIEW_PATH + "{lang}.html", newsletter),
                              Route("/{path:path}", files, methods=["GET", "HEAD"])])
 
 
@@ -175,10 +205,11 @@ def listen(port: int) -> socket.socket | str:
 
 
 def serve(site_root: Path, out_dir: Path, sock: socket.socket, rebuild: Builder,
-          prefixes: list[str], initial_errors: list[str] | None = None) -> int:
+          prefixes: list[str], initial_errors: list[str] | None = None,
+          previews: Previews | None = None) -> int:
     """Serve on ``sock`` (from :func:`listen`) until Ctrl-C. Returns the exit code."""
     state = LiveState(errors=initial_errors)
-    app = make_app(out_dir, state, prefixes)
+    app = make_app(out_dir, state, prefixes, previews=previews)
     stop = asyncio.Event()
 
     def report(line: str) -> None:
@@ -199,6 +230,9 @@ def serve(site_root: Path, out_dir: Path, sock: socket.socket, rebuild: Builder,
                             timeout_graceful_shutdown=1)
     print(f"Serving {site_root.name} at http://127.0.0.1:{sock.getsockname()[1]}/ "
           "(live reload on; Ctrl-C to stop)", flush=True)
+    if previews is not None:
+        print(f"The newsletter's email: http://127.0.0.1:{sock.getsockname()[1]}"
+              f"{PREVIEW_PATH}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after shutdown
         Server(config).run(sockets=[sock])
     print("stopped", flush=True)
@@ -206,11 +240,13 @@ def serve(site_root: Path, out_dir: Path, sock: socket.socket, rebuild: Builder,
 
 
 @contextlib.contextmanager
-def serving(out_dir: Path, prefixes: list[str], live: bool = False) -> Iterator[str]:
+def serving(out_dir: Path, prefixes: list[str], live: bool = False,
+            previews: Previews | None = None) -> Iterator[str]:
     """Serve ``out_dir`` from a background thread on a free port; yields the base URL.
     For tests and tools that need the built site as a static host serves it."""
     sock = bind(0)
-    server = uvicorn.Server(uvicorn.Config(make_app(out_dir, LiveState(), prefixes, live),
+    server = uvicorn.Server(uvicorn.Config(make_app(out_dir, LiveState(), prefixes, live,
+                                                    previews),
                                            log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -278,3 +278,14 @@ def _parse(text: str) -> dt.datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def preview_pages(config: SiteConfig) -> dict[str, str]:
+    """The newest published story's email in each language, as `serve` shows it at
+    /_newsletter/ (a site without stories: none)."""
+    letters = Newsletters(config, None, lambda _line: None)
+    slugs = letters.stories.published_since(dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
+    if not slugs:
+        return {}
+    edition = ledger.Edition(f"story:{slugs[-1]}", "story", (slugs[-1],), "", "")
+    return {lang: email.html for lang, email in letters.emails(edition).items()}

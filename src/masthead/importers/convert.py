@@ -192,7 +192,6 @@ def autop(text: str) -> str:
     chunks: list[str] = []
     depth = 0
     start = 0
-    position = 0
     for match in re.finditer(r"<(/?)(" + _BLOCK_TAGS + r")\b[^>]*?(/?)>|\n[ \t]*\n", text,
                              re.I):
         if match.group(0).startswith("\n"):
@@ -204,8 +203,6 @@ def autop(text: str) -> str:
         if name in ("hr",) or self_closing:
             continue
         depth = max(0, depth - 1) if closing else depth + 1
-        position = match.end()
-    del position
     chunks.append(text[start:])
     out = []
     for chunk in (c.strip() for c in chunks):

@@ -108,6 +108,7 @@ class WordPressImport:
         self.redirects: dict[str, str] = {}
         self.media: dict[str, str] = {}  # old URL -> new path, for files found
         self.authors = {a.login: a.name for a in export.authors}
+        self._moved: tuple[dict[str, str], re.Pattern[str] | None] = ({}, None)
 
     # --- the whole import ---------------------------------------------------------------
 
@@ -120,6 +121,11 @@ class WordPressImport:
             if item.type not in ("post", "page", "attachment", "nav_menu_item"):
                 self.report.skipped.append(f"item {item.id} ({item.type}): not a post or page")
         new_urls = self._plan(items)
+        # Old path -> new URL, and what finds links to the old site: made once, not per body.
+        self._moved = ({_decoded(urlsplit(i.link).path): new_urls[i.id]
+                        for i in self.export.items if i.id in new_urls and i.link},
+                       re.compile(re.escape(self.origin) + r"(/[^\s\"'<>()#?]*)")
+                       if self.origin != "://" else None)
         started = last = time.monotonic()
         for done, item in enumerate(items, 1):
             self._item(item, new_urls, attachments)
@@ -269,15 +275,15 @@ class WordPressImport:
         """Uploaded files to the site's copies; links to old posts to their new URLs."""
         body = _UPLOADS.sub(lambda m: self._local(m.group(0)), body)
         body = _WPCOM_FILES.sub(lambda m: self._local(m.group(0)), body)
-        old = {_decoded(urlsplit(i.link).path): new_urls[i.id] for i in self.export.items
-               if i.id in new_urls and i.link}
-        pattern = re.compile(re.escape(self.origin) + r"(/[^\s\"'<>()#?]*)")
+        old, pattern = self._moved
+        if pattern is None:
+            return body
 
         def point(match: re.Match[str]) -> str:
             path = _decoded(match.group(1))
             return old.get(path) or old.get(path + "/") or match.group(0)
 
-        return pattern.sub(point, body) if self.origin != "://" else body
+        return pattern.sub(point, body)
 
     def _redirect(self, old: str, new: str) -> None:
         if old.rstrip("/") == new.rstrip("/"):

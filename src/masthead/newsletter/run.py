@@ -164,14 +164,13 @@ class Newsletters:
         since = _parse(ledger.setting(store, AUTO_SINCE, (
             self.now - dt.timedelta(hours=AUTO_FIRST_HOURS)).isoformat(timespec="seconds")))
         assert since is not None
-        known = {e.id for e in ledger.editions(store)}
         made = []
         for slug in self.stories.published_since(since):
             edition = ledger.find(store, f"story:{slug}")
             if edition is None:
                 title = self.stories.story(slug, self.stories.languages[0]).title
                 made.append(ledger.create(store, f"story:{slug}", "story", title, [slug]))
-            elif not edition.finished and edition.id in known:
+            elif not edition.finished:
                 made.append(edition)
         return made
 

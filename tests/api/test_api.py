@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import time
@@ -71,7 +72,8 @@ def test_nothing_identifying_is_stored(running_api: RunningApi) -> None:
         assert "127.0.0.1" not in dump and "Reader-Agent" not in dump and "a=b" not in dump
         tables = set(re.findall(r'CREATE TABLE "?(\w+)', dump)) - {"sqlite_sequence"}
         assert tables == {"schema_migrations", "view_counts", "view_ids", "subscribers",
-                          "settings", "messages", "newsletters", "deliveries", "limits"}
+                          "settings", "messages", "newsletters", "deliveries", "limits",
+                          "links"}
 
 
 # --- newsletter --------------------------------------------------------------------------
@@ -139,6 +141,59 @@ def test_replayed_and_forged_confirmation_links_change_nothing(
         assert snapshot(running_api) == after_confirm
         # A link made for one address does not confirm another.
         assert client.get(f"{running_api.url}/api/confirm?token=x.y.z").status_code == 400
+
+
+def _token(link: str) -> str:
+    return parse_qs(urlsplit(link).query)["token"][0]
+
+
+def test_links_are_random_kept_as_digests_and_each_email_has_its_own(
+        running_api: RunningApi, mailbox: Mailbox) -> None:
+    with running_api.client() as client:
+        client.post("/api/subscribe", json={"email": "ann@example.org"})
+        [mail] = mailbox.wait(1)
+        confirm, leave = link_in(mail, "confirm"), link_in(mail, "unsubscribe")
+        for token in (_token(confirm), _token(leave)):
+            assert re.fullmatch(r"[A-Za-z0-9_-]{32}", token)
+            decoded = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            assert b"ann" not in decoded and b"example" not in decoded
+        # A second sign-up the same day: no second email, and the first link still works.
+        client.post("/api/subscribe", json={"email": "ANN@example.org"})
+        time.sleep(0.5)
+        assert len(mailbox.messages) == 1
+        assert client.get(local(running_api, confirm)).status_code == 200
+        # The database keeps digests only: a copy of it is no key to anyone's links.
+        if running_api.store.dialect == "sqlite":
+            import sqlite3
+
+            dump = "\n".join(sqlite3.connect(running_api.store.path).iterdump())  # type: ignore[attr-defined]
+            assert _token(confirm) not in dump and _token(leave) not in dump
+        assert client.get(local(running_api, leave)).status_code == 200
+        assert running_api.call(running_api.store.confirmed_subscribers()) == []
+        # Leaving twice answers the same; a made-up token of the right shape does nothing.
+        assert client.get(local(running_api, leave)).status_code == 200
+        made_up = leave.replace(_token(leave), "A" * 32)
+        assert client.get(local(running_api, made_up)).status_code == 400
+
+
+def test_unsubscribe_links_of_emails_sent_before_still_work(running_api: RunningApi) -> None:
+    from itsdangerous import URLSafeSerializer
+
+    def add(cur: Any) -> None:
+        cur.execute(running_api.store.sql(
+            "INSERT INTO subscribers (email, status, nonce, created, confirmed, lang) "
+            "VALUES ('old@example.org', 'confirmed', '', '2026-01-01', '2026-01-01', 'en')"))
+
+    running_api.call(running_api.store.run(add))
+    secret = running_api.call(running_api.store.secret())
+    old = URLSafeSerializer(secret, salt="masthead-unsubscribe").dumps("old@example.org")
+    forged = URLSafeSerializer("not the secret", salt="masthead-unsubscribe").dumps(
+        "old@example.org")
+    with running_api.client() as client:
+        assert client.get(f"/api/unsubscribe?token={forged}").status_code == 400
+        assert running_api.call(running_api.store.confirmed_subscribers())
+        assert client.get(f"/api/unsubscribe?token={old}").status_code == 200
+        assert running_api.call(running_api.store.confirmed_subscribers()) == []
 
 
 def test_export_needs_the_token(running_api: RunningApi) -> None:
@@ -293,7 +348,7 @@ def test_the_schema_migrates_once(running_api: RunningApi) -> None:
         cur.execute("SELECT version FROM schema_migrations")
         return [row[0] for row in cur.fetchall()]
 
-    assert running_api.call(running_api.store.run(versions)) == [1, 2, 3, 4]
+    assert running_api.call(running_api.store.run(versions)) == [1, 2, 3, 4, 5]
 
 
 def test_health(running_api: RunningApi) -> None:

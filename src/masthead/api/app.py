@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import anyio.to_thread
-from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.middleware import Middleware
@@ -33,6 +33,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from masthead.api import links
 from masthead.api.clients import Network, client_key
 from masthead.api.mail import Mailer, MailError, MailSettings
 from masthead.api.paths import CHECK_EVERY, SitePaths
@@ -85,12 +86,11 @@ class Api:
                                           config.smtp_starttls, config.mail_from))
         self.strings: dict[str, Strings] = {}
         self.languages: tuple[str, ...] = ()
-        self._confirm: URLSafeTimedSerializer | None = None
         self._limit_key = b""
         self._forwarding = asyncio.Lock()  # one forwarder at a time in this process
         self.origins = frozenset(site_origins(config)) | frozenset(
             o for o in map(origin_of, config.addresses) if o)  # the onion address too
-        self._unsubscribe: URLSafeSerializer | None = None
+        self._legacy_unsubscribe: URLSafeSerializer | None = None
 
     # --- lifecycle --------------------------------------------------------------------
 
@@ -98,8 +98,9 @@ class Api:
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
         await prepare_store(self.store)
         secret = os.environ.get("MASTHEAD_API_SECRET") or await self.store.secret()
-        self._confirm = URLSafeTimedSerializer(secret, salt="masthead-confirm")
-        self._unsubscribe = URLSafeSerializer(secret, salt="masthead-unsubscribe")
+        # Unsubscribe links of emails sent before links were random (signed addresses)
+        # keep working: a reader's way out never breaks.
+        self._legacy_unsubscribe = URLSafeSerializer(secret, salt="masthead-unsubscribe")
         self._limit_key = hmac.new(secret.encode(), b"masthead-limits", "sha256").digest()
         await anyio.to_thread.run_sync(lambda: self.paths.refresh(force=True))
         self.languages = tuple(self.paths.languages) or (self.config.language,)
@@ -294,14 +295,16 @@ class Api:
 
     async def _subscribe(self, email: str, lang: str) -> None:
         try:
-            state, nonce = await self.store.request_subscription(email, lang)
-            if not nonce or not await self.first_mail_today(email):
+            state = await self.store.request_subscription(email, lang)
+            if state in ("confirmed", "bounced") or not await self.first_mail_today(email):
                 return
-            assert self._confirm is not None and self._unsubscribe is not None
-            token = self._confirm.dumps({"e": email, "n": nonce})
+            token, token_digest = links.new_token()
+            leave_token, leave_digest = links.new_token()
+            await self.store.add_links(email, [(links.CONFIRM, token_digest),
+                                               (links.LEAVE, leave_digest)])
             t = self.strings.get(lang) or Strings(lang, {})
             link = f"{self.api_url()}/confirm?token={token}&lang={lang}"
-            leave = f"{self.api_url()}/unsubscribe?token={self._unsubscribe.dumps(email)}"
+            leave = f"{self.api_url()}/unsubscribe?token={leave_token}&lang={lang}"
             await self.mailer.send(
                 email, t("api_confirm_subject", site=self.config.title),
                 t("api_confirm_body", site=self.config.title, link=link,
@@ -333,41 +336,45 @@ class Api:
         return self.page(request, f"api_{what}_title", t(f"api_{what}_done"), lang=lang)
 
     async def confirm(self, request: Request) -> Response:
-        assert self._confirm is not None
         lang = self.lang_of(request.query_params.get("lang"))
         t = self.strings.get(lang) or Strings(lang, {})
         token = request.query_params.get("token", "")
-        try:
-            data = self._confirm.loads(token, max_age=CONFIRM_DAYS * 86400)
-        except SignatureExpired:
-            return self.page(request, "api_error_title", t("api_link_expired"), 410, lang)
-        except BadSignature:
-            return self.page(request, "api_error_title", t("api_link_invalid"), 400, lang)
-        if not isinstance(data, dict) or not isinstance(data.get("e"), str):
-            return self.page(request, "api_error_title", t("api_link_invalid"), 400, lang)
-        result = await self.store.confirm(data["e"], str(data.get("n", "")))
+        result = (await self.store.confirm(links.digest(token), CONFIRM_DAYS)
+                  if links.well_formed(token) else "unknown")
         if result == "confirmed":
             log.info("newsletter subscription confirmed")
             return self.page(request, "api_subscribe_title", t("api_confirmed"), 200, lang)
+        if result == "expired":
+            return self.page(request, "api_error_title", t("api_link_expired"), 410, lang)
         if result == "used":
             return self.page(request, "api_error_title", t("api_link_used"), 410, lang)
         return self.page(request, "api_error_title", t("api_link_invalid"), 400, lang)
 
     async def unsubscribe(self, request: Request) -> Response:
-        assert self._unsubscribe is not None
         lang = self.lang_of(request.query_params.get("lang"))
         t = self.strings.get(lang) or Strings(lang, {})
-        try:
-            email = self._unsubscribe.loads(request.query_params.get("token", ""))
-        except BadSignature:
+        token = request.query_params.get("token", "")
+        if links.well_formed(token):
+            known = await self.store.unsubscribe(links.digest(token))
+        else:
+            known = await self._unsubscribe_legacy(token)
+        if not known:
             return self.page(request, "api_error_title", t("api_link_invalid"), 400, lang)
-        if not isinstance(email, str):
-            return self.page(request, "api_error_title", t("api_link_invalid"), 400, lang)
-        await self.store.unsubscribe(email)  # the same answer when it was done before
-        log.info("newsletter unsubscription")
+        log.info("newsletter unsubscription")  # the same answer when it was done before
         if request.method == "POST":  # one-click, from the mail program (RFC 8058)
             return JSONResponse({"status": "unsubscribed"})
         return self.page(request, "api_subscribe_title", t("api_unsubscribed"), 200, lang)
+
+    async def _unsubscribe_legacy(self, token: str) -> bool:
+        assert self._legacy_unsubscribe is not None
+        try:
+            email = self._legacy_unsubscribe.loads(token)
+        except BadSignature:
+            return False
+        if not isinstance(email, str):
+            return False
+        await self.store.unsubscribe_address(email)
+        return True
 
     async def export(self, request: Request) -> Response:
         expected = os.environ.get(ADMIN_TOKEN_ENV, "")

@@ -50,6 +50,13 @@ MIGRATIONS: list[dict[str, list[str]]] = [
        # messages stored before count as handled
         "all": ["ALTER TABLE messages ADD COLUMN forwarded TEXT NOT NULL DEFAULT 'before'"],
     },
+    {  # 5: links in emails by the digest of their random token (see api/links.py)
+        "all": [
+            "CREATE TABLE links (digest TEXT PRIMARY KEY, email TEXT NOT NULL, "
+            "kind TEXT NOT NULL, created TEXT NOT NULL)",
+            "CREATE INDEX links_email ON links (email, kind)",
+        ],
+    },
 ]
 
 

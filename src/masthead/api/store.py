@@ -29,6 +29,7 @@ from typing import Any, Protocol, TypeVar
 
 import anyio.to_thread
 
+from masthead.api import links
 from masthead.api.migrations import apply_migrations
 
 T = TypeVar("T")
@@ -48,9 +49,14 @@ class Cursor(Protocol):
 class Subscriber:
     email: str
     status: str  # pending | confirmed | unsubscribed
-    nonce: str  # what the current confirmation link carries ("" once used)
+    nonce: str  # unused: links are kept in their own table (api/links.py)
     created: str
     confirmed: str
+
+
+def _leave(cur: Cursor, q: Callable[[str], str], email: str) -> None:
+    cur.execute(q("UPDATE subscribers SET status = 'unsubscribed' "
+                  "WHERE email = ? AND status <> 'unsubscribed'"), (email,))
 
 
 def now_text() -> str:
@@ -172,54 +178,83 @@ class Store:
 
         return await self.run(work)
 
-    async def request_subscription(self, email: str, lang: str = "") -> tuple[str, str]:
-        """(state before, nonce of a new confirmation link or "" when confirmed already).
-        ``lang`` is the language of the page signed up on: newsletters come in it. An
+    async def request_subscription(self, email: str, lang: str = "") -> str:
+        """The address's state before: 'new', 'pending', 'unsubscribed', 'confirmed' or
+        'bounced'. A new or returning address becomes pending, in the language of the
+        page signed up on (newsletters come in it); links mailed before stay valid. An
         address that bounced stays so (a sign-up does not revive it)."""
         q = self.sql
-        nonce = secrets.token_urlsafe(12)
 
-        def work(cur: Cursor) -> tuple[str, str]:
+        def work(cur: Cursor) -> str:
             cur.execute(q("SELECT status FROM subscribers WHERE email = ?"), (email,))
             row = cur.fetchone()
             if row is None:
                 cur.execute(q("INSERT INTO subscribers (email, status, nonce, created, confirmed,"
-                              " lang) VALUES (?, 'pending', ?, ?, '', ?) "
-                              "ON CONFLICT (email) DO NOTHING"),
-                            (email, nonce, now_text(), lang))
-                return "new", nonce
+                              " lang) VALUES (?, 'pending', '', ?, '', ?) "
+                              "ON CONFLICT (email) DO NOTHING"), (email, now_text(), lang))
+                return "new"
             if row[0] in ("confirmed", "bounced"):
-                return str(row[0]), ""
-            cur.execute(q("UPDATE subscribers SET status = 'pending', nonce = ?, lang = ? "
-                          "WHERE email = ?"), (nonce, lang, email))
-            return str(row[0]), nonce
+                return str(row[0])
+            cur.execute(q("UPDATE subscribers SET status = 'pending', lang = ? "
+                          "WHERE email = ?"), (lang, email))
+            return str(row[0])
 
         return await self.run(work)
 
-    async def confirm(self, email: str, nonce: str) -> str:
-        """'confirmed', 'used' (the link was used, or replaced by a newer one) or 'unknown'."""
+    async def add_links(self, email: str, digests: Sequence[tuple[str, str]]) -> None:
+        """Remember the (kind, digest) of each token just put in an email to ``email``."""
         q = self.sql
 
+        def work(cur: Cursor) -> None:
+            for kind, digest in digests:
+                cur.execute(q("INSERT INTO links (digest, email, kind, created) "
+                              "VALUES (?, ?, ?, ?)"), (digest, email, kind, now_text()))
+
+        await self.run(work)
+
+    async def confirm(self, digest: str, max_days: int) -> str:
+        """Follow a confirmation link: 'confirmed', 'used' (it was followed before, or
+        the subscriber left since), 'expired' or 'unknown'. Every confirmation link of
+        the address is used up with it."""
+        q = self.sql
+        oldest = (dt.datetime.now(dt.UTC) - dt.timedelta(days=max_days)).isoformat(
+            timespec="seconds")
+
         def work(cur: Cursor) -> str:
-            cur.execute(q("UPDATE subscribers SET status = 'confirmed', nonce = '', "
-                          "confirmed = ? WHERE email = ? AND nonce = ? AND nonce <> '' "
-                          "AND status = 'pending'"), (now_text(), email, nonce))
-            if cur.rowcount == 1:
-                return "confirmed"
-            cur.execute(q("SELECT 1 FROM subscribers WHERE email = ?"), (email,))
-            return "used" if cur.fetchone() else "unknown"
+            cur.execute(q("SELECT email, kind, created FROM links WHERE digest = ?"), (digest,))
+            row = cur.fetchone()
+            if row is None or row[1] not in (links.CONFIRM, links.CONFIRM_USED):
+                return "unknown"
+            if row[1] == links.CONFIRM_USED:
+                return "used"
+            if row[2] < oldest:
+                return "expired"
+            cur.execute(q("UPDATE links SET kind = ? WHERE email = ? AND kind = ?"),
+                        (links.CONFIRM_USED, row[0], links.CONFIRM))
+            cur.execute(q("UPDATE subscribers SET status = 'confirmed', confirmed = ? "
+                          "WHERE email = ? AND status = 'pending'"), (now_text(), row[0]))
+            return "confirmed" if cur.rowcount == 1 else "used"
 
         return await self.run(work)
 
-    async def unsubscribe(self, email: str) -> bool:
+    async def unsubscribe(self, digest: str) -> bool:
+        """Follow an unsubscribe link: False when no email ever carried it. Following it
+        again answers the same."""
         q = self.sql
 
         def work(cur: Cursor) -> bool:
-            cur.execute(q("UPDATE subscribers SET status = 'unsubscribed', nonce = '' "
-                          "WHERE email = ? AND status <> 'unsubscribed'"), (email,))
-            return cur.rowcount == 1
+            cur.execute(q("SELECT email FROM links WHERE digest = ? AND kind = ?"),
+                        (digest, links.LEAVE))
+            row = cur.fetchone()
+            if row is not None:
+                _leave(cur, q, row[0])
+            return row is not None
 
         return await self.run(work)
+
+    async def unsubscribe_address(self, email: str) -> None:
+        """For a link of an email sent before links were random (it names the address)."""
+        await self.run(lambda cur: _leave(cur, self.sql, email))
 
     async def confirmed_subscribers(self) -> list[tuple[str, str]]:
         def work(cur: Cursor) -> list[tuple[str, str]]:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from masthead.api import links
 from masthead.api.store import Cursor, Store, now_text
 
 PENDING, ACCEPTED, DEFERRED, BOUNCED, SKIPPED = (
@@ -112,9 +113,11 @@ def still_subscribed(store: Store, email: str) -> bool:
 
 
 def mark(store: Store, newsletter: str, email: str, status: str, detail: str = "",
-         then: Callable[[], None] | None = None) -> None:
+         then: Callable[[], None] | None = None, link: str = "") -> None:
     """Record what happened to one delivery; a bounce also marks the subscriber, who is
-    never mailed again. ``then`` runs right after the commit, on the same thread."""
+    never mailed again. ``link``: the digest of the message's unsubscribe token, valid
+    from the moment the message is recorded. ``then`` runs right after the commit, on
+    the same thread."""
     q = store.sql
 
     def work(cur: Cursor) -> None:
@@ -123,8 +126,11 @@ def mark(store: Store, newsletter: str, email: str, status: str, detail: str = "
                     (status, 0 if status == ACCEPTED else 1, now_text(), detail[:500],
                      newsletter, email))
         if status == BOUNCED:
-            cur.execute(q("UPDATE subscribers SET status = 'bounced', nonce = '' "
-                          "WHERE email = ?"), (email,))
+            cur.execute(q("UPDATE subscribers SET status = 'bounced' WHERE email = ?"),
+                        (email,))
+        if link:
+            cur.execute(q("INSERT INTO links (digest, email, kind, created) VALUES (?, ?, ?, ?)"),
+                        (link, email, links.LEAVE, now_text()))
 
     store.transact(work, then)
 

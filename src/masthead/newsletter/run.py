@@ -7,15 +7,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import secrets
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
-
-from itsdangerous import URLSafeSerializer
 
 from masthead.api.store import Store, open_store, prepare_store
 from masthead.config import SiteConfig
@@ -28,7 +25,6 @@ from masthead.newsletter.stories import SiteStories
 
 Say = Callable[[str], None]
 T = TypeVar("T")
-UNSUBSCRIBE_SALT = "masthead-unsubscribe"  # as the API checks it
 LAST_DIGEST = "newsletter_last_digest"
 AUTO_SINCE = "newsletter_auto_since"
 DIGEST_DAYS = 7  # a first digest covers the last week
@@ -92,13 +88,11 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def unsubscribe_links(config: SiteConfig, store: Store) -> Callable[[str, str], str]:
-    """Each subscriber's one-click unsubscribe URL, signed with the API's secret."""
-    secret = os.environ.get("MASTHEAD_API_SECRET") or ledger.setting(
-        store, "secret", secrets.token_urlsafe(32))
-    signer = URLSafeSerializer(secret, salt=UNSUBSCRIBE_SALT)
+def unsubscribe_url(config: SiteConfig) -> Callable[[str, str], str]:
+    """The one-click unsubscribe URL for a token and a language (the token is random,
+    made for each message; see masthead.api.links)."""
     api = config.absolute_url(config.api_url or "/api").rstrip("/")
-    return lambda email, lang: f"{api}/unsubscribe?token={signer.dumps(email)}&lang={lang}"
+    return lambda token, lang: f"{api}/unsubscribe?token={token}&lang={lang}"
 
 
 class Newsletters:
@@ -230,7 +224,7 @@ class Newsletters:
                 raise NewsletterError("another `masthead newsletter send` is sending from "
                                       "this database; wait for it to finish")
             return send(store, edition.id, self.emails(edition), self.stories.languages[0],
-                        unsubscribe_links(self.config, store), env, smtp,
+                        unsubscribe_url(self.config), env, smtp,
                         connections=connections or self.config.newsletter_connections,
                         per_minute=(self.config.newsletter_rate if per_minute < 0
                                     else per_minute), say=self.say)

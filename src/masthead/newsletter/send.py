@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from masthead.api import links
 from masthead.api.store import Store
 from masthead.newsletter import ledger
 from masthead.newsletter.compose import Email, Envelope, address
@@ -74,7 +75,8 @@ def send(store: Store, newsletter: str, emails: dict[str, Email], fallback: str,
          unsubscribe: Callable[[str, str], str], env: Envelope, smtp: SmtpSettings, *,
          connections: int = 4, per_minute: int = 0, say: Say = print) -> Tally:
     """Mail every delivery of ``newsletter`` not yet accepted; ``emails`` by language
-    (``fallback`` for a subscriber whose language the site no longer has)."""
+    (``fallback`` for a subscriber whose language the site no longer has);
+    ``unsubscribe`` makes the link from a token and a language."""
     started = time.monotonic()
     todo = deque(Job(email, lang, attempts) for email, lang, attempts
                  in ledger.to_send(store, newsletter))
@@ -132,11 +134,12 @@ def send(store: Store, newsletter: str, emails: dict[str, Email], fallback: str,
                 tally.skipped += 1
             return failures
         email = emails.get(job.lang) or emails[fallback]
-        data = address(email, job.email, newsletter, unsubscribe(job.email, email.lang), env)
+        token, digest = links.new_token()  # its own for each message
+        data = address(email, job.email, newsletter, unsubscribe(token, email.lang), env)
         limit.wait()
         try:
             code, reply = connection.send(env.sender, job.email, data, lambda finish: ledger.mark(
-                store, newsletter, job.email, ledger.ACCEPTED, then=finish))
+                store, newsletter, job.email, ledger.ACCEPTED, then=finish, link=digest))
         except SenderRefused as exc:
             with lock:
                 todo.appendleft(job)

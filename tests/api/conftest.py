@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -61,31 +62,61 @@ def _as_postgres(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
 
+class PostgresCluster:
+    """A private PostgreSQL cluster on a free port, which a test can restart."""
+
+    def __init__(self) -> None:
+        self.bin = PG_BINS[-1]
+        self.folder = Path(tempfile.mkdtemp(prefix="masthead-pg-"))
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self.data = self.folder / "data"
+        subprocess.run(_as_postgres([str(self.bin / "initdb"), "-D", str(self.data), "-A",
+                                     "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]),
+                       check=True, capture_output=True)
+        self.port = free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}"
+        self.server: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.server = subprocess.Popen(_as_postgres([
+            str(self.bin / "postgres"), "-D", str(self.data), "-k", str(self.folder),
+            "-p", str(self.port), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+            "-c", "max_connections=200"]),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(self.port, self.server)
+
+    def stop(self) -> None:
+        """A fast shutdown, as `systemctl restart postgresql` does: every session is cut."""
+        if self.server is not None:
+            subprocess.run(_as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.data),
+                                         "stop", "-m", "fast", "-w"]),
+                           check=True, capture_output=True, timeout=60)
+            self.server.wait(timeout=30)
+            self.server = None
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextmanager
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    if not PG_BINS:
+        pytest.skip("PostgreSQL is not installed (scripts/test installs it with apt-get)")
+    cluster = PostgresCluster()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.remove()
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """A private PostgreSQL cluster on a free port; yields its base URL."""
-    if not PG_BINS:
-        pytest.skip("PostgreSQL is not installed (scripts/test installs it with apt-get)")
-    bin_dir = PG_BINS[-1]
-    folder = Path(tempfile.mkdtemp(prefix="masthead-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
-    data = folder / "data"
-    subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust",
-                                 "-U", "postgres", "-E", "UTF8", "--no-sync"]),
-                   check=True, capture_output=True)
-    port = free_port()
-    server = subprocess.Popen(_as_postgres([
-        str(bin_dir / "postgres"), "-D", str(data), "-k", str(folder), "-p", str(port),
-        "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200"]),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, server)
-        yield f"postgresql://postgres@127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        shutil.rmtree(folder, ignore_errors=True)
+    with postgres_cluster() as cluster:
+        yield cluster.url
 
 
 _numbers = itertools.count()

@@ -6,7 +6,7 @@ pages in Debian chromium at 375 px wide (device pixel ratio 2, like most phones)
 scrolled to the bottom so that lazy images load too. Counts the bytes on the wire
 (Chrome's encodedDataLength) per page.
 
-    python bench/page_weight.py [--pages / /posts/seed-post/ ...]
+    python bench/page_weight.py [--pages / /posts/seed-post/ ...] [--set image_widths=[...]]
 """
 
 from __future__ import annotations
@@ -86,14 +86,18 @@ def main() -> None:
     parser.add_argument("--pages", nargs="*", default=["/", "/posts/river-delta-drying/",
                                                         "/posts/seed-post/"])
     parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a setting of the responsive build (TOML value), to compare "
+                             "image settings")
     args = parser.parse_args()
+    chosen = dict(item.split("=", 1) for item in args.set)
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
         site = prepare(Path(tmp))
         outputs = {}
         for label, overrides in (("original images", {"images": "false"}),
-                                 ("responsive images", {})):
+                                 ("responsive images", chosen)):
             out = Path(tmp) / label.replace(" ", "-")
             build_site(load_config(site, overrides), out)
             outputs[label] = out

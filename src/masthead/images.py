@@ -32,6 +32,7 @@ RASTER = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp"}  # GIFs may
 MIME = {"avif": "image/avif", "webp": "image/webp"}
 FORMATS = tuple(MIME)
 INDEX = "index.json"
+ICON_WIDTHS = (32, 180)  # the tab's icon, and the one a phone puts on its home screen
 
 Progress = Callable[[int, int], None]
 
@@ -108,6 +109,7 @@ class ResponsiveImages:
         self.settings = settings
         self.cache_dir = cache_dir
         self.sets: dict[str, ImageSet] = {}
+        self.icons: dict[str, ImageSet] = {}  # the favicon's small PNGs, by its URL
         self._index_path = cache_dir / INDEX
         self._index: dict[str, list[object]] = _read_index(self._index_path)
         self._index_changed = False
@@ -135,19 +137,44 @@ class ResponsiveImages:
             self._index_changed = False
         return unreadable
 
+    def plan_icon(self, url: str) -> None:
+        """Small PNG copies of a favicon given as a photo or a large picture: every
+        first visit downloads it, at a high priority, beside the page's own images."""
+        path = self.public.path_of(url)
+        if path is None or path.suffix.lower() not in RASTER:
+            return
+        facts = self._facts(path)
+        if facts is None:
+            return
+        digest, width, height = facts
+        ident = hashlib.blake2b(f"{digest}:png:icon:{ENCODER}".encode(),
+                                digest_size=5).hexdigest()
+        variants = tuple(Variant("png", w, f"_img/favicon-{ident}-{w}.png",
+                                 f"{ident}-{w}.png") for w in ICON_WIDTHS if w < width)
+        if variants:
+            self.icons[url] = ImageSet(url, path, width, height, variants)
+        if self._index_changed:
+            write_atomic(self._index_path, json.dumps(self._index).encode())
+            self._index_changed = False
+
     def get(self, url: str) -> ImageSet | None:
         return self.sets.get(url)
+
+    def icon(self, url: str) -> ImageSet | None:
+        return self.icons.get(url)
 
     def outputs(self) -> dict[str, Path]:
         """Output path -> cached file, for every variant of every planned image."""
         return {v.rel: self.cache_dir / v.cache_name
-                for image in self.sets.values() for v in image.variants}
+                for image in (*self.sets.values(), *self.icons.values())
+                for v in image.variants}
 
     def encode(self, jobs: int, progress: Progress | None = None) -> EncodeResult:
         """Make the variants that are not in the cache yet, one image per task."""
         todo: list[ImageSet] = []
         scheduled: set[str] = set()
-        for image in self.sets.values():  # two URLs of one file share their variants
+        for image in (*self.sets.values(), *self.icons.values()):  # two URLs of one file
+            # share their variants
             names = {v.cache_name for v in image.variants}
             if names <= scheduled:
                 continue
@@ -171,6 +198,7 @@ class ResponsiveImages:
                     progress(done, len(todo))
         for url, _problem in result.failures:
             self.sets.pop(url, None)
+            self.icons.pop(url, None)
         self._drop_larger_than_source()
         return result
 
@@ -263,8 +291,10 @@ def _encode(image: ImageSet, settings: ImageSettings, cache_dir: Path) -> tuple[
             options: dict[str, object] = {"quality": settings.quality(variant.fmt)}
             if variant.fmt == "avif":
                 options["speed"] = AVIF_SPEED
-            else:
+            elif variant.fmt == "webp":
                 options["method"] = 4
+            else:
+                options = {"optimize": True}
             fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as fh:

@@ -14,7 +14,6 @@ import pytest
 from masthead.build import build
 from masthead.config import load_config
 from masthead.content.load import BuildOptions
-from masthead.dev.server import serving
 from masthead.output import DiskSink
 from tests.conftest import (
     CHROMIUM,
@@ -26,6 +25,7 @@ from tests.conftest import (
     SHARED_IMAGE_CACHE,
     needs_shared,
 )
+from tests.nginx import nginx_serving
 
 VNU = Path(os.environ.get("MASTHEAD_VNU_JAR",
                           REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"))
@@ -89,23 +89,40 @@ def test_every_page_of_the_first_users_site_passes_the_nu_html_checker(
     assert result.returncode == 0, (result.stderr + result.stdout)[:5000]
 
 
+SEED_PATH = ("/posts/Moscow-is-trying-to-refute-accusations-of-sending-non-Russians-to-a-"
+             "meat-grinder/")
+
+
 @pytest.fixture(scope="module")
 def served(demo_dist: Path) -> Iterator[str]:
-    with serving(demo_dist, ["/ru/"]) as url:
+    """The demo as production serves it: real nginx with the headers file the build wrote
+    (compression, caching)."""
+    with nginx_serving(demo_dist) as url:
         yield url
 
 
-@pytest.mark.validator
-@pytest.mark.parametrize("path", ["/", "/posts/river-delta-drying/", "/categories/news/",
-                                  "/ru/posts/night-herders/"])
-def test_lighthouse_scores_at_least_95(served: str, path: str, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def first_user_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not CORPUS.is_dir():
+        pytest.skip(f"needs the shared corpora at {CORPUS} (absent in a plain clone; CI "
+                    "has it)")
+    out = tmp_path_factory.mktemp("first-user") / "dist"
+    config = load_config(CORPUS)
+    build(config, DiskSink(out, config.root), BuildOptions(now=NOW),
+          image_cache=SHARED_IMAGE_CACHE)
+    with nginx_serving(out) as url:
+        yield url
+
+
+def _lighthouse(url: str, report_path: Path) -> tuple[dict[str, int], float]:
+    """Lighthouse 12, mobile profile (simulated slow 4G, 4x slower CPU): the four scores
+    and the largest contentful paint in ms."""
     if not LIGHTHOUSE.exists():
         pytest.skip(f"needs Lighthouse at {LIGHTHOUSE} (npm install)")
     if not Path(CHROMIUM).exists():
         pytest.skip("needs Debian chromium (apt-get install chromium)")
-    report_path = tmp_path / "report.json"
     subprocess.run(
-        [str(LIGHTHOUSE), served + path, f"--chrome-path={CHROMIUM}",
+        [str(LIGHTHOUSE), url, f"--chrome-path={CHROMIUM}",
          "--chrome-flags=--headless " + " ".join(CHROMIUM_ARGS),
          "--only-categories=performance,accessibility,best-practices,seo",
          "--output=json", f"--output-path={report_path}", "--quiet"],
@@ -113,4 +130,29 @@ def test_lighthouse_scores_at_least_95(served: str, path: str, tmp_path: Path) -
     report = json.loads(report_path.read_text())
     scores = {name: round(category["score"] * 100)
               for name, category in report["categories"].items()}
-    assert min(scores.values()) >= 95, scores
+    return scores, float(report["audits"]["largest-contentful-paint"]["numericValue"])
+
+
+def _perfect(scores: dict[str, int], lcp: float, lcp_limit: float) -> None:
+    """100 in accessibility, best practices and SEO. Performance is simulated from a
+    trace whose timings follow the machine's load, so a busy CI machine may cost a point
+    or two: 98 is the floor here, 100 is what a quiet machine measures."""
+    assert {k: v for k, v in scores.items() if k != "performance"} == {
+        "accessibility": 100, "best-practices": 100, "seo": 100}, scores
+    assert scores["performance"] >= 98 and lcp <= lcp_limit, (scores, lcp)
+
+
+@pytest.mark.validator
+@pytest.mark.parametrize("path", ["/", "/posts/river-delta-drying/", "/categories/news/",
+                                  "/ru/posts/night-herders/"])
+def test_lighthouse_on_the_demo(served: str, path: str, tmp_path: Path) -> None:
+    scores, lcp = _lighthouse(served + path, tmp_path / "report.json")
+    _perfect(scores, lcp, 1500)
+
+
+@pytest.mark.validator
+@pytest.mark.parametrize("path", ["/", SEED_PATH, "/categories/news/", "/ru/"])
+def test_lighthouse_on_the_first_users_site(first_user_served: str, path: str,
+                                            tmp_path: Path) -> None:
+    scores, lcp = _lighthouse(first_user_served + path, tmp_path / "report.json")
+    _perfect(scores, lcp, 2500)

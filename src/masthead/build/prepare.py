@@ -191,6 +191,11 @@ def make_images(config: SiteConfig, usage: MediaUsage, public: PublicFiles, repo
                              config.image_avif_quality)
     images = ResponsiveImages(public, settings, folder)
     wanted = {**usage.images, **{poster_url(v): usage.youtube[v] for v in posters}}
+    for logo in (config.logo, config.logo_cropped):  # on every page: worth its variants
+        if logo and public.is_local(logo):
+            wanted.setdefault(logo, "masthead.toml")
+    if config.favicon and public.is_local(config.favicon):
+        images.plan_icon(config.favicon)
     for url in images.plan(wanted):
         image_problem(config, reporter, wanted[url], url,
                       "cannot be read as an image (a truncated or mislabelled file?)")

@@ -131,6 +131,8 @@ class Renderer:
             assets=self.assets,
             image_size=self.image_size,
             img=self.img,
+            logo=self.logo,
+            favicon=self.favicon,
             md=self.markdown,
             video_facade=self.video_facade,
             now=dt.datetime.now(dt.UTC),
@@ -324,6 +326,46 @@ class Renderer:
 
     def image_size(self, src: str) -> tuple[int, int] | None:
         return self.bodies.image_size(src)
+
+    def favicon(self, src: str) -> Markup:
+        """The icon links: the small PNGs made of a large favicon, else the file itself."""
+        found = self.images.icon(src) if self.images else None
+        if not found:
+            return Markup(f'<link rel="icon" href="{escape(src)}">')
+        links = []
+        for variant in found.variants:
+            height = max(1, round(found.height * variant.width / found.width))
+            rel = "apple-touch-icon" if variant.width >= 180 else "icon"
+            kind = ' type="image/png"' if rel == "icon" else ""
+            links.append(f'<link rel="{rel}"{kind} sizes="{variant.width}x{height}" '
+                         f'href="/{escape(variant.rel)}">')
+        return Markup("".join(links))
+
+    def logo(self, src: str, cropped: str, alt: str, height: int = 40) -> Markup:
+        """The header's logo, ``height`` CSS pixels high, with its variants; on narrow
+        screens the cropped logo, each source with its own width and height so that
+        the box the browser keeps for it has the shape of the picture it shows."""
+        sources = []
+        if cropped:
+            sources.append(self._logo_sources(cropped, height, ' media="(max-width: 30rem)"'))
+        sources.append(self._logo_sources(src, height, ""))
+        size = self.image_size(src)
+        shape = (f' width="{round(size[0] * height / size[1])}" height="{height}"'
+                 if size else "")
+        return Markup(f'<picture>{"".join(sources)}<img class="brand-logo" '
+                      f'src="{escape(src)}" alt="{escape(alt)}"{shape}></picture>')
+
+    def _logo_sources(self, src: str, height: int, media: str) -> str:
+        size = self.image_size(src)
+        width = round(size[0] * height / size[1]) if size else 0
+        shape = f' width="{width}" height="{height}"' if size else ""
+        sized = f' sizes="{width}px"' if size else ""
+        found = [f'<source{media} type="{mime}" srcset="{escape(srcset)}"{sized}{shape}>'
+                 for mime, srcset in self.srcsets(src)]
+        if media:  # the original too, for browsers that take none of the variants
+            described = f"{escape(src)} {size[0]}w" if size else str(escape(src))
+            found.append(f'<source{media} srcset="{described}"{sized}{shape}>')
+        return "".join(found)
 
     def srcsets(self, src: str) -> tuple[tuple[str, str], ...]:
         return self.bodies.srcsets(src)

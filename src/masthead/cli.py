@@ -435,12 +435,11 @@ def _run_build(args: argparse.Namespace, serve_mode: bool = False) -> BuildRepor
         except CountsUnavailable as exc:
             print(f"masthead: cannot read the views: {exc}", file=sys.stderr)
             return None
+    progress = terminal_progress()
     try:
         report = build_site(config, out, options, strict=args.strict,
-                            serve_mode=serve_mode, progress=terminal_progress(),
-                            jobs=args.jobs, cache=cache,
-                            image_progress=terminal_progress(label="encoding images",
-                                                             unit="images"))
+                            serve_mode=serve_mode, progress=progress,
+                            jobs=args.jobs, cache=cache)
     except OutputRefused as exc:
         print(f"masthead: {exc}", file=sys.stderr)
         return None
@@ -454,6 +453,8 @@ def _run_build(args: argparse.Namespace, serve_mode: bool = False) -> BuildRepor
     except ConfigError as exc:
         _print_diagnostics(exc.diagnostics, config.root)
         return None
+    finally:
+        progress.close()
     _print_diagnostics(report.diagnostics, config.root)
     warnings = sum(d.severity is Severity.WARNING for d in report.diagnostics)
     if report.unchanged_pages:

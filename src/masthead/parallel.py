@@ -7,14 +7,51 @@ process boundaries. On a platform without fork, or for little work, it runs here
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 R = TypeVar("R")
 
 _TASK: Callable[[range], Any] | None = None
+
+
+class SharedCount:
+    """A count that forked workers add to and the parent reads while they work (made
+    before the fork, in shared memory): progress from inside long parts."""
+
+    def __init__(self) -> None:
+        import multiprocessing
+
+        self._value = multiprocessing.get_context("fork").Value("q", 0)
+
+    def add(self, amount: int) -> None:
+        with self._value.get_lock():
+            self._value.value += amount
+
+    def read(self) -> int:
+        return int(self._value.value)
+
+
+@contextlib.contextmanager
+def reporting(report: Callable[[], None], every: float = 0.5) -> Iterator[None]:
+    """Call ``report`` from a thread every ``every`` seconds while the block runs."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(every):
+            report()
+
+    thread = threading.Thread(target=loop, name="progress", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def default_jobs() -> int:

@@ -12,7 +12,7 @@ from masthead.build.stages import (
     FULL_REBUILD_SHARE,
     BuildReport,
     BuildState,
-    Progress,
+    Stages,
     finish,
     search_index,
     timed,
@@ -40,7 +40,7 @@ from masthead.speedups import keep_frozen, release_frozen
 
 def build(config: SiteConfig, sink: Sink, options: BuildOptions | None = None, *,
           strict: bool = False, serve_mode: bool = False,
-          progress: Progress | None = None, jobs: int = 0,
+          progress: Stages | None = None, jobs: int = 0,
           image_cache: Path | None = None) -> BuildReport:
     """A full build into ``sink``; raise BuildFailed (sink aborted) on content errors.
     Image variants are kept in ``image_cache`` (default: the site's .masthead/images)."""
@@ -49,7 +49,7 @@ def build(config: SiteConfig, sink: Sink, options: BuildOptions | None = None, *
     jobs = jobs or default_jobs()
     try:
         prepared = prepare(config, options or BuildOptions(), reporter, report, serve_mode,
-                            jobs, None, image_cache=image_cache)
+                            jobs, None, image_cache=image_cache, progress=progress)
         write_all(prepared, sink, report, jobs, progress)
     except BaseException:
         sink.abort()
@@ -63,11 +63,11 @@ def build(config: SiteConfig, sink: Sink, options: BuildOptions | None = None, *
 
 def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None = None, *,
                strict: bool = False, serve_mode: bool = False,
-               progress: Progress | None = None, jobs: int = 0,
+               progress: Stages | None = None, jobs: int = 0,
                cache: BuildCache | None = None,
                full_rebuild_share: float = FULL_REBUILD_SHARE,
-               state: BuildState | None = None, image_cache: Path | None = None,
-               image_progress: Progress | None = None) -> BuildReport:
+               state: BuildState | None = None,
+               image_cache: Path | None = None) -> BuildReport:
     """Build into ``out_dir`` on disk, incrementally when ``cache`` allows it (and fewer
     than ``full_rebuild_share`` of the files changed)."""
     started = time.perf_counter()
@@ -107,7 +107,7 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
     try:
         if prepared is None:
             prepared = prepare(config, options, reporter, report, serve_mode, jobs, cache,
-                               found, image_cache, image_progress)
+                               found, image_cache, progress)
             edited = text_edits(prepared) if narrow else None
         done = None
         if manifest is not None and usable(manifest, out_dir):
@@ -122,7 +122,8 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
             write_all(prepared, sink, report, jobs, progress,
                       searchable if config.search else None)
             finish(reporter, report, strict, sink.abort)
-            search_index(config, sink.tmp, reporter, report, strict, sink.abort, searchable)
+            search_index(config, sink.tmp, reporter, report, strict, sink.abort, searchable,
+                         progress)
             with timed(report, "commit"):
                 sink.commit()
             done = manifest_of(prepared, out_dir) if cache else None

@@ -52,7 +52,7 @@ from masthead.speedups import collector_paused
 if TYPE_CHECKING:
     from masthead.render.templates import CompiledTemplates
 
-from masthead.build.stages import BuildReport, Prepared, Progress, timed
+from masthead.build.stages import BuildReport, Prepared, Progress, Stages, stage, timed
 
 
 def discover_content(config: SiteConfig, report: BuildReport,
@@ -73,7 +73,7 @@ def prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
             cache: BuildCache | None,
             found: tuple[Layout, list[SourceFile]] | None = None,
             image_cache: Path | None = None,
-            image_progress: Progress | None = None) -> Prepared:
+            progress: Stages | None = None) -> Prepared:
     public = PublicFiles(config.root / "public")
     layout, files = found or discover_content(config, report, stat=cache is not None)
     placeholder = None if serve_mode else placeholder_base_url(config)
@@ -98,7 +98,8 @@ def prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
             compiled.append(compile_templates(config.root))
 
         content = load_content(config, layout, files, public, options, reporter, jobs, cached,
-                               meanwhile=compile_while_reading, digests=cache is not None)
+                               meanwhile=compile_while_reading, digests=cache is not None,
+                               progress=stage(progress, "reading", "files"))
         report.skipped = content.skipped
         if options.views:
             fold_views(content, layout, options.views)
@@ -110,7 +111,8 @@ def prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
     with timed(report, "images"):
         usage = media_usage(site)
         images, posters, generated = make_images(config, usage, public, reporter, report, jobs,
-                                                 image_cache, image_progress)
+                                                 image_cache,
+                                                 stage(progress, "encoding images", "images"))
         published.update(generated)
     with timed(report, "assets"):
         static, assets = theme_assets(config.root)
@@ -222,7 +224,7 @@ def image_problem(config: SiteConfig, reporter: Reporter, source: str, url: str,
 
 
 def write_all(prepared: Prepared, sink: Sink, report: BuildReport, jobs: int,
-              progress: Progress | None, searchable: list[str] | None = None) -> None:
+              progress: Stages | None, searchable: list[str] | None = None) -> None:
     def write_files() -> None:
         """Public files, theme assets and sitemaps: written while workers render."""
         with timed(report, "assets"):
@@ -234,8 +236,8 @@ def write_all(prepared: Prepared, sink: Sink, report: BuildReport, jobs: int,
             report.files += len(prepared.public) + len(prepared.static) + len(sitemaps)
 
     with timed(report, "render"):
-        written = render_routes(prepared.renderer, prepared.routes, sink, jobs, progress,
-                                write_files, searchable)
+        written = render_routes(prepared.renderer, prepared.routes, sink, jobs,
+                                stage(progress, "rendering", "pages"), write_files, searchable)
         report.pages = written
         report.files += written
 

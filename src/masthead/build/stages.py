@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 
 
 Progress = Callable[[int, int], None]
+Stages = Callable[[str, str], Progress]  # a stage's name and unit -> its progress
+
+
+def stage(progress: Stages | None, label: str, unit: str) -> Progress | None:
+    return progress(label, unit) if progress else None
 FULL_REBUILD_SHARE = 0.3  # past this share of changed pages, a clean build is as fast
 REUSE_LIMIT = 20  # stories whose text changed; past this, preparing the site anew is as quick
 
@@ -98,13 +103,20 @@ def finish(reporter: Reporter, report: BuildReport, strict: bool,
 
 
 def search_index(config: SiteConfig, site_dir: Path, reporter: Reporter, report: BuildReport,
-                 strict: bool, abort: Callable[[], None], pages: list[str] | None = None) -> None:
+                 strict: bool, abort: Callable[[], None], pages: list[str] | None = None,
+                 progress: Stages | None = None) -> None:
     """Index the pages for search (skipped when the site turns search off): ``pages``
     when the build knows which pages ask to be indexed, else every page of the site."""
     if not config.search:
         return
+    shown = stage(progress, "search index", "pages")
+    total = len(pages) if pages is not None else 0
+    if shown:
+        shown(0, total)  # Pagefind says nothing while it works: the stage is named
     with timed(report, "search"):
         result = build_search_index(site_dir, pages)
+    if shown:
+        shown(total, total)
     if isinstance(result, Diagnostic):
         reporter.add(result)
         finish(reporter, report, strict, abort)

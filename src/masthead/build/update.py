@@ -36,9 +36,10 @@ from masthead.build.stages import (
     REUSE_LIMIT,
     BuildReport,
     Prepared,
-    Progress,
+    Stages,
     finish,
     search_index,
+    stage,
     timed,
 )
 
@@ -81,7 +82,7 @@ def usable(manifest: Manifest, out_dir: Path) -> bool:
 
 
 def update(prepared: Prepared, old: Manifest, out_dir: Path, reporter: Reporter,
-           report: BuildReport, strict: bool, jobs: int, progress: Progress | None,
+           report: BuildReport, strict: bool, jobs: int, progress: Stages | None,
            full_rebuild_share: float, serve_mode: bool = False,
            before_write: Callable[[], None] = lambda: None,
            edited: set[str] | None = None) -> Manifest | None:
@@ -104,7 +105,8 @@ def update(prepared: Prepared, old: Manifest, out_dir: Path, reporter: Reporter,
     routes = [route for route in prepared.routes if route.output_path in changed_set]
     pending = MemorySink()
     with timed(report, "render"):
-        report.pages = render_routes(prepared.renderer, routes, pending, jobs, progress)
+        report.pages = render_routes(prepared.renderer, routes, pending, jobs,
+                                     stage(progress, "rendering", "pages"))
     finish(reporter, report, strict, pending.abort)
     before_write()
     with timed(report, "write"):

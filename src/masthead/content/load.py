@@ -83,12 +83,13 @@ def load_content(config: SiteConfig, layout: Layout, files: list[SourceFile],
                  public: PublicFiles, options: BuildOptions, reporter: Reporter,
                  jobs: int = 1, cache: dict[str, CachedModel] | None = None,
                  meanwhile: Callable[[], None] | None = None,
-                 digests: bool = True) -> Content:
+                 digests: bool = True,
+                 progress: Callable[[int, int], None] | None = None) -> Content:
     """Parse every file into its model, then put each language's content together.
     ``meanwhile`` is work for this process while workers read (see ``fork_map``);
     ``digests``: whether the cache entries need the digests of the files' text."""
     models, kept = read_models(config, layout, files, public, reporter, jobs, cache,
-                               meanwhile, digests)
+                               meanwhile, digests, progress)
     by_lang: dict[str, dict[tuple[str, str], Any]] = {code: {} for code in layout.languages}
     shared: dict[tuple[str, str], Any] = {}
     for source, model in zip(files, models, strict=True):
@@ -135,7 +136,9 @@ def read_models(config: SiteConfig, layout: Layout, files: list[SourceFile],
                 public: PublicFiles, reporter: Reporter, jobs: int = 1,
                 cache: dict[str, CachedModel] | None = None,
                 meanwhile: Callable[[], None] | None = None,
-                digests: bool = True) -> tuple[list[Any], dict[str, CachedModel]]:
+                digests: bool = True,
+                progress: Callable[[int, int], None] | None = None
+                ) -> tuple[list[Any], dict[str, CachedModel]]:
     """The model of each file (None where the file has errors), in the order given, and
     the cache entries to keep for the next build (with the digest of each file's text
     unless ``digests`` is false: a build that keeps no cache has no use for them).
@@ -164,7 +167,13 @@ def read_models(config: SiteConfig, layout: Layout, files: list[SourceFile],
             results.append((index, model, local.diagnostics, text_digest))
         return results
 
+    if progress:
+        progress(0, len(todo))
+    read = 0
     for results in fork_map(work, len(todo), jobs, 500, 2000, meanwhile):
+        read += len(results)
+        if progress:
+            progress(read, len(todo))
         for index, model, diagnostics, text_digest in results:
             source = files[index]
             entries[index] = CachedModel(source.mtime_ns, source.size, model, diagnostics,

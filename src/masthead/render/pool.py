@@ -9,13 +9,14 @@ written from other processes (MemorySink) gets the bytes back instead.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from masthead.emit.search import SEARCH_MARK
 from masthead.errors import Diagnostic
 from masthead.output import Sink
-from masthead.parallel import map_parts
+from masthead.parallel import SharedCount, map_parts, reporting
 from masthead.site.routes import Route
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int], None]
 CHUNK = 200
+TICK = 25  # pages a worker renders between two additions to the shared count
+REPORT_EVERY = 0.5  # seconds between two looks at that count
 MIN_PARALLEL = 400  # below this, starting workers costs more than it saves
 SHARED_TAIL = 0.2  # of each worker's span of stories, left to whichever worker is free
 
@@ -43,13 +46,19 @@ def render_routes(renderer: Renderer, routes: Sequence[Route], sink: Sink, jobs:
         order = list(range(len(routes)))
         parts = [range(at, min(at + CHUNK, len(routes))) for at in range(0, len(routes), CHUNK)]
 
+    # Workers are first given large parts: they say how far they are in shared memory,
+    # so that progress moves from the first second, not when a part comes back.
+    ticks = SharedCount() if progress and parallel else None
+
     def work(part: range) -> tuple[int, int, list[tuple[str, bytes]], list[Diagnostic],
                                    list[str]]:
         before = len(renderer.reporter.diagnostics)
         files: list[tuple[str, bytes]] = []
         indexed: list[str] = []
         count = 0
-        for position in part:
+        for number, position in enumerate(part, 1):
+            if ticks is not None and number % TICK == 0:
+                ticks.add(TICK)
             route = routes[order[position]]
             html = renderer.render(route)
             if html is None:
@@ -65,18 +74,29 @@ def render_routes(renderer: Renderer, routes: Sequence[Route], sink: Sink, jobs:
         return len(part), count, files, new, indexed
 
     written = done = 0
-    for size, count, files, diagnostics, indexed in map_parts(
-            work, parts, jobs if parallel else 1, meanwhile):
-        written += count
-        done += size
-        if searchable is not None:
-            searchable.extend(indexed)
-        for rel, data in files:
-            sink.write(rel, data)
-        for diagnostic in diagnostics:
-            renderer.reporter.add(diagnostic)
-        if progress:
-            progress(done, len(routes))
+    total = len(routes)
+    if progress:
+        progress(0, total)
+
+    def tell() -> None:
+        if progress and ticks is not None:
+            progress(min(max(done, ticks.read()), total - 1), total)
+
+    with reporting(tell, REPORT_EVERY) if ticks is not None else contextlib.nullcontext():
+        for size, count, files, diagnostics, indexed in map_parts(
+                work, parts, jobs if parallel else 1, meanwhile):
+            written += count
+            done += size
+            if searchable is not None:
+                searchable.extend(indexed)
+            for rel, data in files:
+                sink.write(rel, data)
+            for diagnostic in diagnostics:
+                renderer.reporter.add(diagnostic)
+            if progress and done < total:
+                progress(done, total)
+    if progress:
+        progress(total, total)
     return written
 
 

@@ -18,7 +18,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +43,7 @@ class ImageSettings:
     formats: tuple[str, ...] = ("avif", "webp")
     webp_quality: int = 75
     avif_quality: int = 55
+    avif_speed: int = AVIF_SPEED
 
     def quality(self, fmt: str) -> int:
         return self.avif_quality if fmt == "avif" else self.webp_quality
@@ -114,10 +115,13 @@ class ResponsiveImages:
         self._index: dict[str, list[object]] = _read_index(self._index_path)
         self._index_changed = False
 
-    def plan(self, urls: Iterable[str]) -> list[str]:
+    def plan(self, urls: Iterable[str], pixels: Mapping[str, int] | None = None) -> list[str]:
         """Work out the variants of these images (reading each file once, or not at all
         when its size and time are those in the cache's index); return the URLs of the
-        files that exist but are not images Pillow can read."""
+        files that exist but are not images Pillow can read. ``pixels``: the device pixels
+        the widest use of an image needs (none or 0: every width), so that no variant is
+        made that no reader would download."""
+        pixels = pixels or {}
         unreadable = []
         for url in sorted(set(urls)):
             if url in self.sets:
@@ -131,7 +135,7 @@ class ResponsiveImages:
                 continue
             digest, width, height = facts
             self.sets[url] = ImageSet(url, path, width, height,
-                                      self._variants(path, digest, width))
+                                      self._variants(path, digest, width, pixels.get(url, 0)))
         if self._index_changed:
             write_atomic(self._index_path, json.dumps(self._index).encode())
             self._index_changed = False
@@ -181,6 +185,9 @@ class ResponsiveImages:
             if any(not (self.cache_dir / name).is_file() for name in names):
                 todo.append(image)
                 scheduled |= names
+        # The largest first: a big photo started last would leave the other cores idle.
+        todo.sort(key=lambda image: -sum(v.width for v in image.variants) * image.height
+                  / max(1, image.width))
         result = EncodeResult(images=len(todo))
         settings, cache_dir = self.settings, self.cache_dir
 
@@ -234,15 +241,21 @@ class ResponsiveImages:
         self._index_changed = True
         return digest, size[0], size[1]
 
-    def _variants(self, path: Path, digest: str, width: int) -> tuple[Variant, ...]:
+    def _variants(self, path: Path, digest: str, width: int,
+                  pixels: int = 0) -> tuple[Variant, ...]:
         wanted = sorted({w for w in self.settings.widths if w < width})
         if width < max(self.settings.widths, default=0):
             wanted.append(width)  # the full width too, when the widths reach beyond it
+        covering = [w for w in wanted if w >= pixels] if pixels else []
+        if covering:  # up to the first width that is enough for the widest use
+            wanted = [w for w in wanted if w <= covering[0]]
         stem = re.sub(r"[^A-Za-z0-9_-]+", "-", path.stem).strip("-")[:40] or "image"
         variants = []
         for fmt in self.settings.formats:
-            ident = hashlib.blake2b(
-                f"{digest}:{fmt}:{self.settings.quality(fmt)}:{ENCODER}".encode(),
+            speed = (f":{self.settings.avif_speed}"
+                     if fmt == "avif" and self.settings.avif_speed != AVIF_SPEED else "")
+            ident = hashlib.blake2b(  # (the default speed is left out: caches stay valid)
+                f"{digest}:{fmt}:{self.settings.quality(fmt)}:{ENCODER}{speed}".encode(),
                 digest_size=5).hexdigest()
             for w in wanted:
                 variants.append(Variant(fmt, w, f"_img/{stem}-{ident}-{w}.{fmt}",
@@ -290,7 +303,7 @@ def _encode(image: ImageSet, settings: ImageSettings, cache_dir: Path) -> tuple[
         for variant in (v for v in missing if v.width == width):
             options: dict[str, object] = {"quality": settings.quality(variant.fmt)}
             if variant.fmt == "avif":
-                options["speed"] = AVIF_SPEED
+                options["speed"] = settings.avif_speed
             elif variant.fmt == "webp":
                 options["method"] = 4
             else:

@@ -157,3 +157,46 @@ def test_an_unreadable_image_is_an_error_naming_the_post_and_line(tmp_path: Path
     assert problem.line == 11  # the line of the image in the file
     assert "cannot be read as an image" in problem.message
     assert "public/images/broken.jpg" in (problem.hint or "")
+
+
+def test_only_widths_a_layout_can_show_and_a_small_favicon(tmp_path: Path) -> None:
+    """An author's photo is never shown wider than 12rem (576 device pixels on a 3x
+    phone): its 960 and 1440 variants would never be downloaded. A story's picture of the
+    same size gets them all. A photo given as the favicon becomes small PNGs."""
+    root = write_site(tmp_path / "site", {
+        "content/posts/a.md": post("Big picture", image="/images/big.jpg"),
+        "content/authors/ann.md": '---\nname: "Ann Lee"\nimage: "/images/face.jpg"\n---\n',
+        "public/images/big.jpg": photo(1600, 1000),
+        "public/images/face.jpg": photo(1600, 1000),
+        "masthead.toml": 'title = "Test Times"\nbase_url = "https://news.example.org/"\n'
+                         'favicon = "/images/big.jpg"\n'})
+    sink, _encoded = _build(root, tmp_path / "cache")
+    widths: dict[str, set[int]] = {}
+    for rel in sink.files:
+        found = re.match(r"_img/(\w+)-\w+-(\d+)\.(avif|webp|png)$", rel)
+        if found:
+            widths.setdefault(found.group(1), set()).add(int(found.group(2)))
+    assert widths["big"] == {320, 640, 960, 1440}
+    assert widths["face"] == {320, 640}
+    assert widths["favicon"] == {32, 180}
+    home = sink.text("index.html")
+    assert re.search(r'<link rel="icon" type="image/png" sizes="32x20" href="/_img/favicon-'
+                     r'\w+-32\.png">', home)
+    assert 'href="/images/big.jpg"' not in home.split("</head>")[0].split("og:image")[0]
+
+
+def test_a_faster_avif_speed_is_a_setting_with_its_own_cache_names(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "site", site_files())
+    default, _ = _build(root, tmp_path / "cache")
+    sink = MemorySink()
+    build(load_config(root, {"image_avif_speed": "9"}), sink, BuildOptions(now=NOW),
+          image_cache=tmp_path / "cache")
+    fast = {rel for rel in sink.files if rel.endswith(".avif")}
+    assert fast and fast.isdisjoint(rel for rel in default.files if rel.endswith(".avif"))
+    assert {rel for rel in sink.files if rel.endswith(".webp")} == {
+        rel for rel in default.files if rel.endswith(".webp")}
+    from masthead.errors import ConfigError
+
+    with pytest.raises(ConfigError) as refused:
+        load_config(root, {"image_avif_speed": "11"})
+    assert "image_avif_speed must be between 0 and 10" in str(refused.value.diagnostics)

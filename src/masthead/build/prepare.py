@@ -190,15 +190,21 @@ def make_images(config: SiteConfig, usage: MediaUsage, public: PublicFiles, repo
     if not config.images:
         return None, frozenset(posters), generated
     settings = ImageSettings(config.image_widths, config.image_formats, config.image_quality,
-                             config.image_avif_quality)
+                             config.image_avif_quality, config.image_avif_speed)
     images = ResponsiveImages(public, settings, folder)
     wanted = {**usage.images, **{poster_url(v): usage.youtube[v] for v in posters}}
+    # A site's own templates may show pictures at any size: every width for them.
+    own_templates = has_site_templates(config.root)
+    pixels = {} if own_templates else dict(usage.pixels)
     for logo in (config.logo, config.logo_cropped):  # on every page: worth its variants
         if logo and public.is_local(logo):
             wanted.setdefault(logo, "masthead.toml")
+            size = public.size(logo)  # shown 40 CSS pixels high, on screens of up to 3x
+            if size and logo not in usage.images and not own_templates:
+                pixels[logo] = 3 * round(size[0] * 40 / max(1, size[1]))
     if config.favicon and public.is_local(config.favicon):
         images.plan_icon(config.favicon)
-    for url in images.plan(wanted):
+    for url in images.plan(wanted, pixels):
         image_problem(config, reporter, wanted[url], url,
                       "cannot be read as an image (a truncated or mislabelled file?)")
     result = images.encode(jobs, progress)

@@ -46,6 +46,10 @@ def validate(config: SiteConfig, where: Where) -> list[Diagnostic]:
         if not 1 <= getattr(config, key) <= 100:
             problems.append(Diagnostic(*where(key), f"{key} must be between 1 and 100",
                                        f"write {key} = {getattr(SiteConfig, key)}"))
+    if not 0 <= config.image_avif_speed <= 10:
+        problems.append(Diagnostic(*where("image_avif_speed"),
+                                   "image_avif_speed must be between 0 and 10",
+                                   "write image_avif_speed = 8"))
     if not _address_ok(config.base_url, paths=False):
         problems.append(Diagnostic(*where("base_url"), f"base_url {config.base_url!r} is not "
                                    "an absolute http(s) address",

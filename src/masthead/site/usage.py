@@ -21,9 +21,19 @@ _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".avif", ".gif", ".tif", ".
                    ".svg")
 
 
+# Device pixels the default theme ever shows a picture of an author or a category at: a
+# photo of 12rem at most (three device pixels per CSS pixel on the densest phones), a
+# category's picture 50vw of a phone below 36rem. Wider variants of them would never be
+# downloaded, so they are not made. Stories and bodies use every width.
+AUTHOR_PIXELS = 192 * 3
+CATEGORY_PIXELS = 288 * 3
+
+
 @dataclass
 class MediaUsage:
     images: dict[str, str] = field(default_factory=dict)  # local URL -> a file that uses it
+    # local URL -> device pixels its widest use needs (0: as wide as the widths go)
+    pixels: dict[str, int] = field(default_factory=dict)
     image_hosts: set[str] = field(default_factory=set)  # hosts of remote images
     frames: dict[str, str] = field(default_factory=dict)  # iframe/script URL -> a file
     youtube: dict[str, str] = field(default_factory=dict)  # video id -> a file
@@ -49,14 +59,16 @@ def usage_of(models: list[Any]) -> MediaUsage:
 
 def _add_model(usage: MediaUsage, model: Entry | Author | Category | Page) -> None:
     source = model.source
+    pixels = (AUTHOR_PIXELS if isinstance(model, Author)
+              else CATEGORY_PIXELS if isinstance(model, Category) else 0)
     for value in _strings(model):
-        _add_image(usage, value, source)
+        _add_image(usage, value, source, pixels)
     if isinstance(model, Entry) and model.youtube_id:
         usage.youtube.setdefault(model.youtube_id, source)
     body = getattr(model, "body", None)
     if isinstance(body, Body):
         for url in body.images:
-            _add_image(usage, url, source)
+            _add_image(usage, url, source, 0)
         for url in body.frames:
             usage.frames.setdefault(url, source)
             video = YOUTUBE.match(url)
@@ -64,11 +76,14 @@ def _add_model(usage: MediaUsage, model: Entry | Author | Category | Page) -> No
                 usage.youtube.setdefault(video.group(1), source)
 
 
-def _add_image(usage: MediaUsage, value: str, source: str) -> None:
+def _add_image(usage: MediaUsage, value: str, source: str, pixels: int) -> None:
     if not value.lower().endswith(_IMAGE_SUFFIXES):
         return
     if value.startswith("/") and not value.startswith("//"):
         usage.images.setdefault(value, source)
+        before = usage.pixels.get(value)
+        usage.pixels[value] = pixels if before is None else (
+            0 if 0 in (before, pixels) else max(before, pixels))
     elif value.startswith(("http://", "https://", "//")):
         host = host_of(value)
         if host:

@@ -5,6 +5,7 @@ database (SQLite or PostgreSQL, from the API tests' fixtures)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -116,7 +117,14 @@ def smtp_server() -> Iterator[Server]:
         controller.stop()
 
 
+def _hours_ago(hours: float) -> str:
+    """A date relative to now: the automatic send looks back a day from the real clock."""
+    moment = dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours)
+    return moment.replace(microsecond=0).isoformat()
+
+
 def newsletter_site(root: Path, port: int, extra: str = "") -> Path:
+    """A site whose story came out three hours ago (an older one five days ago)."""
     body = ("Boats lie on their sides in the reeds. ![The delta](/images/delta.png)\n\n"
             "A [report](https://news.example.org/reports/water/) and an outside picture: "
             "![tracker](https://tracker.example.net/pixel.png)\n\n<script>alert(1)</script>")
@@ -124,10 +132,10 @@ def newsletter_site(root: Path, port: int, extra: str = "") -> Path:
         "masthead.toml": SETTINGS.format(port=port) + extra,
         f"content/posts/en/{STORY}.md": post("The delta is drying", description="Three dry "
                                              "summers closed the spring channels.",
-                                             date="2026-12-04T10:00:00+00:00", body=body),
+                                             date=_hours_ago(3), body=body),
         f"content/posts/ru/{STORY}.md": post("Дельта пересыхает", description="Три сухих лета.",
-                                             date="2026-12-04T10:00:00+00:00", body=body),
-        "content/posts/en/older.md": post("An older story", date="2026-11-30T10:00:00+00:00"),
+                                             date=_hours_ago(3), body=body),
+        "content/posts/en/older.md": post("An older story", date=_hours_ago(120)),
         "public/images/delta.png": _png(),
     })
 

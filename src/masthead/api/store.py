@@ -20,6 +20,7 @@ import hashlib
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
@@ -54,6 +55,16 @@ class Subscriber:
     confirmed: str
 
 
+def _within(seconds: float, attempt: Callable[[], bool]) -> bool:
+    """``attempt`` until it succeeds, for at most ``seconds`` (once when 0)."""
+    deadline = time.monotonic() + seconds
+    while not attempt():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def _leave(cur: Cursor, q: Callable[[str], str], email: str) -> None:
     cur.execute(q("UPDATE subscribers SET status = 'unsubscribed' "
                   "WHERE email = ? AND status <> 'unsubscribed'"), (email,))
@@ -74,10 +85,21 @@ class Store:
         commit, on the thread that committed (nothing else runs in between)."""
         raise NotImplementedError
 
-    def sender_lock(self, name: str) -> AbstractContextManager[bool]:
-        """Held while one process sends a newsletter; True when this one got it. Released
-        by the system when the process dies, however it dies."""
+    def sender_lock(self, name: str, shared: bool = False,
+                    wait: float = 0.0) -> AbstractContextManager[bool]:
+        """Held while one process sends a newsletter; True when this one got it (within
+        ``wait`` seconds). ``shared``: several holders at once (a sender's workers), none
+        while someone holds it alone. Released by the system when the process dies,
+        however it dies."""
         raise NotImplementedError
+
+    def reopened(self) -> Store:
+        """A new store on the same database, for a forked process (connections are not
+        to be shared across a fork)."""
+        raise NotImplementedError
+
+    def before_fork(self) -> None:
+        """Close what a forked child must not inherit (the next use opens it again)."""
 
     dialect = "sqlite"
 
@@ -380,18 +402,40 @@ class SQLiteStore(Store):
         return self._thread.submit(self._transaction, work, then).result()
 
     @contextmanager
-    def sender_lock(self, name: str) -> Iterator[bool]:
+    def sender_lock(self, name: str, shared: bool = False,
+                    wait: float = 0.0) -> Iterator[bool]:
         lock = self.path.with_name(f"{self.path.name}.{name}.lock")
+        mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
         with open(lock, "a+b") as fh:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+
+            def attempt() -> bool:
+                try:
+                    fcntl.flock(fh, mode | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return False
+                return True
+
+            if not _within(wait, attempt):
                 yield False
                 return
             try:
                 yield True
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def reopened(self) -> Store:
+        return SQLiteStore(self.path)
+
+    def before_fork(self) -> None:
+        """SQLite keeps per-file state in the process; a child that inherits it with the
+        file open gets "locking protocol" errors on its own connection."""
+
+        def shut() -> None:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+        self._thread.submit(shut).result()
 
     async def close(self) -> None:
         def shut() -> None:
@@ -476,20 +520,30 @@ class PostgresStore(Store):
         return self._transaction(work, then)
 
     @contextmanager
-    def sender_lock(self, name: str) -> Iterator[bool]:
+    def sender_lock(self, name: str, shared: bool = False,
+                    wait: float = 0.0) -> Iterator[bool]:
         """A session advisory lock on a connection of its own: PostgreSQL drops it when
         the connection ends, so a killed sender never leaves it behind."""
         import psycopg
 
         key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        kind = "_shared" if shared else ""
         with psycopg.connect(self.url, autocommit=True) as connection:
-            row = connection.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
-            got = bool(row and row[0])
+
+            def attempt() -> bool:
+                row = connection.execute(f"SELECT pg_try_advisory_lock{kind}(%s)",
+                                         (key,)).fetchone()
+                return bool(row and row[0])
+
+            got = _within(wait, attempt)
             try:
                 yield got
             finally:
                 if got:
-                    connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
+                    connection.execute(f"SELECT pg_advisory_unlock{kind}(%s)", (key,))
+
+    def reopened(self) -> Store:
+        return PostgresStore(self.url, size=2)
 
     async def close(self) -> None:
         await anyio.to_thread.run_sync(self._pool.close)

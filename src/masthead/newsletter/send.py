@@ -1,10 +1,21 @@
-"""Sending one newsletter to its recipients: several connections at once, a rate limit
-for providers' quotas, retries of temporary refusals with backoff, and a progress line
-every few seconds."""
+"""Sending one newsletter to its recipients: one worker process per SMTP connection, a
+rate limit for providers' quotas, retries of temporary refusals with backoff, and a
+progress line every few seconds.
+
+Each worker is a process of its own, forked after the emails are made, with its own
+connection to the database and to the SMTP server. A delivery is recorded and its last
+line written one right after the other, with no other thread of the worker in between;
+and a worker whose sender is killed finishes the message in hand and stops, so that
+killing ``masthead newsletter send`` never loses or doubles a message. (Killing the
+workers themselves in that moment of some microseconds can still lose one: no SMTP
+client can make a database commit and a network write one act.) The workers also share
+the composing of the messages between the cores."""
 
 from __future__ import annotations
 
-import threading
+import contextlib
+import os
+import signal
 import time
 from collections import deque
 from collections.abc import Callable
@@ -19,7 +30,9 @@ from masthead.newsletter.smtp import Connection, ConnectionLost, SenderRefused, 
 Say = Callable[[str], None]
 BACKOFF = (2.0, 10.0, 30.0)  # seconds before each retry of a 4xx in one run
 REPORT_EVERY = 2.0  # seconds between two progress lines
-GIVE_UP_AFTER = 5  # failed connections in a row before a sender stops
+GIVE_UP_AFTER = 5  # failed connections in a row before a worker stops
+WORKERS_LOCK = "newsletter-workers"  # held (shared) by a send's workers while they live
+WORKERS_FINISH = 60.0  # seconds to wait for the workers of a killed send to finish
 
 
 class SendFailed(Exception):
@@ -45,20 +58,18 @@ class Tally:
 
 
 class RateLimit:
-    """At most ``per_minute`` messages a minute over all connections (0: no limit)."""
+    """At most ``per_minute`` messages a minute (0: no limit)."""
 
-    def __init__(self, per_minute: int) -> None:
+    def __init__(self, per_minute: float) -> None:
         self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
         self.next = time.monotonic()
-        self.lock = threading.Lock()
 
     def wait(self) -> None:
         if not self.interval:
             return
-        with self.lock:
-            now = time.monotonic()
-            slot = max(self.next, now)
-            self.next = slot + self.interval
+        now = time.monotonic()
+        slot = max(self.next, now)
+        self.next = slot + self.interval
         if slot > now:
             time.sleep(slot - now)
 
@@ -71,123 +82,212 @@ class Job:
     not_before: float = 0.0
 
 
+@dataclass(frozen=True)
+class Letter:
+    """What every worker needs to mail one newsletter."""
+
+    newsletter: str
+    emails: dict[str, Email]  # by language
+    fallback: str  # the language for a subscriber whose language the site no longer has
+    unsubscribe: Callable[[str, str], str]  # (token, language) -> URL
+    env: Envelope
+    smtp: SmtpSettings
+
+
 def send(store: Store, newsletter: str, emails: dict[str, Email], fallback: str,
          unsubscribe: Callable[[str, str], str], env: Envelope, smtp: SmtpSettings, *,
          connections: int = 4, per_minute: int = 0, say: Say = print) -> Tally:
     """Mail every delivery of ``newsletter`` not yet accepted; ``emails`` by language
     (``fallback`` for a subscriber whose language the site no longer has);
-    ``unsubscribe`` makes the link from a token and a language."""
+    ``unsubscribe`` makes the link from a token and a language. The caller holds the
+    database's sender lock."""
     started = time.monotonic()
-    todo = deque(Job(email, lang, attempts) for email, lang, attempts
-                 in ledger.to_send(store, newsletter))
-    tally = Tally(total=len(todo))
-    before = ledger.counts(store, newsletter)  # what earlier runs (and to_send) settled
-    tally.accepted = before[ledger.ACCEPTED]
-    tally.bounced = before[ledger.BOUNCED]
-    tally.skipped = before[ledger.SKIPPED]
-    tally.total += tally.accepted + tally.bounced + tally.skipped
-    lock = threading.Lock()
-    limit = RateLimit(per_minute)
-    retries: list[Job] = []
-    stop = threading.Event()
+    with store.sender_lock(WORKERS_LOCK, wait=WORKERS_FINISH) as free:
+        if not free:  # the workers of a send killed a moment ago are still finishing
+            return Tally(errors=["the workers of an earlier send did not finish within "
+                                 f"{WORKERS_FINISH:.0f} s"])
+    todo = [Job(email, lang, attempts) for email, lang, attempts
+            in ledger.to_send(store, newsletter)]
+    before = ledger.counts(store, newsletter)
+    tally = Tally(total=sum(before.values()))
+    letter = Letter(newsletter, emails, fallback, unsubscribe, env, smtp)
+    count = max(1, min(connections, len(todo)))
+    parts = [todo[n::count] for n in range(count)]
+    store.before_fork()
+    workers = [_fork(_worker, letter, store, part, per_minute / count if per_minute else 0)
+               for part in parts if part]
+    errors: list[str] = []
+    try:
+        while workers:
+            time.sleep(0.2)
+            for worker in list(workers):
+                done, problem = worker.finished()
+                if done:
+                    workers.remove(worker)
+                    if problem:
+                        errors.append(problem)
+                        for other in workers:  # the server refuses: everyone stops
+                            other.stop()
+            now = time.monotonic()
+            if workers and now - tally.seconds - started >= REPORT_EVERY:
+                _count(tally, ledger.counts(store, newsletter), before)
+                tally.seconds = now - started
+                say(f"newsletter: {tally.line()}")
+    except KeyboardInterrupt:  # each worker finishes the message in hand, then stops
+        for worker in workers:
+            worker.stop()
+        for worker in workers:
+            os.waitpid(worker.pid, 0)
+        raise
+    _count(tally, ledger.counts(store, newsletter), before)
+    tally.seconds = time.monotonic() - started
+    tally.errors = errors
+    left = ledger.to_send(store, newsletter)
+    tally.left = len(left)
+    if not left and not errors:
+        ledger.finish(store, newsletter)
+    return tally
 
-    def take() -> Job | None:
-        while not stop.is_set():
-            with lock:
-                if todo:
-                    return todo.popleft()
-                now = time.monotonic()
-                ready = [job for job in retries if job.not_before <= now]
-                if ready:
-                    retries.remove(ready[0])
-                    return ready[0]
-                if not retries and not busy[0]:
-                    return None
-            time.sleep(0.05)
-        return None
 
-    busy = [0]
+def _count(tally: Tally, counts: dict[str, int], before: dict[str, int]) -> None:
+    tally.accepted = counts[ledger.ACCEPTED]
+    tally.bounced = counts[ledger.BOUNCED]
+    tally.skipped = counts[ledger.SKIPPED]
+    tally.deferred = counts[ledger.DEFERRED]
+    tally.sent = counts[ledger.ACCEPTED] - before[ledger.ACCEPTED]
 
-    def worker() -> None:
-        connection = Connection(smtp)
-        failures = 0
+
+class _Worker:
+    """A forked worker: its pid, the pipe it says its error on, and its stop pipe."""
+
+    def __init__(self, pid: int, errors: int, stop_fd: int) -> None:
+        self.pid, self.errors, self.stop_fd = pid, errors, stop_fd
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):  # already gone
+            os.write(self.stop_fd, b"x")
+
+    def finished(self) -> tuple[bool, str]:
+        pid, status = os.waitpid(self.pid, os.WNOHANG)
+        if pid == 0:
+            return False, ""
+        chunks = []
+        while chunk := os.read(self.errors, 65536):
+            chunks.append(chunk)
+        os.close(self.errors)
+        os.close(self.stop_fd)
+        said = b"".join(chunks).decode("utf-8", "replace").strip()
+        if not said and os.waitstatus_to_exitcode(status) != 0:
+            said = f"a worker ended with status {os.waitstatus_to_exitcode(status)}"
+        return True, said
+
+
+def _fork(work: Callable[[Letter, Store, list[Job], float, int], str], letter: Letter,
+          store: Store, part: list[Job], per_minute: float) -> _Worker:
+    errors_read, errors_write = os.pipe()
+    stop_read, stop_write = os.pipe()
+    os.set_blocking(stop_read, False)
+    pid = os.fork()
+    if pid:
+        os.close(errors_write)
+        os.close(stop_read)
+        return _Worker(pid, errors_read, stop_write)
+    code = 1
+    try:  # the child keeps nothing of the parent's but memory and its two pipes
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the sender's to handle
+        low, high = sorted((errors_write, stop_read))
+        os.closerange(3, low)
+        os.closerange(low + 1, high)
+        os.closerange(high + 1, os.sysconf("SC_OPEN_MAX"))
         try:
-            while (job := take()) is not None:
-                with lock:
-                    busy[0] += 1
-                try:
-                    failures = _one(job, connection, failures)
-                finally:
-                    with lock:
-                        busy[0] -= 1
-        except SendFailed as exc:
-            with lock:
-                tally.errors.append(str(exc))
-            stop.set()
+            problem = work(letter, store, part, per_minute, stop_read)
+        except Exception as exc:  # said by the sender, as any worker's reason to stop
+            problem = f"a worker failed: {type(exc).__name__}: {exc}"
+        if problem:
+            os.write(errors_write, problem.encode("utf-8", "replace"))
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _worker(letter: Letter, parent_store: Store, part: list[Job], per_minute: float,
+            stop: int) -> str:
+    """Mail ``part``; stop after the message in hand when the sender is gone or says
+    stop. Returns the reason it gave up, or ''."""
+    parent = os.getppid()
+    store = parent_store.reopened()
+    with store.sender_lock(WORKERS_LOCK, shared=True, wait=WORKERS_FINISH) as got:
+        if not got:
+            return "a worker could not start: another send holds the database"
+        connection = Connection(letter.smtp)
+        try:
+            return _mail(letter, store, deque(part), RateLimit(per_minute), connection,
+                         lambda: os.getppid() != parent or _said(stop))
         finally:
             connection.close()
 
-    def _one(job: Job, connection: Connection, failures: int) -> int:
-        if not ledger.still_subscribed(store, job.email):
-            ledger.mark(store, newsletter, job.email, ledger.SKIPPED, "unsubscribed")
-            with lock:
-                tally.skipped += 1
-            return failures
-        email = emails.get(job.lang) or emails[fallback]
-        token, digest = links.new_token()  # its own for each message
-        data = address(email, job.email, newsletter, unsubscribe(token, email.lang), env)
-        limit.wait()
+
+def _said(stop: int) -> bool:
+    try:
+        return bool(os.read(stop, 1))
+    except BlockingIOError:
+        return False
+
+
+def _mail(letter: Letter, store: Store, todo: deque[Job], limit: RateLimit,
+          connection: Connection, stopped: Callable[[], bool]) -> str:
+    retries: list[Job] = []
+    failures = 0
+    while todo or retries:
+        if stopped():
+            return ""
+        if todo:
+            job = todo.popleft()
+        else:
+            ready = min(retries, key=lambda j: j.not_before)
+            wait = ready.not_before - time.monotonic()
+            if wait > 0:
+                time.sleep(min(wait, 0.5))
+                continue
+            retries.remove(ready)
+            job = ready
         try:
-            code, reply = connection.send(env.sender, job.email, data, lambda finish: ledger.mark(
-                store, newsletter, job.email, ledger.ACCEPTED, then=finish, link=digest))
+            failures = _one(letter, store, job, connection, limit, failures, retries)
+        except SendFailed as exc:
+            return str(exc)
+    return ""
+
+
+def _one(letter: Letter, store: Store, job: Job, connection: Connection, limit: RateLimit,
+         failures: int, retries: list[Job]) -> int:
+    newsletter = letter.newsletter
+    if not ledger.still_subscribed(store, job.email):
+        ledger.mark(store, newsletter, job.email, ledger.SKIPPED, "unsubscribed")
+        return failures
+    email = letter.emails.get(job.lang) or letter.emails[letter.fallback]
+    token, digest = links.new_token()  # its own for each message
+    data = address(email, job.email, newsletter, letter.unsubscribe(token, email.lang),
+                   letter.env)
+    limit.wait()
+    while True:
+        try:
+            code, reply = connection.send(
+                letter.env.sender, job.email, data, lambda finish: ledger.mark(
+                    store, newsletter, job.email, ledger.ACCEPTED, then=finish, link=digest))
+            break
         except SenderRefused as exc:
-            with lock:
-                todo.appendleft(job)
             raise SendFailed(str(exc)) from None
-        except ConnectionLost as exc:
-            with lock:
-                todo.appendleft(job)  # not sent: again, on a new connection
-            if failures + 1 >= GIVE_UP_AFTER:
+        except ConnectionLost as exc:  # not sent: again, on a new connection
+            failures += 1
+            if failures >= GIVE_UP_AFTER:
                 raise SendFailed(str(exc)) from None
             time.sleep(min(2.0 ** failures, 10.0))
-            return failures + 1
-        if 200 <= code < 300:
-            with lock:
-                tally.accepted += 1
-                tally.sent += 1
-        elif 400 <= code < 500:
-            ledger.mark(store, newsletter, job.email, ledger.DEFERRED, f"{code} {reply}")
-            job.attempts += 1
-            with lock:
-                if job.attempts <= len(BACKOFF):
-                    job.not_before = time.monotonic() + BACKOFF[job.attempts - 1]
-                    retries.append(job)
-                else:
-                    tally.deferred += 1
-        else:
-            ledger.mark(store, newsletter, job.email, ledger.BOUNCED, f"{code} {reply}")
-            with lock:
-                tally.bounced += 1
-        return 0
-
-    threads = [threading.Thread(target=worker, name=f"smtp-{n}", daemon=True)
-               for n in range(max(1, connections))]
-    for thread in threads:
-        thread.start()
-    while any(thread.is_alive() for thread in threads):
-        for thread in threads:
-            thread.join(timeout=REPORT_EVERY)
-            if thread.is_alive():
-                break
-        with lock:
-            tally.seconds = time.monotonic() - started
-            if any(thread.is_alive() for thread in threads):
-                say(f"newsletter: {tally.line()}")
-    tally.seconds = time.monotonic() - started
-    with lock:
-        tally.deferred += len(retries)
-    left = ledger.to_send(store, newsletter)
-    tally.left = len(left)
-    if not left and not tally.errors:
-        ledger.finish(store, newsletter)
-    return tally
+    if 400 <= code < 500:
+        ledger.mark(store, newsletter, job.email, ledger.DEFERRED, f"{code} {reply}")
+        job.attempts += 1
+        if job.attempts <= len(BACKOFF):
+            job.not_before = time.monotonic() + BACKOFF[job.attempts - 1]
+            retries.append(job)
+    elif not 200 <= code < 300:
+        ledger.mark(store, newsletter, job.email, ledger.BOUNCED, f"{code} {reply}")
+    return 0

@@ -190,7 +190,7 @@ def make_images(config: SiteConfig, usage: MediaUsage, public: PublicFiles, repo
     if not config.images:
         return None, frozenset(posters), generated
     settings = ImageSettings(config.image_widths, config.image_formats, config.image_quality,
-                             config.image_avif_quality, config.image_avif_speed)
+                             config.image_avif_quality, config.image_encoding)
     images = ResponsiveImages(public, settings, folder)
     wanted = {**usage.images, **{poster_url(v): usage.youtube[v] for v in posters}}
     # A site's own templates may show pictures at any size: every width for them.

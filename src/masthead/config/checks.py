@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from masthead.config.banter import banter_file
 from masthead.config.entries import LANGUAGE_CODE
-from masthead.config.settings import CONFIG_FILE, SiteConfig
+from masthead.config.settings import CONFIG_FILE, IMAGE_ENCODINGS, SiteConfig
 from masthead.config.values import toml_line
 from masthead.errors import Diagnostic, Severity
 from masthead.safeurl import header_safe, origin_of, source_ok
@@ -46,10 +46,10 @@ def validate(config: SiteConfig, where: Where) -> list[Diagnostic]:
         if not 1 <= getattr(config, key) <= 100:
             problems.append(Diagnostic(*where(key), f"{key} must be between 1 and 100",
                                        f"write {key} = {getattr(SiteConfig, key)}"))
-    if not 0 <= config.image_avif_speed <= 10:
-        problems.append(Diagnostic(*where("image_avif_speed"),
-                                   "image_avif_speed must be between 0 and 10",
-                                   "write image_avif_speed = 8"))
+    if config.image_encoding not in IMAGE_ENCODINGS:
+        problems.append(Diagnostic(*where("image_encoding"), "image_encoding must be one of "
+                                   f"{', '.join(IMAGE_ENCODINGS)}",
+                                   'write image_encoding = "small" (or "fast" for previews)'))
     if not _address_ok(config.base_url, paths=False):
         problems.append(Diagnostic(*where("base_url"), f"base_url {config.base_url!r} is not "
                                    "an absolute http(s) address",

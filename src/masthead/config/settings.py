@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:")  # a URL that is already absolute
 CONFIG_FILE = "masthead.toml"
 BANTER_FILES = ("site.config", "menus", "social")
+IMAGE_ENCODINGS = ("small", "fast")  # how hard image variants are encoded (images.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,10 +107,10 @@ class SiteConfig:
                                           ("avif", "webp"))
     image_quality: int = _doc("WebP quality of the variants, 1 to 100.", 75)
     image_avif_quality: int = _doc("AVIF quality of the variants, 1 to 100.", 55)
-    image_avif_speed: int = _doc(
-        "AVIF encoder speed, 0 to 10. 8 makes files about 9% smaller than 9 at the same "
-        "quality; 9 encodes about three times faster (for previews, or a first build that "
-        "must be quick).", 8)
+    image_encoding: str = _doc(
+        'How hard the variants are encoded: "small" (AVIF speed 8, WebP method 4: the '
+        'smallest files) or "fast" (AVIF speed 9, WebP method 2: a first build about twice '
+        'as quick, files about 9% larger at the same quality; for previews).', "small")
     embed_allow: tuple[str, ...] = _doc(
         "Hosts whose scripts and iframes may load with the page, e.g. "
         '["www.youtube-nocookie.com"]. Default none: tweets and Telegram posts become '

@@ -139,9 +139,7 @@ class ResponsiveImages:
             digest, width, height = facts
             self.sets[url] = ImageSet(url, path, width, height,
                                       self._variants(path, digest, width, pixels.get(url, 0)))
-        if self._index_changed:
-            write_atomic(self._index_path, json.dumps(self._index).encode())
-            self._index_changed = False
+        self._save_index()
         return unreadable
 
     def plan_icon(self, url: str) -> None:
@@ -160,6 +158,9 @@ class ResponsiveImages:
                                  f"{ident}-{w}.png") for w in ICON_WIDTHS if w < width)
         if variants:
             self.icons[url] = ImageSet(url, path, width, height, variants)
+        self._save_index()
+
+    def _save_index(self) -> None:
         if self._index_changed:
             write_atomic(self._index_path, json.dumps(self._index).encode())
             self._index_changed = False

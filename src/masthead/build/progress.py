@@ -41,7 +41,7 @@ class TerminalProgress:
                 self.state = (label, unit, done, total, started)
                 if first or done >= total or time.monotonic() - self.shown >= self.every:
                     self._show()
-            self._start()
+                self._start()  # under the lock: updates come from more than one thread
 
         return update
 

@@ -114,7 +114,7 @@ def send(store: Store, newsletter: str, emails: dict[str, Email], fallback: str,
     count = max(1, min(connections, len(todo)))
     parts = [todo[n::count] for n in range(count)]
     store.before_fork()
-    workers = [_fork(_worker, letter, store, part, per_minute / count if per_minute else 0)
+    workers = [_fork(letter, store, part, per_minute / count if per_minute else 0)
                for part in parts if part]
     errors: list[str] = []
     try:
@@ -182,8 +182,8 @@ class _Worker:
         return True, said
 
 
-def _fork(work: Callable[[Letter, Store, list[Job], float, int], str], letter: Letter,
-          store: Store, part: list[Job], per_minute: float) -> _Worker:
+def _fork(letter: Letter, store: Store, part: list[Job], per_minute: float) -> _Worker:
+    """A worker process mailing ``part`` (see :func:`_worker`)."""
     errors_read, errors_write = os.pipe()
     stop_read, stop_write = os.pipe()
     os.set_blocking(stop_read, False)
@@ -200,7 +200,7 @@ def _fork(work: Callable[[Letter, Store, list[Job], float, int], str], letter: L
         os.closerange(low + 1, high)
         os.closerange(high + 1, os.sysconf("SC_OPEN_MAX"))
         try:
-            problem = work(letter, store, part, per_minute, stop_read)
+            problem = _worker(letter, store, part, per_minute, stop_read)
         except Exception as exc:  # said by the sender, as any worker's reason to stop
             problem = f"a worker failed: {type(exc).__name__}: {exc}"
         if problem:

@@ -124,6 +124,7 @@ class Renderer:
         self._envs: dict[str, jinja2.Environment] = {}
         self._menu_links: dict[str, dict[str, str]] = {}  # per language: page URL -> link
         self._partial_cache: dict[tuple[Any, ...], Markup] = {}
+        self._favicons: dict[str, Markup] = {}
         self._site_parts: dict[str, SiteParts] = {}  # per language: for structured data
         self._feed_cache: OrderedDict[tuple[str, str, str], str] = OrderedDict()
         self.env.globals.update(
@@ -328,7 +329,14 @@ class Renderer:
         return self.bodies.image_size(src)
 
     def favicon(self, src: str) -> Markup:
-        """The icon links: the small PNGs made of a large favicon, else the file itself."""
+        """The icon links: the small PNGs made of a large favicon, else the file itself
+        (made once: every page's head has them)."""
+        made = self._favicons.get(src)
+        if made is None:
+            made = self._favicons[src] = self._favicon_links(src)
+        return made
+
+    def _favicon_links(self, src: str) -> Markup:
         found = self.images.icon(src) if self.images else None
         if not found:
             return Markup(f'<link rel="icon" href="{escape(src)}">')

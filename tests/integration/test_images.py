@@ -78,6 +78,24 @@ def test_used_images_get_avif_and_webp_variants_up_to_their_width(tmp_path: Path
     assert 'width="500" height="300"' in body_image.group(0)
 
 
+
+def test_a_list_fetches_its_first_picture_first(tmp_path: Path) -> None:
+    """One picture per page is fetched at high priority; the cards' pictures (on screen
+    too, on a phone) wait, so that on a slow line they do not share it with that one."""
+    root = write_site(tmp_path / "site", site_files(**{
+        "content/posts/b.md": post("Second", image="/images/small.jpg", date="2024-01-01"),
+        "content/posts/c.md": post("Third", image="/images/turned.jpg", date="2023-01-01"),
+    }))
+    sink, _encoded = _build(root, tmp_path / "cache")
+    page = sink.text("index.html")
+    lead = re.search(r'<a class="lead-image"[^>]*><picture>.*?(<img [^>]*>)', page)
+    assert lead and 'fetchpriority="high"' in lead.group(1) and "loading=" not in lead.group(1)
+    cards = re.findall(r'<article class="card">(?:(?!</article>).)*?(<img [^>]*>)', page, re.S)
+    assert len(cards) == 2, cards
+    for card in cards:
+        assert 'loading="lazy" decoding="async" fetchpriority="low"' in card, card
+    assert page.count('fetchpriority="high"') == 1
+
 def test_a_second_build_encodes_nothing(tmp_path: Path) -> None:
     root = write_site(tmp_path / "site", site_files())
     cache = tmp_path / "cache"

@@ -136,26 +136,29 @@ def _lighthouse(url: str, report_path: Path) -> tuple[dict[str, int], float]:
     return scores, float(report["audits"]["largest-contentful-paint"]["numericValue"])
 
 
-def _perfect(scores: dict[str, int], lcp: float, lcp_limit: float) -> None:
-    """100 in accessibility, best practices and SEO. Performance is simulated from a
-    trace whose timings follow the machine's load, so a busy CI machine may cost a point
-    or two: 98 is the floor here, 100 is what a quiet machine measures."""
-    assert {k: v for k, v in scores.items() if k != "performance"} == {
-        "accessibility": 100, "best-practices": 100, "seo": 100}, scores
-    assert scores["performance"] >= 98 and lcp <= lcp_limit, (scores, lcp)
+def _perfect(url: str, report_path: Path) -> None:
+    """100 in accessibility, best practices and SEO, LCP at most 1.5 s. Performance is
+    simulated from a trace whose timings follow the machine's load, so a busy CI machine
+    may cost a point or two: 98 is the floor here, 100 is what a quiet machine measures.
+    For the same reason a page that misses is measured once more, and that run counts."""
+    for _attempt in range(2):
+        scores, lcp = _lighthouse(url, report_path)
+        others = {k: v for k, v in scores.items() if k != "performance"}
+        if others == {"accessibility": 100, "best-practices": 100, "seo": 100} \
+                and scores["performance"] >= 98 and lcp <= 1500:
+            return
+    raise AssertionError(f"{url}: {scores}, LCP {lcp:.0f} ms (want 100s and <= 1500 ms)")
 
 
 @pytest.mark.validator
 @pytest.mark.parametrize("path", ["/", "/posts/river-delta-drying/", "/categories/news/",
                                   "/ru/posts/night-herders/"])
 def test_lighthouse_on_the_demo(served: str, path: str, tmp_path: Path) -> None:
-    scores, lcp = _lighthouse(served + path, tmp_path / "report.json")
-    _perfect(scores, lcp, 1500)
+    _perfect(served + path, tmp_path / "report.json")
 
 
 @pytest.mark.validator
 @pytest.mark.parametrize("path", ["/", SEED_PATH, "/categories/news/", "/ru/"])
 def test_lighthouse_on_the_first_users_site(first_user_served: str, path: str,
                                             tmp_path: Path) -> None:
-    scores, lcp = _lighthouse(first_user_served + path, tmp_path / "report.json")
-    _perfect(scores, lcp, 2500)
+    _perfect(first_user_served + path, tmp_path / "report.json")

@@ -24,14 +24,17 @@ from masthead.media import PublicFiles
 
 
 def picture_html(src: str, alt: str, cls: str, eager: bool, size: tuple[int, int] | None,
-                 srcsets: Srcsets, sizes: str | None = None) -> str:
+                 srcsets: Srcsets, sizes: str | None = None, low: bool = False) -> str:
     """An <img> with its width and height (no layout shift), in a <picture> offering its
     AVIF/WebP variants for ``sizes``; lazy unless ``eager`` (the hero, which should load
-    first)."""
+    first). ``low``: also fetched after the rest, where another picture is the one the
+    reader waits for (a card on screen would otherwise share a slow line with it)."""
     parts = [f'<img src="{escape(src)}" alt="{escape(alt)}"']
     if size:
         parts.append(f' width="{size[0]}" height="{size[1]}"')
     parts.append(' fetchpriority="high"' if eager else ' loading="lazy" decoding="async"')
+    if low and not eager:
+        parts.append(' fetchpriority="low"')
     if cls:
         parts.append(f' class="{escape(cls)}"')
     return picture_with("".join(parts) + ">", src, srcsets, sizes or BODY_SIZES)

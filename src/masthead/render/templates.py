@@ -318,12 +318,12 @@ class Renderer:
         return Markup(html)
 
     def img(self, src: str | None, alt: str = "", cls: str = "", eager: bool = False,
-            sizes: str = BODY_SIZES) -> Markup:
+            sizes: str = BODY_SIZES, low: bool = False) -> Markup:
         """An <img> with its size, in a <picture> with its variants (see picture_html)."""
         if not src:
             return Markup("")
         return Markup(picture_html(src, alt, cls, eager, self.image_size(src), self.srcsets,
-                                   sizes))
+                                   sizes, low))
 
     def image_size(self, src: str) -> tuple[int, int] | None:
         return self.bodies.image_size(src)

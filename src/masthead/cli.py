@@ -11,7 +11,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from masthead import __version__
-from masthead.build import BuildReport, BuildState, build, build_site, terminal_progress
+from masthead.build import (
+    BuildReport,
+    BuildState,
+    build,
+    build_site,
+    images_on_request,
+    terminal_progress,
+)
 from masthead.config import SiteConfig, load_config
 from masthead.content.discover import detect_layout
 from masthead.content.load import BuildOptions
@@ -534,10 +541,13 @@ def _serve(args: argparse.Namespace) -> int:
     out = root / CACHE_DIR / "serve" / "site"
     cache = None if args.no_cache else BuildCache(root / CACHE_DIR / "serve")
     state = BuildState()
+    # Pictures are encoded when a browser first asks for them, not before the first page.
+    images = [images_on_request(config)]
 
     def rebuild() -> BuildReport:
         try:
             current = load_config(root, _overrides(args))
+            images[0] = images_on_request(current)  # image settings may have changed
             report = build_site(current, out, _options(args), strict=args.strict,
                                 serve_mode=True, jobs=args.jobs, cache=cache, state=state)
         except (BuildFailed, ConfigError) as exc:
@@ -566,7 +576,13 @@ def _serve(args: argparse.Namespace) -> int:
 
         return preview_pages(load_config(root, _overrides(args)))
 
-    return serve(root, out, sock, rebuild, prefixes, initial_errors, previews)
+    def variant(rel: str) -> Path | None:
+        made, problem = images[0].variant_on_request(rel) if images[0] else (None, "")
+        if problem:
+            print(f"masthead: /{rel}: {problem}", file=sys.stderr, flush=True)
+        return made
+
+    return serve(root, out, sock, rebuild, prefixes, initial_errors, previews, variant)
 
 
 if __name__ == "__main__":  # pragma: no cover

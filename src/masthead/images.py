@@ -18,13 +18,14 @@ import json
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from masthead.media import PublicFiles
 from masthead.output import write_atomic
-from masthead.parallel import fork_map
+from masthead.parallel import default_jobs, fork_map
 
 ENCODER = "1"  # bump when the encoding changes, so that cached variants are made again
 # (AVIF speed, WebP method) by image_encoding. "small": AVIF speed 8 takes 0.75 s per
@@ -36,6 +37,7 @@ MIME = {"avif": "image/avif", "webp": "image/webp"}
 FORMATS = tuple(MIME)
 INDEX = "index.json"
 ICON_WIDTHS = (32, 180)  # the tab's icon, and the one a phone puts on its home screen
+VARIANT_PATH = re.compile(r"_img/(?:[A-Za-z0-9_-]+-)?([0-9a-f]{10})-([0-9]{1,5})\.([a-z]+)")
 
 Progress = Callable[[int, int], None]
 
@@ -117,6 +119,10 @@ class ResponsiveImages:
         self._index_path = cache_dir / INDEX
         self._index: dict[str, list[object]] = _read_index(self._index_path)
         self._index_changed = False
+        self._sources: dict[str, tuple[Path, int, int]] = {}  # variant id -> its source
+        self._making: dict[str, threading.Lock] = {}  # one lock per variant made on request
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(default_jobs())
 
     def plan(self, urls: Iterable[str], pixels: Mapping[str, int] | None = None) -> list[str]:
         """Work out the variants of these images (reading each file once, or not at all
@@ -171,17 +177,22 @@ class ResponsiveImages:
     def icon(self, url: str) -> ImageSet | None:
         return self.icons.get(url)
 
-    def outputs(self) -> dict[str, Path]:
-        """Output path -> cached file, for every variant of every planned image."""
+    def outputs(self, made_only: bool = False) -> dict[str, Path]:
+        """Output path -> cached file, for every variant of every planned image (or only
+        those already made)."""
         return {v.rel: self.cache_dir / v.cache_name
                 for image in (*self.sets.values(), *self.icons.values())
-                for v in image.variants}
+                for v in image.variants
+                if not made_only or (self.cache_dir / v.cache_name).is_file()}
 
-    def encode(self, jobs: int, progress: Progress | None = None) -> EncodeResult:
-        """Make the variants that are not in the cache yet, one image per task."""
+    def encode(self, jobs: int, progress: Progress | None = None,
+               photos: bool = True) -> EncodeResult:
+        """Make the variants that are not in the cache yet, one image per task (without
+        ``photos``: only the favicon's, the rest being made on request)."""
         todo: list[ImageSet] = []
         scheduled: set[str] = set()
-        for image in (*self.sets.values(), *self.icons.values()):  # two URLs of one file
+        for image in (*self.sets.values(), *self.icons.values()) if photos else \
+                self.icons.values():  # two URLs of one file
             # share their variants
             names = {v.cache_name for v in image.variants}
             if names <= scheduled:
@@ -224,7 +235,9 @@ class ResponsiveImages:
                 largest = max((v for v in image.variants if v.fmt == fmt),
                               key=lambda v: v.width)
                 limit = source_bytes * (largest.width / image.width) ** 2
-                if (self.cache_dir / largest.cache_name).stat().st_size < limit:
+                made = self.cache_dir / largest.cache_name
+                if not made.is_file() or made.stat().st_size < limit:  # (not made: a
+                    # preview, whose variants are made on request)
                     keep.extend(v for v in image.variants if v.fmt == fmt)
             if len(keep) != len(image.variants):
                 self.sets[url] = ImageSet(image.url, image.source, image.width, image.height,
@@ -256,14 +269,80 @@ class ResponsiveImages:
         stem = re.sub(r"[^A-Za-z0-9_-]+", "-", path.stem).strip("-")[:40] or "image"
         variants = []
         for fmt in self.settings.formats:
-            effort = "" if self.settings.encoding == "small" else f":{self.settings.encoding}"
-            ident = hashlib.blake2b(  # ("small" is left out: the caches made before stay)
-                f"{digest}:{fmt}:{self.settings.quality(fmt)}:{ENCODER}{effort}".encode(),
-                digest_size=5).hexdigest()
+            ident = self._ident(digest, fmt)
             for w in wanted:
                 variants.append(Variant(fmt, w, f"_img/{stem}-{ident}-{w}.{fmt}",
                                         f"{ident}-{w}.{fmt}"))
         return tuple(variants)
+
+
+    def _ident(self, digest: str, fmt: str) -> str:
+        """The name of a source's variants in one format with these settings."""
+        effort = "" if self.settings.encoding == "small" else f":{self.settings.encoding}"
+        return hashlib.blake2b(  # ("small" is left out: the caches made before stay)
+            f"{digest}:{fmt}:{self.settings.quality(fmt)}:{ENCODER}{effort}".encode(),
+            digest_size=5).hexdigest()
+
+    def variant_on_request(self, rel: str) -> tuple[Path | None, str]:
+        """The cached file of the variant at output path ``rel``, encoded now if missing.
+
+        ``masthead serve`` shows pages before their pictures are encoded (a site moved in
+        with thousands of photos would otherwise wait minutes for its first preview) and
+        makes each variant the first time a browser asks for it. (None, "") when ``rel``
+        is not a variant of an image of this site at a width it may have; (None, why)
+        when encoding failed."""
+        match = VARIANT_PATH.fullmatch(rel)
+        if match is None or match.group(3) not in self.settings.formats:
+            return None, ""
+        ident, width, fmt = match.group(1), int(match.group(2)), match.group(3)
+        cache_name = f"{ident}-{width}.{fmt}"
+        made = self.cache_dir / cache_name
+        if made.is_file():
+            return made, ""
+        found = self._source_of(ident)
+        if found is None:
+            return None, ""
+        source, full, height = found
+        if width not in {w for w in self.settings.widths if w < full} | {full}:
+            return None, ""
+        with self._lock:
+            lock = self._making.setdefault(cache_name, threading.Lock())
+        with lock, self._slots:  # a variant is made once, and no more at once than cores
+            if not made.is_file():
+                variant = Variant(fmt, width, rel, cache_name)
+                _url, _count, problem = _encode(ImageSet(rel, source, full, height,
+                                                         (variant,)), self.settings,
+                                                self.cache_dir)
+                if problem:
+                    return None, problem
+        return made, ""
+
+    def _source_of(self, ident: str) -> tuple[Path, int, int] | None:
+        """(file, width, height) of the source whose variants are named ``ident``: from
+        the cache's index (which the build keeps), read again when it does not know it;
+        only files under public/ or the poster folder, as they are now."""
+        with self._lock:
+            if ident not in self._sources:
+                self._index = _read_index(self._index_path)
+                roots = (self.public.public_dir.resolve(), self.cache_dir.resolve())
+                for key, facts in self._index.items():
+                    path = Path(key)
+                    if not any(root in path.parents for root in roots) or len(facts) != 5:
+                        continue
+                    for fmt in self.settings.formats:
+                        self._sources[self._ident(str(facts[2]), fmt)] = (
+                            path, int(facts[3]), int(facts[4]))  # type: ignore[call-overload]
+            found = self._sources.get(ident)
+            if found is None:
+                return None
+            known = self._index.get(str(found[0]))
+        try:
+            stat = found[0].stat()
+        except OSError:
+            return None
+        if not known or known[0] != stat.st_size or known[1] != stat.st_mtime_ns:
+            return None  # changed since: the next build plans it again
+        return found
 
 
 def _display_size(path: Path) -> tuple[int, int] | None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from PIL import Image
 
 from masthead.build import build_site
 from masthead.build import update as build_module
@@ -126,6 +129,93 @@ def test_serves_like_a_static_host(served: tuple[str, Path, subprocess.Popen[str
     assert _get(base + "/../../etc/passwd")[0] == 404
     assert not (root / "dist").exists(), "serve must not write the deployable output"
 
+
+
+def test_pictures_are_encoded_when_a_browser_asks_for_them(tmp_path: Path) -> None:
+    """The preview does not wait for its photos: the first page is served before any
+    variant is encoded, each variant is made (once, in the site's cache, where a build
+    finds it) on its first request, and nothing but a real variant is ever made."""
+    from tests.integration.test_images import photo
+
+    root = write_site(tmp_path / "site", {
+        "content/posts/a.md": post("Photo story", image="/images/big.jpg"),
+        "public/images/big.jpg": photo(1600, 1000)})
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "masthead.cli", "serve", str(root),
+                                "--port", str(port)], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    cache = root / ".masthead" / "images"
+    try:
+        for _ in range(200):
+            try:
+                status, _, page = _get(base + "/posts/a/")
+                break
+            except OSError:
+                time.sleep(0.05)
+        assert status == 200
+        assert not [p for p in cache.iterdir() if p.suffix in (".avif", ".webp")]
+        urls = re.findall(r"/_img/big-\w+-(?:320|640|960|1440)\.(?:avif|webp)", page.decode())
+        assert len(set(urls)) == 8, urls
+        for url in sorted(set(urls)):
+            status, headers, body = _get(base + url)
+            assert status == 200, url
+            assert headers["content-type"] == f"image/{url.rsplit('.', 1)[1]}"
+            with Image.open(io.BytesIO(body)) as image:
+                assert image.width == int(url.rsplit("-", 1)[1].split(".")[0])
+        assert len([p for p in cache.iterdir() if p.suffix in (".avif", ".webp")]) == 8
+        made = urls[0]
+        wider = made.replace(made.rsplit("-", 1)[1].split(".")[0], "1500")
+        for forged in (wider, made.replace(".avif", ".png").replace(".webp", ".png"),
+                       "/_img/big-0123456789-640.avif", "/_img/../masthead.toml",
+                       "/_img/%2e%2e/%2e%2e/masthead.toml"):
+            assert _get(base + forged)[0] == 404, forged
+        assert len([p for p in cache.iterdir() if p.suffix in (".avif", ".webp")]) == 8
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0]
+    assert "Traceback" not in output, output
+
+
+def test_a_variant_asked_for_at_once_by_many_is_encoded_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from masthead import images as images_module
+    from masthead.build import images_on_request
+    from tests.integration.test_images import photo
+
+    root = write_site(tmp_path / "site", {
+        "content/posts/a.md": post("Photo story", image="/images/big.jpg"),
+        "public/images/big.jpg": photo(1600, 1000)})
+    out = tmp_path / "out"
+    build_site(load_config(root), out, BuildOptions(now=NOW), serve_mode=True)
+    rel = re.search(r"_img/big-\w+-960\.avif", (out / "posts/a/index.html").read_text())
+    assert rel and not (out / rel.group(0)).exists()
+    calls: list[str] = []
+    real_encode = images_module._encode
+
+    def counted(*args: Any) -> tuple[str, int, str]:
+        calls.append(args[0].url)
+        return real_encode(*args)
+
+    monkeypatch.setattr(images_module, "_encode", counted)
+    maker = images_on_request(load_config(root))
+    assert maker is not None
+    answers: list[tuple[Path | None, str]] = []
+    threads = [threading.Thread(target=lambda: answers.append(
+        maker.variant_on_request(rel.group(0)))) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(answers) == 6 and len({a for a in answers}) == 1, answers
+    made, problem = answers[0]
+    assert made is not None and made.is_file() and problem == ""
+    assert calls == [rel.group(0)]
+    # A build after the preview finds the variant made on request and keeps it.
+    before = made.stat().st_mtime_ns
+    build_site(load_config(root), tmp_path / "dist", BuildOptions(now=NOW))
+    assert made.stat().st_mtime_ns == before
+    assert (tmp_path / "dist" / rel.group(0)).read_bytes() == made.read_bytes()
 
 def test_ctrl_c_stops_cleanly(served: tuple[str, Path, subprocess.Popen[str]]) -> None:
     _, _, process = served

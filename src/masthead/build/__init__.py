@@ -12,8 +12,9 @@ gone; otherwise it does a full build and records the fingerprints for next time.
 """
 
 from masthead.build.pipeline import build, build_site
+from masthead.build.prepare import images_on_request
 from masthead.build.progress import terminal_progress
 from masthead.build.stages import FULL_REBUILD_SHARE, BuildReport, BuildState, Progress
 
 __all__ = ["FULL_REBUILD_SHARE", "BuildReport", "BuildState", "Progress", "build", "build_site",
-           "terminal_progress"]
+           "images_on_request", "terminal_progress"]

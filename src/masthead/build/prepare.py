@@ -112,7 +112,8 @@ def prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
         usage = media_usage(site)
         images, posters, generated = make_images(config, usage, public, reporter, report, jobs,
                                                  image_cache,
-                                                 stage(progress, "encoding images", "images"))
+                                                 stage(progress, "encoding images", "images"),
+                                                 on_request=serve_mode)
         published.update(generated)
     with timed(report, "assets"):
         static, assets = theme_assets(config.root)
@@ -172,10 +173,12 @@ def drop_replaced(published: dict[str, Path], routes: list[Route],
 
 def make_images(config: SiteConfig, usage: MediaUsage, public: PublicFiles, reporter: Reporter,
                 report: BuildReport, jobs: int, cache_dir: Path | None,
-                progress: Progress | None) -> tuple[ResponsiveImages | None, frozenset[str],
-                                                 dict[str, Path]]:
+                progress: Progress | None, on_request: bool = False
+                ) -> tuple[ResponsiveImages | None, frozenset[str], dict[str, Path]]:
     """Video posters and image variants: (variants by URL, videos with a poster, output
-    path -> file of every generated file)."""
+    path -> file of every generated file). ``on_request``: a preview's variants are
+    planned but not encoded (only those made before are copied); the dev server makes
+    each when a browser first asks for it (see ``images_on_request``)."""
     generated: dict[str, Path] = {}
     posters: dict[str, Path] = {}
     if not (config.images or (config.embed_posters and usage.youtube)):
@@ -189,9 +192,7 @@ def make_images(config: SiteConfig, usage: MediaUsage, public: PublicFiles, repo
             generated[poster_url(video).lstrip("/")] = path
     if not config.images:
         return None, frozenset(posters), generated
-    settings = ImageSettings(config.image_widths, config.image_formats, config.image_quality,
-                             config.image_avif_quality, config.image_encoding)
-    images = ResponsiveImages(public, settings, folder)
+    images = ResponsiveImages(public, image_settings(config), folder)
     wanted = {**usage.images, **{poster_url(v): usage.youtube[v] for v in posters}}
     # A site's own templates may show pictures at any size: every width for them.
     own_templates = has_site_templates(config.root)
@@ -207,12 +208,26 @@ def make_images(config: SiteConfig, usage: MediaUsage, public: PublicFiles, repo
     for url in images.plan(wanted, pixels):
         image_problem(config, reporter, wanted[url], url,
                       "cannot be read as an image (a truncated or mislabelled file?)")
-    result = images.encode(jobs, progress)
+    result = images.encode(jobs, progress, photos=not on_request)
     for url, reason in result.failures:
         image_problem(config, reporter, wanted[url], url, reason)
     report.images_encoded, report.variants_encoded = result.images, result.variants
-    generated.update(images.outputs())
+    generated.update(images.outputs(made_only=on_request))
     return images, frozenset(posters), generated
+
+
+def image_settings(config: SiteConfig) -> ImageSettings:
+    return ImageSettings(config.image_widths, config.image_formats, config.image_quality,
+                         config.image_avif_quality, config.image_encoding)
+
+
+def images_on_request(config: SiteConfig) -> ResponsiveImages | None:
+    """What makes the variants of a preview when a browser asks for them (None: the site
+    has responsive images turned off)."""
+    if not config.images:
+        return None
+    return ResponsiveImages(PublicFiles(config.root / "public"), image_settings(config),
+                            cache_folder(config.root))
 
 
 def image_problem(config: SiteConfig, reporter: Reporter, source: str, url: str,

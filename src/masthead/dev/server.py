@@ -62,10 +62,13 @@ class LiveState:
 
 Previews = Callable[[], dict[str, str]]  # language -> the newsletter's HTML
 PREVIEW_PATH = "/_newsletter/"
+Variants = Callable[[str], Path | None]  # an image variant's output path -> its file, made now
+VARIANTS_PATH = "/_img/"
 
 
 def make_app(out_dir: Path, state: LiveState, prefixes: list[str],
-             live: bool = True, previews: Previews | None = None) -> Starlette:
+             live: bool = True, previews: Previews | None = None,
+             variants: Variants | None = None) -> Starlette:
     root = out_dir.resolve()
 
     async def newsletter(request: Request) -> Response:
@@ -121,6 +124,10 @@ def make_app(out_dir: Path, state: LiveState, prefixes: list[str],
                 return RedirectResponse(request.url.path + "/", status_code=301)
             target = target / "index.html"
         if not target.is_file():
+            if variants is not None and path.startswith(VARIANTS_PATH):
+                made = await asyncio.to_thread(variants, path.lstrip("/"))
+                if made is not None:
+                    return _serve(made, 200, live)
             return _not_found(root, path, prefixes, live)
         return _serve(target, 200, live)
 
@@ -206,10 +213,11 @@ def listen(port: int) -> socket.socket | str:
 
 def serve(site_root: Path, out_dir: Path, sock: socket.socket, rebuild: Builder,
           prefixes: list[str], initial_errors: list[str] | None = None,
-          previews: Previews | None = None) -> int:
-    """Serve on ``sock`` (from :func:`listen`) until Ctrl-C. Returns the exit code."""
+          previews: Previews | None = None, variants: Variants | None = None) -> int:
+    """Serve on ``sock`` (from :func:`listen`) until Ctrl-C. Returns the exit code.
+    ``variants`` makes the image variants the pages ask for and the build left out."""
     state = LiveState(errors=initial_errors)
-    app = make_app(out_dir, state, prefixes, previews=previews)
+    app = make_app(out_dir, state, prefixes, previews=previews, variants=variants)
     stop = asyncio.Event()
 
     def report(line: str) -> None:
@@ -241,12 +249,13 @@ def serve(site_root: Path, out_dir: Path, sock: socket.socket, rebuild: Builder,
 
 @contextlib.contextmanager
 def serving(out_dir: Path, prefixes: list[str], live: bool = False,
-            previews: Previews | None = None) -> Iterator[str]:
+            previews: Previews | None = None,
+            variants: Variants | None = None) -> Iterator[str]:
     """Serve ``out_dir`` from a background thread on a free port; yields the base URL.
     For tests and tools that need the built site as a static host serves it."""
     sock = bind(0)
     server = uvicorn.Server(uvicorn.Config(make_app(out_dir, LiveState(), prefixes, live,
-                                                    previews),
+                                                    previews, variants),
                                            log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

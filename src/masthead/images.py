@@ -260,9 +260,7 @@ class ResponsiveImages:
 
     def _variants(self, path: Path, digest: str, width: int,
                   pixels: int = 0) -> tuple[Variant, ...]:
-        wanted = sorted({w for w in self.settings.widths if w < width})
-        if width < max(self.settings.widths, default=0):
-            wanted.append(width)  # the full width too, when the widths reach beyond it
+        wanted = self._widths(width)
         covering = [w for w in wanted if w >= pixels] if pixels else []
         if covering:  # up to the first width that is enough for the widest use
             wanted = [w for w in wanted if w <= covering[0]]
@@ -275,6 +273,12 @@ class ResponsiveImages:
                                         f"{ident}-{w}.{fmt}"))
         return tuple(variants)
 
+    def _widths(self, width: int) -> list[int]:
+        """Every width a source this wide may have, smallest first."""
+        wanted = sorted({w for w in self.settings.widths if w < width})
+        if width < max(self.settings.widths, default=0):
+            wanted.append(width)  # the full width too, when the widths reach beyond it
+        return wanted
 
     def _ident(self, digest: str, fmt: str) -> str:
         """The name of a source's variants in one format with these settings."""
@@ -303,7 +307,7 @@ class ResponsiveImages:
         if found is None:
             return None, ""
         source, full, height = found
-        if width not in {w for w in self.settings.widths if w < full} | {full}:
+        if width not in self._widths(full):
             return None, ""
         with self._lock:
             lock = self._making.setdefault(cache_name, threading.Lock())

@@ -165,8 +165,8 @@ def test_pictures_are_encoded_when_a_browser_asks_for_them(tmp_path: Path) -> No
                 assert image.width == int(url.rsplit("-", 1)[1].split(".")[0])
         assert len([p for p in cache.iterdir() if p.suffix in (".avif", ".webp")]) == 8
         made = urls[0]
-        wider = made.replace(made.rsplit("-", 1)[1].split(".")[0], "1500")
-        for forged in (wider, made.replace(".avif", ".png").replace(".webp", ".png"),
+        width = made.rsplit("-", 1)[1].split(".")[0]
+        for forged in (made.replace(width, "1500"), made.replace(width, "1600"), made.replace(".avif", ".png").replace(".webp", ".png"),
                        "/_img/big-0123456789-640.avif", "/_img/../masthead.toml",
                        "/_img/%2e%2e/%2e%2e/masthead.toml"):
             assert _get(base + forged)[0] == 404, forged

@@ -249,13 +249,12 @@ def serve(site_root: Path, out_dir: Path, sock: socket.socket, rebuild: Builder,
 
 @contextlib.contextmanager
 def serving(out_dir: Path, prefixes: list[str], live: bool = False,
-            previews: Previews | None = None,
-            variants: Variants | None = None) -> Iterator[str]:
+            previews: Previews | None = None) -> Iterator[str]:
     """Serve ``out_dir`` from a background thread on a free port; yields the base URL.
     For tests and tools that need the built site as a static host serves it."""
     sock = bind(0)
     server = uvicorn.Server(uvicorn.Config(make_app(out_dir, LiveState(), prefixes, live,
-                                                    previews, variants),
+                                                    previews),
                                            log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

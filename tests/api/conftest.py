@@ -55,6 +55,18 @@ def wait_for_port(port: int, process: subprocess.Popen[Any] | None = None,
             time.sleep(0.05)
 
 
+@contextmanager
+def listening(process: subprocess.Popen[Any], port: int, timeout: float = 20,
+              stop_timeout: float = 30) -> Iterator[None]:
+    """The block runs once ``process`` listens on ``port``; the process is stopped after."""
+    try:
+        wait_for_port(port, process, timeout)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=stop_timeout)
+
+
 # --- PostgreSQL --------------------------------------------------------------------------
 
 def _as_postgres(command: list[str]) -> list[str]:

@@ -26,7 +26,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.api.conftest import PATHS, api_site, free_port, wait_for_port
+from tests.api.conftest import PATHS, api_site, free_port, listening
 from tests.nginx import NGINX, need_nginx
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "content" / "posts" / "api.md"
@@ -105,12 +105,8 @@ def _api_as_the_unit_runs_it(tmp_path: Path, site: Path, database: str
     process = subprocess.Popen(command, env={"PATH": "/usr/bin:/bin", **environment},
                                preexec_fn=limits, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
-    try:
-        wait_for_port(port, process, timeout=60)
+    with listening(process, port, timeout=60):
         yield port, process
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @contextmanager
@@ -150,12 +146,8 @@ http {{
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
     process = subprocess.Popen([NGINX, "-c", str(work / "nginx.conf"), "-p", str(work)])
-    try:
-        wait_for_port(port, None, timeout=10)
+    with listening(process, port, timeout=10, stop_timeout=10):
         yield port, work
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 async def _flood(port: int, seconds: float) -> None:

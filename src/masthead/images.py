@@ -191,9 +191,9 @@ class ResponsiveImages:
         ``photos``: only the favicon's, the rest being made on request)."""
         todo: list[ImageSet] = []
         scheduled: set[str] = set()
-        for image in (*self.sets.values(), *self.icons.values()) if photos else \
-                self.icons.values():  # two URLs of one file
-            # share their variants
+        images = [*self.sets.values(), *self.icons.values()] if photos else \
+            list(self.icons.values())
+        for image in images:  # two URLs of one file share their variants
             names = {v.cache_name for v in image.variants}
             if names <= scheduled:
                 continue

@@ -5,35 +5,41 @@ cleanly (paragraphs, headings, lists, quotes, code) and raw HTML where it does n
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from markdownify import markdownify
+from markdownify import MarkdownConverter
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from masthead.importers.scan import delimited
+
 Report = Callable[[str], None]
-_BLOCK_COMMENT = re.compile(r"<!--\s*(/?)wp:([a-z0-9/-]+)(\s+\{.*?\})?\s*(/?)-->", re.S)
-_EMBED_BLOCK = re.compile(r'<!--\s*wp:(?:core-)?embed[a-z/-]*\s+(\{.*?\})\s*-->(.*?)'
-                          r"<!--\s*/wp:(?:core-)?embed[a-z/-]*\s*-->", re.S)
+# Each is matched only against the text of one comment (between <!-- and -->), so none
+# of them can scan past it.
+_BLOCK_COMMENT = re.compile(r"\s*(/?)wp:([a-z0-9/-]+)(?:\s+\{.*\})?\s*/?\s*", re.S)
+_EMBED_OPEN = re.compile(r"\s*wp:(?:core-)?embed[a-z/-]*\s+(\{.*\})\s*", re.S)
+_EMBED_CLOSE = re.compile(r"\s*/wp:(?:core-)?embed[a-z/-]*\s*")
+_MORE = re.compile(r"\s*(?:more|nextpage|noteaser)\b[^>]*", re.I)
 _DYNAMIC = {"latest-posts", "archives", "tag-cloud", "search", "rss", "latest-comments",
             "calendar", "categories", "page-list", "loginout", "query"}
-_MORE = re.compile(r"<!--\s*(more|nextpage|noteaser)\b[^>]*-->", re.I)
-_SHORTCODE = re.compile(r"\[(\[?)([a-zA-Z][\w-]*)([^\]]*?)(/?)\](?:(.*?)\[/\2\])?(\]?)", re.S)
+_SHORTCODE_OPEN = re.compile(r"\[(\[?)([a-zA-Z][\w-]*)")
+_SHORTCODE_CLOSE = re.compile(r"\[/([a-zA-Z][\w-]*)\]")
+_SHORTCODE_PASSES = 4  # shortcodes inside shortcodes, this deep (a caption in a gallery)
 _ATTRIBUTE = re.compile(r'([\w-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\'|([^\s"\']+))|("[^"]*"|\S+)')
 _YOUTUBE = re.compile(r"(?:youtube\.com/(?:watch\?(?:.*&)?v=|embed/|shorts/)|youtu\.be/)"
                       r"([\w-]{11})")
 _VIMEO = re.compile(r"vimeo\.com/(?:video/)?(\d+)")
-_URL_LINE = re.compile(r"^\s*(https?://[^\s<>\"]+)\s*$", re.M)
+_URL_LINE = re.compile(r"^[ \t]*(https?://[^\s<>\"]+)[ \t]*$", re.M)
 _BLOCK_TAGS = ("address|article|aside|blockquote|dd|div|dl|dt|figcaption|figure|footer|"
                "form|h[1-6]|header|hr|iframe|audio|video|li|nav|ol|p|pre|section|table|"
                "tbody|td|tfoot|th|thead|tr|ul|details|summary|math|svg|center")
-_TAG = re.compile(r"<(/?)(" + _BLOCK_TAGS + r")\b[^>]*?(/?)>", re.I)
 _OPEN, _CLOSE = "\ue000", "\ue001"  # brackets of text already looked at
 _MARKDOWN_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "pre"}
-_RAW_INSIDE = ("table", "figure", "iframe", "audio", "video", "div", "img[class]", "dl",
-               "details", "form", "span[style]")
+_RAW_INSIDE = ", ".join(("table", "figure", "iframe", "audio", "video", "div", "img[class]",
+                         "dl", "details", "form", "span[style]"))
 
 
 @dataclass
@@ -84,41 +90,93 @@ class BodyConverter:
 
     def convert(self, body: str, post_id: str = "") -> str:
         text = body.replace("\r\n", "\n")
-        text = _EMBED_BLOCK.sub(lambda m: f"\n\n[embed]{_json_url(m.group(1), m.group(2))}"
-                                          "[/embed]\n\n", text)
-        text = _BLOCK_COMMENT.sub(self._block_comment, text)
-        text = _MORE.sub("", text)
+        text = self._comments(text)
         text = self._shortcodes(text, post_id)
         text = _URL_LINE.sub(lambda m: "\n" + embed_html(m.group(1)) + "\n", text)
         return to_markdown(autop(text))
 
-    def _block_comment(self, match: re.Match[str]) -> str:
-        name = match.group(2).removeprefix("core/")
-        if name in _DYNAMIC and not match.group(1):
-            self.report(f"the block wp:{name} lists the old site's content; it was left out")
-        return ""
+    def _comments(self, text: str) -> str:
+        """Gutenberg's block comments gone (an embed block becomes ``[embed]URL``), the
+        ``more`` and ``nextpage`` marks gone, other comments kept."""
+        spans = list(delimited(text, "<!--", "-->"))
+        inner = [text[span.inner_start:span.inner_end] for span in spans]
+        closes = [i for i, body in enumerate(inner) if _EMBED_CLOSE.fullmatch(body)]
+        out: list[str] = []
+        position = index = 0
+        while index < len(spans):
+            span, body = spans[index], inner[index]
+            out.append(text[position:span.start])
+            position = span.end
+            embed = _EMBED_OPEN.fullmatch(body)
+            close = closes[bisect.bisect_right(closes, index)] \
+                if embed and bisect.bisect_right(closes, index) < len(closes) else None
+            if embed and close is not None:
+                between = text[span.end:spans[close].start]
+                out.append(f"\n\n[embed]{_json_url(embed.group(1), between)}[/embed]\n\n")
+                position, index = spans[close].end, close + 1
+                continue
+            block = _BLOCK_COMMENT.fullmatch(body)
+            if block:
+                name = block.group(2).removeprefix("core/")
+                if name in _DYNAMIC and not block.group(1):
+                    self.report(f"the block wp:{name} lists the old site's content; it was "
+                                "left out")
+            elif not _MORE.fullmatch(body):
+                out.append(text[span.start:span.end])
+            index += 1
+        out.append(text[position:])
+        return "".join(out)
 
     def _shortcodes(self, text: str, post_id: str) -> str:
         reported: set[str] = set()
-
-        def replace(match: re.Match[str]) -> str:
-            if match.group(1) == "[" and match.group(6) == "]":  # [[escaped]]: as written
-                return _OPEN + match.group(0)[2:-2] + _CLOSE
-            name = match.group(2).lower()
-            handler = getattr(self, f"_sc_{name.replace('-', '_')}", None)
-            if handler is None:
-                if (match.group(3).strip() or match.group(5) is not None) and \
-                        name not in reported:
-                    reported.add(name)
-                    self.report(f"unknown shortcode [{name}] kept as text")
-                return _OPEN + match.group(0)[1:-1] + _CLOSE
-            inner = match.group(5) or ""
-            return str(handler(attributes(match.group(3)), inner, post_id))
-
-        previous = None
-        while previous != text:  # a caption inside a gallery's text, and so on
-            previous, text = text, _SHORTCODE.sub(replace, text)
+        for _ in range(_SHORTCODE_PASSES):  # a caption inside a gallery's text, and so on
+            previous, text = text, self._shortcode_pass(text, post_id, reported)
+            if text == previous:
+                break
         return text.replace(_OPEN, "[").replace(_CLOSE, "]")
+
+    def _shortcode_pass(self, text: str, post_id: str, reported: set[str]) -> str:
+        """Each ``[name attrs]``, ``[name attrs]inner[/name]`` and ``[[escaped]]``, as
+        WordPress reads them (the first ``[/name]`` after the tag closes it), in one pass
+        that looks each closing tag up instead of scanning for it."""
+        closes: dict[str, list[int]] = {}
+        for match in _SHORTCODE_CLOSE.finditer(text):
+            closes.setdefault(match.group(1), []).append(match.start())
+        out: list[str] = []
+        position = search = 0
+        while (tag := _SHORTCODE_OPEN.search(text, search)) is not None:
+            bracket = text.find("]", tag.end())
+            if bracket < 0:
+                break  # no "]" after this tag: no later tag can be complete either
+            name, attrs = tag.group(2), text[tag.end():bracket]
+            end, inner = bracket + 1, None
+            ends = closes.get(name, [])
+            at = bisect.bisect_left(ends, end)
+            if at < len(ends):
+                inner = text[end:ends[at]]
+                end = ends[at] + len(name) + 3
+            escaped = tag.group(1) == "[" and text.startswith("]", end)
+            if escaped or text.startswith("]", end):
+                end += 1
+            whole = text[tag.start():end]
+            out.append(text[position:tag.start()])
+            out.append(self._shortcode(whole, name.lower(), attrs.removesuffix("/"), inner,
+                                       escaped, post_id, reported))
+            position = search = end
+        out.append(text[position:])
+        return "".join(out)
+
+    def _shortcode(self, whole: str, name: str, attrs: str, inner: str | None, escaped: bool,
+                   post_id: str, reported: set[str]) -> str:
+        if escaped:  # [[name]]: shown as written
+            return _OPEN + whole[2:-2] + _CLOSE
+        handler = getattr(self, f"_sc_{name.replace('-', '_')}", None)
+        if handler is None:
+            if (attrs.strip() or inner is not None) and name not in reported:
+                reported.add(name)
+                self.report(f"unknown shortcode [{name}] kept as text")
+            return _OPEN + whole[1:-1] + _CLOSE
+        return str(handler(attributes(attrs), inner or "", post_id))
 
     # --- the shortcodes WordPress and its common plugins define ----------------------------
 
@@ -186,14 +244,18 @@ def _json_url(attributes_json: str, inner: str) -> str:
     return found.group(0) if found else ""
 
 
+# A block tag (no "<" inside it: a tag never closed would otherwise be looked for to the
+# end of the text from every "<"), or a blank line.
+_AUTOP_MARK = re.compile(r"<(/?)(" + _BLOCK_TAGS + r")\b[^<>]*?(/?)>|\n[ \t]*\n", re.I)
+
+
 def autop(text: str) -> str:
     """WordPress's automatic paragraphs: text between blank lines outside any block
     element becomes a <p>, a single newline in it a <br>."""
     chunks: list[str] = []
     depth = 0
     start = 0
-    for match in re.finditer(r"<(/?)(" + _BLOCK_TAGS + r")\b[^>]*?(/?)>|\n[ \t]*\n", text,
-                             re.I):
+    for match in _AUTOP_MARK.finditer(text):
         if match.group(0).startswith("\n"):
             if depth == 0:
                 chunks.append(text[start:match.start()])
@@ -223,14 +285,21 @@ def to_markdown(body: str) -> str:
     if root is None:
         return ""
     blocks: list[str] = []
+    simple: list[str] = []  # blocks waiting to be made Markdown in one go
     inline: list[str] = []
 
     def flush() -> None:
         if inline:
             text = "".join(inline).strip()
             if text:
-                blocks.append(_markdown(f"<p>{text}</p>"))
+                simple.append(f"<p>{text}</p>")
             inline.clear()
+
+    def convert() -> None:
+        flush()
+        if simple:
+            blocks.append(_markdown("".join(simple)))
+            simple.clear()
 
     node: LexborNode | None = root.child
     while node is not None:
@@ -240,21 +309,35 @@ def to_markdown(body: str) -> str:
                    "sub", "small", "abbr", "del", "ins", "mark", "q", "cite", "u", "s"):
             inline.append(outer if tag != "-text" else html.escape(node.text() or "",
                                                                    quote=False))
-        elif tag == "-comment":
-            pass
-        else:
+        elif tag != "-comment":
             flush()
-            simple = tag in _MARKDOWN_TAGS and not any(
-                node.css_first(selector) for selector in _RAW_INSIDE)
-            blocks.append(_markdown(outer) if simple else _raw(outer))
+            if tag == "pre":  # code keeps its blank lines: converted on its own
+                convert()
+                blocks.append(str(_CONVERTER.convert(outer)).strip())
+            elif tag in _MARKDOWN_TAGS and node.css_first(_RAW_INSIDE) is None:
+                simple.append(outer)
+            else:
+                convert()
+                blocks.append(_raw(outer))
         node = node.next
-    flush()
+    convert()
     return "\n\n".join(b for b in blocks if b.strip()) + "\n"
 
 
+# One converter for every body: making one per call costs more than converting a
+# paragraph, and a long import converts tens of thousands.
+_CONVERTER = MarkdownConverter(heading_style="ATX", bullets="-", code_language="",
+                               strip=["script", "style"])
+
+
+_BLANKISH = re.compile(r"\n(?:[ \t]*\n)+")  # a list's edge leaves a line of blanks
+
+
 def _markdown(fragment: str) -> str:
-    return str(markdownify(fragment, heading_style="ATX", bullets="-",
-                           code_language="", strip=["script", "style"])).strip()
+    """Consecutive simple blocks (no code) in one call: markdownify separates blocks with
+    blank lines, made one here, as when they were joined one by one."""
+    text = _BLANKISH.sub("\n\n", str(_CONVERTER.convert(fragment)))
+    return text.strip()
 
 
 def _raw(fragment: str) -> str:

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from masthead.content.slugs import banter_slug
 from masthead.importers.convert import attributes, embed_html
 from masthead.importers.files import SiteWriter, readable_slug
 from masthead.importers.redirects import safe_path, write_redirects
+from masthead.importers.scan import Marks, Span, paired, substitute
 from masthead.importers.wordpress import ImportReport, _front_matter
 
 Say = Callable[[str], None]
@@ -101,6 +102,41 @@ def _names(value: Any) -> list[str]:
 
 
 # --- template code ----------------------------------------------------------------------
+# Each opening pattern stops within a line's reach (no ".*"): what it encloses is found by
+# masthead.importers.scan, which never scans for a closing mark twice.
+_HIDDEN = "\ue000"  # a "{" already looked at
+_RAW_OPEN = re.compile(r"\{%-?\s*raw\s*-?%\}")
+_RAW_CLOSE = re.compile(r"\{%-?\s*endraw\s*-?%\}")
+_LIQUID_HIGHLIGHT = re.compile(r"\{%-?\s*highlight\s+([\w+-]+)[^%]*%\}\n?")
+_LIQUID_HIGHLIGHT_END = re.compile(r"\{%-?\s*endhighlight\s*-?%\}")
+_POST_URL = re.compile(r"\{%-?\s*post_url\s+(\S+)\s*-?%\}")
+_LIQUID_LINK = re.compile(r"\{%-?\s*link\s+(\S+)\s*-?%\}")
+_SITE_URL = re.compile(r"\{\{-?\s*site\.(?:baseurl|url)\s*-?\}\}")
+_LIQUID_YOUTUBE = re.compile(
+    r"\{%-?\s*include\s+youtube\.html\s+id=[\"']?([\w-]{11})[\"']?\s*-?%\}")
+_LIQUID_OPEN = re.compile(r"\{[%{]")
+_HUGO_HIGHLIGHT = re.compile(r"\{\{[<%]\s*highlight\s+([\w+-]+)[^>%]*[>%]\}\}\n?")
+_HUGO_HIGHLIGHT_END = re.compile(r"\{\{[<%]\s*/highlight\s*[>%]\}\}")
+_HUGO_OPEN = re.compile(r"\{\{[<%]\s*([\w-]+)")
+_HUGO_CLOSE = re.compile(r"\s*[>%]\}\}")
+
+
+def _liquid_tags(body: str) -> Iterator[Span]:
+    """Each ``{% ... %}`` and ``{{ ... }}`` left in a body, left to right; once one kind
+    has no closing mark after a place, no later one of that kind is looked for."""
+    closing = {"{%": "%}", "{{": "}}"}
+    done: set[str] = set()
+    position = 0
+    while len(done) < 2 and (opening := _LIQUID_OPEN.search(body, position)) is not None:
+        kind = opening.group(0)
+        end = -1 if kind in done else body.find(closing[kind], opening.end())
+        if end < 0:
+            done.add(kind)
+            position = opening.start() + 1
+            continue
+        yield Span(opening.start(), end + 2, opening.end(), end)
+        position = end + 2
+
 
 class TemplateConverter:
     """Jekyll's Liquid and Hugo's shortcodes in a body, made into what masthead shows."""
@@ -110,41 +146,46 @@ class TemplateConverter:
         self.links = links  # what a {% post_url %} or {{< ref >}} names -> new URL
 
     def jekyll(self, body: str) -> str:
-        body = re.sub(r"\{%-?\s*raw\s*-?%\}(.*?)\{%-?\s*endraw\s*-?%\}",
-                      lambda m: m.group(1).replace("{", "\ue000"), body, flags=re.S)
-        body = re.sub(r"\{%-?\s*highlight\s+([\w+-]+)[^%]*%\}\n?(.*?)\{%-?\s*endhighlight\s*-?%\}",
-                      lambda m: f"```{m.group(1)}\n{m.group(2).strip(chr(10))}\n```", body,
-                      flags=re.S)
-        body = re.sub(r"\{%-?\s*post_url\s+(\S+)\s*-?%\}", lambda m: self._link(m.group(1)),
-                      body)
-        body = re.sub(r"\{%-?\s*link\s+(\S+)\s*-?%\}", lambda m: self._link(m.group(1)), body)
-        body = re.sub(r"\{\{-?\s*site\.(?:baseurl|url)\s*-?\}\}", "", body)
-        body = re.sub(r"\{%-?\s*include\s+youtube\.html\s+id=[\"']?([\w-]{11})[\"']?\s*-?%\}",
-                      lambda m: embed_html(f"https://youtu.be/{m.group(1)}"), body)
+        body = paired(body, _RAW_OPEN, _RAW_CLOSE, lambda _, inner: inner.replace("{", _HIDDEN))
+        body = paired(body, _LIQUID_HIGHLIGHT, _LIQUID_HIGHLIGHT_END,
+                      lambda m, inner: f"```{m.group(1)}\n{inner.strip(chr(10))}\n```")
+        body = _POST_URL.sub(lambda m: self._link(m.group(1)), body)
+        body = _LIQUID_LINK.sub(lambda m: self._link(m.group(1)), body)
+        body = _SITE_URL.sub("", body)
+        body = _LIQUID_YOUTUBE.sub(lambda m: embed_html(f"https://youtu.be/{m.group(1)}"), body)
 
-        def unknown(match: re.Match[str]) -> str:
-            self.report(f"Liquid {match.group(0)[:60]} kept as text")
-            return match.group(0).replace("{", "\ue000")
+        def unknown(span: Span) -> str:
+            code = body[span.start:span.end]
+            self.report(f"Liquid {code[:60]} kept as text")
+            return code.replace("{", _HIDDEN)
 
-        body = re.sub(r"\{%.*?%\}|\{\{.*?\}\}", unknown, body, flags=re.S)
-        return body.replace("\ue000", "{")
+        body = substitute(body, _liquid_tags(body), unknown)
+        return body.replace(_HIDDEN, "{")
 
     def hugo(self, body: str) -> str:
-        body = re.sub(r"\{\{[<%]\s*highlight\s+([\w+-]+)[^>%]*[>%]\}\}\n?(.*?)"
-                      r"\{\{[<%]\s*/highlight\s*[>%]\}\}",
-                      lambda m: f"```{m.group(1)}\n{m.group(2).strip(chr(10))}\n```", body,
-                      flags=re.S)
+        body = paired(body, _HUGO_HIGHLIGHT, _HUGO_HIGHLIGHT_END,
+                      lambda m, inner: f"```{m.group(1)}\n{inner.strip(chr(10))}\n```")
+        closes = Marks(body, _HUGO_CLOSE)
+        out: list[str] = []
+        position = 0
+        while (opening := _HUGO_OPEN.search(body, position)) is not None:
+            close = closes.first_from(opening.end())
+            if close is None:
+                break  # nothing after this one is closed either
+            args = body[opening.end():close.start()].removesuffix("/").rstrip()
+            out.append(body[position:opening.start()])
+            out.append(self._shortcode(body[opening.start():close.end()],
+                                       opening.group(1).lower(), args))
+            position = close.end()
+        out.append(body[position:])
+        return "".join(out).replace(_HIDDEN, "{")
 
-        def shortcode(match: re.Match[str]) -> str:
-            name, args = match.group(1).lower(), attributes(match.group(2))
-            handler = getattr(self, f"_hugo_{name}", None)
-            if handler is None:
-                self.report(f"shortcode {match.group(0)[:60]} kept as text")
-                return match.group(0).replace("{", "\ue000")
-            return str(handler(args))
-
-        body = re.sub(r"\{\{[<%]\s*([\w-]+)(.*?)\s*/?[>%]\}\}", shortcode, body, flags=re.S)
-        return body.replace("\ue000", "{")
+    def _shortcode(self, code: str, name: str, args: str) -> str:
+        handler = getattr(self, f"_hugo_{name}", None)
+        if handler is None:
+            self.report(f"shortcode {code[:60]} kept as text")
+            return code.replace("{", _HIDDEN)
+        return str(handler(attributes(args)))
 
     def _link(self, name: str) -> str:
         key = name.strip("\"'")

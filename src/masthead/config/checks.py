@@ -50,11 +50,11 @@ def validate(config: SiteConfig, where: Where) -> list[Diagnostic]:
         problems.append(Diagnostic(*where("image_encoding"), "image_encoding must be one of "
                                    f"{', '.join(IMAGE_ENCODINGS)}",
                                    'write image_encoding = "small" (or "fast" for previews)'))
-    if not _address_ok(config.base_url, paths=False):
+    if not address_ok(config.base_url, paths=False):
         problems.append(Diagnostic(*where("base_url"), f"base_url {config.base_url!r} is not "
                                    "an absolute http(s) address",
                                    "write it as https://example.org/"))
-    if config.api_url and not _address_ok(config.api_url, paths=True):
+    if config.api_url and not address_ok(config.api_url, paths=True):
         problems.append(Diagnostic(*where("api_url"), f"api_url {config.api_url!r} is neither "
                                    "a path nor an http(s) address",
                                    'write api_url = "/api" or "https://api.example.org/api"'))
@@ -116,7 +116,7 @@ def placeholder_base_url(config: SiteConfig) -> Diagnostic | None:
                       Severity.WARNING)
 
 
-def _address_ok(value: str, paths: bool) -> bool:
+def address_ok(value: str, paths: bool) -> bool:
     """An http(s) address (or, with ``paths``, a path on the site) that can stand in a
     header, an attribute and a script as it is."""
     if not header_safe(value) or re.search(r"[\s<>'\"]", value):

@@ -13,7 +13,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 STATE = Path(".masthead") / "import-state.json"
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\?%*:|\"<>#\[\]{}$;`'&]+")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffd/\\?%*:|\"<>#\[\]{}$;`'&]+")
+NAME_BYTES = 200  # a slug's file name, its folder and index.html stay under 255 bytes
 
 
 def readable_slug(raw: str, fallback: str) -> str:
@@ -27,7 +28,8 @@ def readable_slug(raw: str, fallback: str) -> str:
         text = decoded
     text = unicodedata.normalize("NFC", text).strip().lower()
     text = _UNSAFE.sub("-", text.replace(" ", "-"))
-    text = re.sub(r"-{2,}", "-", text).strip("-.")[:120].strip("-.")
+    text = re.sub(r"-{2,}", "-", text).strip("-.")
+    text = text.encode()[:NAME_BYTES].decode("utf-8", "ignore").strip("-.")
     return text or fallback
 
 
@@ -84,7 +86,7 @@ class SiteWriter:
 
 def inside(folder: Path, rel: str) -> Path | None:
     """``folder / rel`` when it stays inside ``folder`` (no ``..``, no absolute path)."""
-    if not rel or rel.startswith("/") or "\\" in rel:
+    if not rel or rel.startswith("/") or "\\" in rel or "\x00" in rel:
         return None
     path = (folder / rel).resolve()
     return path if path.is_relative_to(folder.resolve()) and path.is_file() else None

@@ -20,8 +20,10 @@ from masthead.content.frontmatter import load_yaml
 from masthead.content.slugs import banter_slug
 from masthead.importers.convert import attributes, embed_html
 from masthead.importers.files import SiteWriter, readable_slug
-from masthead.importers.redirects import safe_path, write_redirects
+from masthead.importers.redirects import live_pages, safe_path, write_redirects
 from masthead.importers.scan import Marks, Span, paired, substitute
+from masthead.importers.settings import settings_file
+from masthead.importers.source import SourceFolder
 from masthead.importers.wordpress import ImportReport, _front_matter
 
 Say = Callable[[str], None]
@@ -234,10 +236,10 @@ def _attr(value: str) -> str:
 
 # --- reading each kind of site ----------------------------------------------------------
 
-def _config(folder: Path, names: tuple[str, ...]) -> dict[str, Any]:
+def _config(folder: SourceFolder, names: tuple[str, ...]) -> dict[str, Any]:
     for name in names:
-        path = folder / name
-        if path.is_file():
+        path = folder.file(name)
+        if path is not None:
             text = path.read_text(encoding="utf-8")
             try:
                 values = tomllib.loads(text) if name.endswith(".toml") else load_yaml(text)
@@ -254,9 +256,10 @@ def _permalink(pattern: str, values: dict[str, str]) -> str:
     return path
 
 
-def read_jekyll(folder: Path, report: ImportReport) -> tuple[dict[str, Any], list[Source]]:
-    if not (folder / "_config.yml").is_file() and not (folder / "_posts").is_dir():
-        raise SourceError(f"{folder} is not a Jekyll site (no _config.yml, no _posts/)")
+def read_jekyll(folder: SourceFolder, report: ImportReport
+                ) -> tuple[dict[str, Any], list[Source]]:
+    if not (folder.root / "_config.yml").is_file() and not (folder.root / "_posts").is_dir():
+        raise SourceError(f"{folder.root} is not a Jekyll site (no _config.yml, no _posts/)")
     config = _config(folder, ("_config.yml", "_config.yaml"))
     style = str(config.get("permalink") or "date")
     pattern = {"date": "/:categories/:year/:month/:day/:title.html",
@@ -265,8 +268,9 @@ def read_jekyll(folder: Path, report: ImportReport) -> tuple[dict[str, Any], lis
                "none": "/:categories/:title.html"}.get(style, style)
     sources: list[Source] = []
     for place, draft in (("_posts", False), ("_drafts", True)):
-        for path in sorted((folder / place).rglob("*")):
-            if path.suffix.lower() not in (".md", ".markdown", ".html") or not path.is_file():
+        posts = folder.folder(place)
+        for path in folder.files(posts) if posts else ():
+            if path.suffix.lower() not in (".md", ".markdown", ".html"):
                 continue
             source = _read(folder, path, "post", report)
             if source is None:
@@ -285,7 +289,7 @@ def read_jekyll(folder: Path, report: ImportReport) -> tuple[dict[str, Any], lis
             old = str(source.meta.get("permalink") or _permalink(pattern, values))
             source.old_urls = [old, *_names(source.meta.get("redirect_from"))]
             sources.append(source)
-    for path in sorted(folder.glob("*")):
+    for path in folder.files(folder.root, recursive=False):
         if path.suffix.lower() in (".md", ".markdown") and path.stem not in ("README", "404"):
             source = _read(folder, path, "page", report)
             if source is None or not source.meta:
@@ -299,18 +303,23 @@ def read_jekyll(folder: Path, report: ImportReport) -> tuple[dict[str, Any], lis
     return config, sources
 
 
-def read_hugo(folder: Path, report: ImportReport) -> tuple[dict[str, Any], list[Source]]:
+def read_hugo(folder: SourceFolder, report: ImportReport
+              ) -> tuple[dict[str, Any], list[Source]]:
     config = _config(folder, ("hugo.toml", "config.toml", "hugo.yaml", "config.yaml",
                               "hugo.yml", "config.yml"))
-    if not (folder / "content").is_dir():
-        raise SourceError(f"{folder} is not a Hugo site (no content/ folder)")
+    content = folder.folder("content")
+    if content is None:
+        raise SourceError(f"{folder.root} is not a Hugo site (no content/ folder)")
     permalinks = config.get("permalinks") or {}
     sources: list[Source] = []
-    for path in sorted((folder / "content").rglob("*")):
-        if path.suffix.lower() not in (".md", ".markdown") or not path.is_file() or \
-                path.name.startswith("_index"):
+    for path in folder.files(content):
+        if path.suffix.lower() not in (".md", ".markdown") or path.name.startswith("_index"):
             continue
-        rel = path.relative_to(folder / "content")
+        rel = path.relative_to(content)
+        if len(rel.parts) == 1 and path.stem == "index":
+            report.skipped.append(f"content/{rel.as_posix()}: the home page's text (masthead "
+                                  "makes the home page from the stories)")
+            continue
         bundle = path.stem == "index"
         section = rel.parts[0] if len(rel.parts) > (2 if bundle else 1) else ""
         source = _read(folder, path, "post" if section else "page", report)
@@ -321,8 +330,8 @@ def read_hugo(folder: Path, report: ImportReport) -> tuple[dict[str, Any], list[
         source.date = normal_date(source.meta.get("date", ""))
         source.draft = bool(source.meta.get("draft"))
         if bundle:
-            source.resources = {p.name: p for p in path.parent.iterdir()
-                                if p.is_file() and p.suffix.lower() in _MEDIA}
+            source.resources = {p.name: p for p in folder.files(path.parent, recursive=False)
+                                if p.suffix.lower() in _MEDIA}
         values = {"year": source.date[:4], "month": source.date[5:7],
                   "day": source.date[8:10], "section": section, "filename": name,
                   "slug": str(source.meta.get("slug") or name),
@@ -336,8 +345,9 @@ def read_hugo(folder: Path, report: ImportReport) -> tuple[dict[str, Any], list[
     return config, sources
 
 
-def _read(folder: Path, path: Path, kind: str, report: ImportReport) -> Source | None:
-    rel = path.relative_to(folder).as_posix()
+def _read(folder: SourceFolder, path: Path, kind: str, report: ImportReport
+          ) -> Source | None:
+    rel = folder.rel(path)
     try:
         text = path.read_text(encoding="utf-8")
         if not text.strip("\ufeff \t\r\n"):
@@ -362,6 +372,7 @@ class MarkdownSiteImport:
     def __init__(self, system: str, folder: Path, site: Path, force: bool, say: Say) -> None:
         self.system = system
         self.folder = folder
+        self.source = SourceFolder(folder, self._warn)
         self.site = site
         self.say = say
         self.writer = SiteWriter(site, force)
@@ -369,7 +380,7 @@ class MarkdownSiteImport:
 
     def run(self) -> ImportReport:
         read = read_jekyll if self.system == "jekyll" else read_hugo
-        config, sources = read(self.folder, self.report)
+        config, sources = read(self.source, self.report)
         self._settings(config)
         new_urls = self._plan(sources)
         links = {}
@@ -396,9 +407,10 @@ class MarkdownSiteImport:
                         redirects[old] = url
         self._people_and_sections(sources)
         self._static()
-        write_redirects(self.writer, redirects,
-                        str(config.get("url") or config.get("baseURL") or ""))
-        self.report.counts["redirects"] = len(redirects)
+        pages = live_pages([*new_urls.values(), *redirects.values()])
+        self.report.counts["redirects"] = write_redirects(
+            self.writer, redirects, str(config.get("url") or config.get("baseURL") or ""),
+            pages, self._warn)
         self.writer.save()
         self.report.written = len(self.writer.written)
         self.report.unchanged = len(self.writer.unchanged)
@@ -431,14 +443,11 @@ class MarkdownSiteImport:
     def _settings(self, config: dict[str, Any]) -> None:
         if (self.site / "masthead.toml").exists():
             return
-        title = str(config.get("title") or self.folder.name).replace("\\", "\\\\")
-        base = str(config.get("url") or config.get("baseURL") or "https://example.org/")
-        language = str(config.get("lang") or config.get("languageCode") or "en")[:2].lower()
-        text = (f'# Made by masthead import from a {self.system.title()} site.\n'
-                f'title = "{title.replace(chr(34), chr(92) + chr(34))}"\n'
-                f'base_url = "{base.rstrip("/")}/"\nlanguage = "{language}"\n'
-                'timezone = "UTC"\n')
-        self.writer.write("masthead.toml", text.encode())
+        self.writer.write("masthead.toml", settings_file(
+            self.system.title(), str(config.get("title") or self.folder.name),
+            str(config.get("url") or config.get("baseURL") or ""),
+            str(config.get("lang") or config.get("languageCode") or "en")[:2].lower(),
+            self.report.warnings.append))
 
     def _plan(self, sources: list[Source]) -> dict[int, str]:
         taken: set[tuple[str, str]] = set()
@@ -476,7 +485,7 @@ class MarkdownSiteImport:
             self.report.counts["pages"] += 1
             return
         if not source.date:  # the file's time: the same on every import
-            modified = (self.folder / source.rel).stat().st_mtime
+            modified = (self.source.root / source.rel).stat().st_mtime
             source.date = dt.datetime.fromtimestamp(int(modified), dt.UTC).isoformat()
             self.report.warnings.append(f"{source.rel}: no date; dated by the file's time")
         categories = _names(meta.get("categories") or meta.get("category"))
@@ -495,19 +504,23 @@ class MarkdownSiteImport:
     def _static(self) -> None:
         """The old site's static files, under public/ at the same paths."""
         if self.system == "hugo":
-            roots = [self.folder / "static"]
+            roots = [("static", self.source.folder("static"))]
         else:
-            roots = [p for p in self.folder.iterdir() if p.is_dir() and
-                     not p.name.startswith(("_", ".")) and p.name not in ("node_modules",
-                                                                           "vendor")]
-        for root in roots:
-            if not root.is_dir():
+            roots = [(p.name, self.source.folder(p.name)) for p in sorted(
+                self.source.root.iterdir()) if p.is_dir() and not p.name.startswith(("_", "."))
+                and p.name not in ("node_modules", "vendor")]
+        for name, root in roots:
+            if root is None:
                 continue
-            for path in sorted(root.rglob("*")):
-                if path.is_file() and not path.is_symlink() and path.suffix.lower() in _MEDIA:
-                    rel = path.relative_to(root if self.system == "hugo" else self.folder)
-                    self.writer.copy(f"public/{rel.as_posix()}", path)
+            for path in self.source.files(root):
+                if path.suffix.lower() in _MEDIA:
+                    rel = path.relative_to(root).as_posix()
+                    target = rel if self.system == "hugo" else f"{name}/{rel}"
+                    self.writer.copy(f"public/{target}", path)
                     self.report.counts["media files"] += 1
+
+    def _warn(self, text: str) -> None:
+        self.report.warnings.append(text)
 
 
 def import_markdown_site(system: str, folder: Path, site: Path, force: bool = False,

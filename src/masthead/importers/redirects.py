@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable, Iterable
+from urllib.parse import unquote
 
 from masthead.content.slugs import url_path
 from masthead.importers.files import SiteWriter
+from masthead.site.routes import FEED_FILES, RESERVED
 
 NGINX_FILE = "redirects.nginx"
 REDIRECTS_FILE = "_redirects"
@@ -17,8 +20,55 @@ REDIRECTS_FILE = "_redirects"
 _SAFE_PATH = re.compile(r"^/[^\s\"'\\${};#<>\x00-\x1f\x7f]*$")
 
 
+# The site's own sections: an old address equal to one of them is a page of the new site.
+SECTIONS = frozenset({"posts", "categories", "authors", "tags", "archive", "search",
+                      "mirrors", "page"})
+_FEEDS = frozenset(FEED_FILES.values())
+
+
 def safe_path(path: str) -> bool:
     return bool(_SAFE_PATH.match(path)) and ".." not in path.split("/")
+
+
+def nginx_string(value: str) -> str:
+    """A value as a double-quoted nginx string: backslash and quote escaped, ``$`` (which
+    nginx reads as a variable in a map's value) percent-encoded. Line breaks and control
+    characters have no place in a path and are refused."""
+    if re.search(r"[\x00-\x1f\x7f]", value):
+        raise ValueError(f"{value[:60]!r} has a control character")
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def served(old: str, pages: frozenset[str]) -> bool:
+    """Whether the new site serves ``old`` itself: its home page, a page the import
+    wrote (``pages``: paths in lower case without the last slash), a section, a list's
+    next pages, a feed, or a file masthead writes (``/feed.json``, ``/sitemap.xml/``).
+    A redirect there would send readers away from a live page."""
+    path = unquote(old).lower().rstrip("/")
+    parts = path.strip("/").split("/")
+    top, last = parts[0], parts[-1]
+    return (not path or path in pages or top in RESERVED or top in _FEEDS or last in _FEEDS
+            or top == "404.html" or (top.startswith("sitemap") and top.endswith(".xml"))
+            or (len(parts) == 1 and top in SECTIONS)
+            or (len(parts) == 2 and top in ("categories", "authors", "tags"))
+            or (len(parts) >= 2 and parts[-2] == "page" and last.isdigit()))
+
+
+def live_pages(urls: Iterable[str]) -> frozenset[str]:
+    return frozenset(unquote(url).lower().rstrip("/") for url in urls)
+
+
+def without_served(redirects: dict[str, str], pages: frozenset[str],
+                   warn: Callable[[str], None]) -> dict[str, str]:
+    """The redirects that send nobody away from a page the new site has."""
+    kept = {}
+    for old, new in redirects.items():
+        if served(old, pages):
+            warn(f"the old address {old[:80]} is a page of the new site; it is not "
+                 "redirected")
+        else:
+            kept[old] = new
+    return kept
 
 
 def nginx_map(redirects: dict[str, str]) -> str:
@@ -35,12 +85,16 @@ def nginx_map(redirects: dict[str, str]) -> str:
              "# (It sets map_hash_bucket_size for its longest address: remove that line if",
              "# the configuration sets a larger one.)",
              f"map_hash_bucket_size {bucket};",
-             "map $uri $masthead_redirect {", "    default \"\";"]
+             "map $uri $masthead_redirect {", '    default "";']
     for old, new in sorted(redirects.items()):
         for key in dict.fromkeys((old, old.rstrip("/") or "/")):
-            lines.append(f'    "{key}" "{url_path(new)}";')
+            lines.append(f"    {nginx_string(key)} {nginx_string(_no_dollar(url_path(new)))};")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _no_dollar(url: str) -> str:
+    return url.replace("$", "%24")
 
 
 def redirects_file(redirects: dict[str, str]) -> str:
@@ -62,9 +116,13 @@ def redirect_page(new: str, absolute: str) -> str:
             "</body></html>\n")
 
 
-def write_redirects(writer: SiteWriter, redirects: dict[str, str], base: str) -> None:
+def write_redirects(writer: SiteWriter, redirects: dict[str, str], base: str,
+                    pages: frozenset[str], warn: Callable[[str], None]) -> int:
     """All three forms into the site: the nginx map beside masthead.toml, ``_redirects``
-    and the pages at the old paths under public/ (``base``: the site's address)."""
+    and the pages at the old paths under public/ (``base``: the site's address), for
+    every old address that the new site does not serve itself (``pages``, see
+    ``served``). Returns how many."""
+    redirects = without_served(redirects, pages, warn)
     writer.write(NGINX_FILE, nginx_map(redirects).encode())
     writer.write(f"public/{REDIRECTS_FILE}", redirects_file(redirects).encode())
     for old, new in redirects.items():
@@ -73,3 +131,4 @@ def write_redirects(writer: SiteWriter, redirects: dict[str, str], base: str) ->
             continue
         target = f"public/{rel}" if rel.endswith(".html") else f"public/{rel}/index.html"
         writer.write(target, redirect_page(new, base.rstrip("/") + new).encode())
+    return len(redirects)

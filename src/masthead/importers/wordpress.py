@@ -14,11 +14,11 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from masthead.config.entries import LANGUAGE_CODE
 from masthead.content.slugs import banter_slug
 from masthead.importers.convert import Attachments, BodyConverter
 from masthead.importers.files import SiteWriter, inside, readable_slug
-from masthead.importers.redirects import safe_path, write_redirects
+from masthead.importers.redirects import live_pages, safe_path, write_redirects
+from masthead.importers.settings import settings_file
 from masthead.importers.wxr import Export, Item, read_export
 
 Say = Callable[[str], None]
@@ -162,7 +162,7 @@ class WordPressImport:
                 last = time.monotonic()
                 self.say(f"import: {done} of {len(items)} posts and pages "
                          f"({last - started:.0f} s)")
-        self._redirect_files()
+        self._redirect_files(new_urls)
         self.writer.save()
         self.report.written = len(self.writer.written)
         self.report.unchanged = len(self.writer.unchanged)
@@ -172,14 +172,9 @@ class WordPressImport:
     def _settings(self) -> None:
         if (self.site / "masthead.toml").exists():
             return  # a second import: the settings are the user's now
-        language = self.export.language or "en"
-        if not LANGUAGE_CODE.match(language):
-            language = language[:2].lower() if LANGUAGE_CODE.match(language[:2]) else "en"
-        title = self.export.title.replace("\\", "\\\\").replace('"', '\\"')
-        base = self.export.link.rstrip("/") + "/"
-        text = (f'# Made by masthead import from a WordPress export.\ntitle = "{title}"\n'
-                f'base_url = "{base}"\nlanguage = "{language}"\ntimezone = "UTC"\n')
-        self.writer.write("masthead.toml", text.encode())
+        self.writer.write("masthead.toml", settings_file(
+            "WordPress", self.export.title, self.export.link, self.export.language or "en",
+            self.report.warnings.append))
 
     def _attachments(self) -> Attachments:
         found = Attachments()
@@ -203,8 +198,9 @@ class WordPressImport:
                 self.report.missing_media.append(url)
             self.media[url] = url
             return url
-        target = f"public/uploads/{rel}"
-        self.writer.copy(target, source)
+        assert self.uploads is not None
+        rel = source.relative_to(self.uploads.resolve()).as_posix()  # no ../ left in it
+        self.writer.copy(f"public/uploads/{rel}", source)
         self.report.counts["media files"] += 1
         self.media[url] = f"/uploads/{rel}"
         return self.media[url]
@@ -327,9 +323,10 @@ class WordPressImport:
             return
         self.redirects[old] = new
 
-    def _redirect_files(self) -> None:
-        write_redirects(self.writer, self.redirects, self.export.link)
-        self.report.counts["redirects"] = len(self.redirects)
+    def _redirect_files(self, new_urls: dict[str, str]) -> None:
+        pages = live_pages([*new_urls.values(), *self.redirects.values()])
+        self.report.counts["redirects"] = write_redirects(
+            self.writer, self.redirects, self.export.link, pages, self.report.warnings.append)
 
 
 def import_wordpress(export: Path, site: Path, uploads: Path | None = None,

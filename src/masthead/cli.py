@@ -259,10 +259,24 @@ def _api(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_target_problem(site: Path) -> str | None:
+    """Why an import cannot write into ``site``, before it reads anything."""
+    if site.exists() and not site.is_dir():
+        return f"{site} is a file, not a folder: name a new or existing site folder"
+    try:
+        site.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot make the site folder {site}: {exc.strerror or exc}"
+    return None
+
+
 def _import_wordpress(args: argparse.Namespace) -> int:
     from masthead.importers.wordpress import import_wordpress
     from masthead.importers.wxr import ExportError
 
+    if problem := _import_target_problem(args.site):
+        print(f"masthead: {problem}", file=sys.stderr)
+        return 1
     if args.uploads is not None and not args.uploads.is_dir():
         print(f"masthead: --uploads {args.uploads} is not a folder", file=sys.stderr)
         return 1
@@ -282,6 +296,9 @@ def _import_wordpress(args: argparse.Namespace) -> int:
 def _import_markdown_site(args: argparse.Namespace) -> int:
     from masthead.importers.markdown_sites import SourceError, import_markdown_site
 
+    if problem := _import_target_problem(args.site):
+        print(f"masthead: {problem}", file=sys.stderr)
+        return 1
     try:
         report = import_markdown_site(args.system, args.source, args.site, args.force)
     except SourceError as exc:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from masthead.media import PublicFiles
+from masthead.media import PIXEL_LIMIT, PublicFiles, header_size
 from masthead.output import write_atomic
 from masthead.parallel import default_jobs, fork_map
 
@@ -123,6 +123,7 @@ class ResponsiveImages:
         self._making: dict[str, threading.Lock] = {}  # one lock per variant made on request
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(default_jobs())
+        self.too_large: dict[str, tuple[int, int]] = {}  # URL -> (width, height)
 
     def plan(self, urls: Iterable[str], pixels: Mapping[str, int] | None = None) -> list[str]:
         """Work out the variants of these images (reading each file once, or not at all
@@ -143,6 +144,9 @@ class ResponsiveImages:
                 unreadable.append(url)
                 continue
             digest, width, height = facts
+            if width * height > PIXEL_LIMIT:
+                self.too_large[url] = (width, height)
+                continue
             self.sets[url] = ImageSet(url, path, width, height,
                                       self._variants(path, digest, width, pixels.get(url, 0)))
         self._save_index()
@@ -155,7 +159,7 @@ class ResponsiveImages:
         if path is None or path.suffix.lower() not in RASTER:
             return
         facts = self._facts(path)
-        if facts is None:
+        if facts is None or facts[1] * facts[2] > PIXEL_LIMIT:
             return
         digest, width, height = facts
         ident = hashlib.blake2b(f"{digest}:png:icon:{ENCODER}".encode(),
@@ -351,14 +355,10 @@ class ResponsiveImages:
 
 def _display_size(path: Path) -> tuple[int, int] | None:
     """Width and height as shown, after the EXIF orientation a phone camera writes."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as image:
-            width, height = image.size
-            orientation = image.getexif().get(0x0112, 1)
-    except (OSError, UnidentifiedImageError, ValueError):
+    found = header_size(path)
+    if found is None:
         return None
+    width, height, orientation = found
     return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
 
 
@@ -369,6 +369,8 @@ def _encode(image: ImageSet, settings: ImageSettings, cache_dir: Path) -> tuple[
     missing = [v for v in image.variants if not (cache_dir / v.cache_name).is_file()]
     if not missing:
         return image.url, 0, ""
+    if image.width * image.height > PIXEL_LIMIT:
+        return image.url, 0, f"has {image.width} x {image.height} pixels, over the limit"
     try:
         with Image.open(image.source) as opened:
             if opened.format == "JPEG" and opened.getexif().get(0x0112, 1) == 1:

@@ -10,6 +10,28 @@ import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+# The most pixels masthead decodes in one picture: 150 megapixels (a 16,000 x 9,400
+# panorama; cameras make at most about 100). A file over it, such as a 50,000 x 50,000
+# PNG of a few hundred KB that would need 10 GB to decode, is published as it is, without
+# smaller versions, and said; its header is read, its pixels never.
+PIXEL_LIMIT = 150_000_000
+
+
+def header_size(path: Path) -> tuple[int, int, int] | None:
+    """(width, height, EXIF orientation) from an image's header, without decoding it;
+    ``None`` for a file Pillow cannot read as an image."""
+    from PIL import Image, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = None  # checked here against PIXEL_LIMIT instead, before decoding
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            if width * height > PIXEL_LIMIT:  # a PNG's EXIF may be read by decoding it
+                return width, height, 1
+            return width, height, image.getexif().get(0x0112, 1)
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError):
+        return None
+
 
 class PublicFiles:
     """Answers questions about files under ``public/`` by their site URL."""
@@ -34,7 +56,7 @@ class PublicFiles:
         except KeyError:
             pass
         found = None
-        if self.is_local(url):
+        if self.is_local(url) and "\x00" not in url:
             relative = unquote(urlsplit(url).path).lstrip("/")
             candidate = (self._root / relative).resolve()
             if self._root in candidate.parents and candidate.is_file():
@@ -57,13 +79,8 @@ class PublicFiles:
         path = self.path_of(url)
         size = None
         if path is not None and path.suffix.lower() != ".svg":
-            from PIL import Image, UnidentifiedImageError  # only when an image is measured
-
-            try:
-                with Image.open(path) as image:
-                    size = image.size
-            except (OSError, UnidentifiedImageError):
-                size = None
+            found = header_size(path)
+            size = found[:2] if found else None
         with self._lock:
             self._sizes[url] = size
         return size

@@ -7,19 +7,24 @@ a slow connection downloads the stylesheet once, and a new build changes the nam
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from pathlib import Path
 
 THEME_STATIC = Path(__file__).parent.parent / "themes" / "default" / "static"
 
 
-def public_files(public_dir: Path, outside: list[str] | None = None) -> dict[str, Path]:
+def public_files(public_dir: Path, outside: list[str] | None = None,
+                 clashes: list[tuple[str, str]] | None = None) -> dict[str, Path]:
     """Output path -> source file for everything under public/ (dot-files left out). A
     link that leads out of public/ (to /etc/passwd, say) is never published: its path
-    goes to ``outside``."""
+    goes to ``outside``. Two paths that are one on a host that ignores case or Unicode
+    normalization (``Images/a.jpg`` and ``images/a.jpg``) go to ``clashes``; the first
+    is kept."""
     if not public_dir.is_dir():
         return {}
     root = public_dir.resolve()
     found = {}
+    folded: dict[str, str] = {}
     for path in sorted(public_dir.rglob("*")):
         rel = path.relative_to(public_dir)
         if any(part.startswith(".") for part in rel.parts) or not path.is_file():
@@ -28,7 +33,14 @@ def public_files(public_dir: Path, outside: list[str] | None = None) -> dict[str
             if outside is not None:
                 outside.append(rel.as_posix())
             continue
-        found[rel.as_posix()] = path
+        name = rel.as_posix()
+        key = unicodedata.normalize("NFC", name).casefold()
+        if key in folded:
+            if clashes is not None:
+                clashes.append((folded[key], name))
+            continue
+        folded[key] = name
+        found[name] = path
     return found
 
 

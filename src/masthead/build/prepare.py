@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from masthead.assets.active import made_safe, page_policy
 from masthead.assets.posters import fetch_posters, poster_url
 from masthead.assets.static import public_files, theme_assets
 from masthead.config import SiteConfig, placeholder_base_url
@@ -37,13 +38,13 @@ from masthead.errors import BuildFailed, Diagnostic, Reporter
 from masthead.i18n import load_strings
 from masthead.images import ImageSettings, ResponsiveImages, cache_folder
 from masthead.incremental import BuildCache
-from masthead.media import PublicFiles
+from masthead.media import PIXEL_LIMIT, PublicFiles
 from masthead.output import Sink
 from masthead.paths import THEME_TEMPLATES, has_site_templates
 from masthead.render.fingerprint import Fingerprints, digest, files_digest
 from masthead.render.pool import render_routes
 from masthead.site.index import index_site
-from masthead.site.routes import Route, build_routes
+from masthead.site.routes import RESERVED, Route, build_routes
 from masthead.site.urls import Urls
 from masthead.site.usage import MediaUsage, media_usage
 from masthead.site.views import fold_views
@@ -82,10 +83,16 @@ def prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
     with timed(report, "discover"):
         strings = load_strings(config.root, layout.languages)
         outside: list[str] = []
-        published = public_files(config.root / "public", outside)
+        clashes: list[tuple[str, str]] = []
+        published = public_files(config.root / "public", outside, clashes)
         for rel in outside:
             reporter.warning(f"public/{rel}", None, "links to a file outside public/; it is "
                              "not published", "copy the file into public/ instead of linking")
+        for first, second in clashes:
+            reporter.error(f"public/{second}", None,
+                           f"public/{first} and public/{second} are one file on hosts that "
+                           "ignore case or Unicode spelling (one would replace the other)",
+                           "rename one of them, and the links to it")
         public_digest = files_digest([config.root / "public"])
         models_key = key_of_models(config, public_digest)
         cached = cache.load_models(models_key) if cache else None
@@ -126,6 +133,10 @@ def prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
             static["robots.txt"] = robots_txt(config, news is not None)
         csp = content_security_policy(config, usage, form_origins(
             [s.newsletter.action for s in site.languages.values()]))
+        if not config.trust_public:
+            static.update(made_safe(published, page_policy(meta_policy(csp)),
+                                    lambda rel, text, hint: reporter.warning(
+                                        f"public/{rel}", None, text, hint)))
         if HEADERS_FILE not in published:
             static[HEADERS_FILE] = headers_file(csp, config.onion, config.failover)
         if NGINX_FILE not in published:
@@ -156,11 +167,16 @@ def prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
                      models_key, changed, cached or None, news_expires)
 
 
+# Folders at the top of the output that masthead fills itself.
+RESERVED_FOLDERS = frozenset({"assets", "_img", "pagefind"})
+
+
 def drop_replaced(published: dict[str, Path], routes: list[Route],
                   reporter: Reporter) -> None:
     """A file in public/ at the path of a generated page, feed or sitemap is replaced by
     it: said, and not copied."""
     generated = {route.output_path: route for route in routes}
+    folders = {rel.rsplit("/", 1)[0] for rel in generated if "/" in rel}
     for rel in [rel for rel in published
                 if rel in generated or rel == "sitemap.xml" or rel == NEWS_SITEMAP
                 or (rel.startswith("sitemap-") and rel.endswith(".xml"))]:
@@ -169,6 +185,20 @@ def drop_replaced(published: dict[str, Path], routes: list[Route],
                          f"is replaced by the {what} page masthead makes at /{rel}",
                          "remove it from public/, or rename it")
         del published[rel]
+    for rel in list(published):
+        parts = rel.split("/")
+        within = next((p for p in ("/".join(parts[:n]) for n in range(1, len(parts)))
+                       if p in generated or p in RESERVED), None)
+        if within is not None:
+            reporter.warning(f"public/{rel}", None,
+                             f"is inside /{within}, a file masthead makes; it is not "
+                             "published", "move it out of that folder")
+            del published[rel]
+        elif rel in folders or rel in RESERVED_FOLDERS:
+            reporter.warning(f"public/{rel}", None,
+                             f"has the name of a folder masthead makes (/{rel}/); it is "
+                             "not published", "rename it")
+            del published[rel]
 
 
 def make_images(config: SiteConfig, usage: MediaUsage, public: PublicFiles, reporter: Reporter,
@@ -208,6 +238,11 @@ def make_images(config: SiteConfig, usage: MediaUsage, public: PublicFiles, repo
     for url in images.plan(wanted, pixels):
         image_problem(config, reporter, wanted[url], url,
                       "cannot be read as an image (a truncated or mislabelled file?)")
+    for url, (width, height) in images.too_large.items():
+        reporter.warning(f"public{url}", None,
+                         f"has {width} x {height} pixels, over the {PIXEL_LIMIT // 10**6}-"
+                         "megapixel limit: published as it is, without smaller versions",
+                         "resize it (phones may fail to show it)")
     result = images.encode(jobs, progress, photos=not on_request)
     for url, reason in result.failures:
         image_problem(config, reporter, wanted[url], url, reason)

@@ -123,6 +123,11 @@ class SiteConfig:
         'Attributes raw HTML may use beyond the safe set, as "tag:name" or "*:name", e.g. '
         '["*:style"] (which also lets the Content-Security-Policy allow style attributes).',
         default_factory=tuple)
+    trust_public: bool = _doc(
+        "Publish public/ byte for byte (true), or (false) SVG sanitized, HTML pages that "
+        "masthead did not make with a policy that runs no script, and XHTML or XML that "
+        "renders as a page left out: for files that came from elsewhere (an import, "
+        "uploads).", False)
     embed_posters: bool = _doc(
         "Fetch YouTube poster images while building, so that video facades show a picture "
         "served by the site itself.", True)

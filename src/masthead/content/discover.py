@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -118,8 +119,10 @@ def discover(config: SiteConfig, layout: Layout, stat: bool = True,
                 mtime_ns, size = 0, -1
             # Positional: a named tuple made with keywords takes twice as long, and
             # 100,000 posts make 100,000 of them.
-            add(SourceFile(path, path[root_prefix:], kind, lang, name.rsplit(".", 1)[0],
-                           mtime_ns, size))
+            slug = name.rsplit(".", 1)[0]
+            if not slug.isascii():  # one spelling of "é" for every file system's
+                slug = unicodedata.normalize("NFC", slug)
+            add(SourceFile(path, path[root_prefix:], kind, lang, slug, mtime_ns, size))
     return files
 
 

@@ -16,11 +16,19 @@ _SPACES = re.compile(r"\s+")
 _UNSAFE = re.compile(r"[/?#%\\<>\"'`|^{}\[\]]")
 
 
+# A slug is a folder name in the output: file systems allow 255 bytes. Longer ones (a
+# 300-letter tag) are cut at a character's edge; no real name comes near.
+SLUG_BYTES = 200
+
+
 @functools.lru_cache(maxsize=65536)
 def banter_slug(name: str) -> str:
     """Banter's rule: lower case, whitespace to hyphens (``Free Nations`` -> ``free-nations``)."""
     text = unicodedata.normalize("NFC", str(name)).strip().lower()
-    return _UNSAFE.sub("", _SPACES.sub("-", text))
+    slug = _UNSAFE.sub("", _SPACES.sub("-", text))
+    if len(slug) * 4 > SLUG_BYTES and len(slug.encode()) > SLUG_BYTES:
+        slug = slug.encode()[:SLUG_BYTES].decode("utf-8", "ignore")
+    return slug
 
 
 _NON_WORD = re.compile(r"[^\w\- ]+", re.UNICODE)

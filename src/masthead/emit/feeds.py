@@ -109,7 +109,8 @@ class FeedWriter:
                 parts.append(f"<dc:creator>{escape(author.name)}</dc:creator>")
             parts += [f"<category>{escape(tag)}</category>" for tag in self._tags(entry)]
             if entry.description:
-                parts.append(f"<description>{escape(entry.description)}</description>")
+                parts.append(f"<description>{escape(as_html(entry.description))}"
+                             "</description>")
             if self.config.feed_full_content:
                 parts.append(f"<content:encoded>{escape(self._content(entry))}</content:encoded>")
             items.append("<item>" + "".join(parts) + "</item>")
@@ -121,7 +122,7 @@ class FeedWriter:
             'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
             'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
             f"<title>{escape(title)}</title><link>{escape(home)}</link>"
-            f"<description>{escape(self.config.description or title)}</description>"
+            f"<description>{escape(as_html(self.config.description or title))}</description>"
             f"<language>{escape(self.site.lang)}</language>"
             + (f"<lastBuildDate>{updated}</lastBuildDate>" if updated else "")
             + f'<atom:link href={quoteattr(feed_url)} rel="self" type="application/rss+xml"/>'
@@ -184,6 +185,12 @@ class FeedWriter:
         if self.config.description:
             feed["description"] = self.config.description
         return json.dumps(feed, ensure_ascii=False, indent=1) + "\n"
+
+
+def as_html(text: str) -> str:
+    """Plain text as the HTML that RSS readers take a ``<description>`` to be: a
+    description that says ``<img onerror=...>`` is shown as those characters, not run."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _rfc822(moment: dt.datetime) -> str:

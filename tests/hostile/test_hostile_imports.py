@@ -17,8 +17,9 @@ import pytest
 from masthead.build import build_site
 from masthead.config import load_config
 from masthead.content.load import BuildOptions
+from masthead.headertext import one_line
 from masthead.importers.redirects import nginx_map
-from masthead.importers.settings import PLACEHOLDER, one_line, settings_file
+from masthead.importers.settings import PLACEHOLDER, settings_file
 from tests.conftest import NOW
 from tests.importers.test_wordpress import export, item
 from tests.nginx import nginx_serving

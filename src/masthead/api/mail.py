@@ -17,6 +17,8 @@ from email.utils import formatdate, make_msgid
 
 import anyio.to_thread
 
+from masthead.headertext import header_text
+
 SMTP_POLICY = SMTP.clone(max_line_length=998)
 
 
@@ -47,7 +49,7 @@ class Mailer:
         message = EmailMessage(policy=SMTP_POLICY)
         message["From"] = self.settings.sender
         message["To"] = to
-        message["Subject"] = subject
+        message["Subject"] = header_text(subject)  # a title or a name: one line, decoded
         message["Date"] = formatdate(localtime=False)
         message["Message-ID"] = make_msgid(domain=self.settings.sender.rsplit("@", 1)[-1]
                                            .strip("> "))

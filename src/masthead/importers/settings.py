@@ -8,23 +8,16 @@ widened the policy so that an imported script would run)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import tomli_w
 
 from masthead.config.checks import address_ok
 from masthead.config.entries import LANGUAGE_CODE
+from masthead.headertext import one_line
 
 PLACEHOLDER = "https://example.org/"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 TITLE_LIMIT = 200
-
-
-def one_line(text: str, limit: int) -> str:
-    """Text for a setting or a header: control characters and line breaks made spaces,
-    blanks folded, at most ``limit`` characters."""
-    return " ".join(_CONTROL.sub(" ", text).split())[:limit].strip()
 
 
 def settings_file(system: str, title: str, base_url: str, language: str,

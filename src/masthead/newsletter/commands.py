@@ -108,6 +108,7 @@ def _send(args: argparse.Namespace, config: SiteConfig) -> int:
     from masthead.newsletter.run import Newsletters, database
     with database(config, args.database) as store:
         letters = Newsletters(config, store, say)
+        letters.ready()  # nothing recorded for a send that cannot start
         edition = letters.choose(_choice(args))
         if edition is None:
             return 0
@@ -160,6 +161,7 @@ def send_published(config: SiteConfig, url: str | None) -> int:
     try:
         with database(config, url) as store:
             letters = Newsletters(config, store, say)
+            letters.ready()
             failed = 0
             for edition in letters.published_lately():
                 failed |= _report(edition.id, letters.send(edition))

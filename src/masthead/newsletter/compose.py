@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from masthead.config import SiteConfig
+from masthead.headertext import header_text
 from masthead.i18n import Strings
 from masthead.newsletter.stories import Story
 from masthead.paths import THEME_TEMPLATES
@@ -36,6 +37,7 @@ _BLOCK_END = re.compile(r"</(p|h[1-6]|ul|ol|blockquote|pre|figure|figcaption|tr|
                         re.I)
 _LINK = re.compile(r'<a [^>]*href="([^"]*)"[^>]*>(.*?)</a>', re.I | re.S)
 _TAG = re.compile(r"<[^>]+>")
+SUBJECT_LIMIT = 250  # characters a subject keeps (a story's title fits many times)
 
 
 def as_text(body: str) -> str:
@@ -115,8 +117,9 @@ def envelope(config: SiteConfig, dkim_selector: str = "", dkim_key: bytes = b"")
     address = config.mail_from.rsplit("<", 1)[-1].rstrip(">").strip()
     domain = address.rsplit("@", 1)[-1].lower()
     host = host_of(config.base_url) or domain
-    return Envelope(config.mail_from, domain, f"{config.title} <newsletter.{host}>",
-                    dkim_selector, dkim_key)
+    return Envelope(config.mail_from, domain,
+                    f"{header_text(config.title)} <newsletter.{host}>", dkim_selector,
+                    dkim_key)
 
 
 def address(email: Email, to: str, newsletter: str, unsubscribe: str,
@@ -126,7 +129,7 @@ def address(email: Email, to: str, newsletter: str, unsubscribe: str,
     message = EmailMessage(policy=POLICY)
     message["From"] = env.sender
     message["To"] = to
-    message["Subject"] = email.subject
+    message["Subject"] = header_text(email.subject, SUBJECT_LIMIT)
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = message_id(newsletter, to, env.domain)
     message["List-Id"] = env.list_id

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from masthead.api.store import Store, open_store, prepare_store
 from masthead.config import SiteConfig
+from masthead.headertext import has_control
 from masthead.i18n import load_strings
 from masthead.newsletter import ledger
 from masthead.newsletter.compose import Composer, Email, Envelope, address, envelope
@@ -46,10 +47,18 @@ class Choice:
 
 
 def mail_settings(config: SiteConfig) -> tuple[SmtpSettings, Envelope]:
+    """How to send, checked before anything is recorded or sent: a setting that cannot
+    stand in a header is refused here, not halfway through a send."""
     if not config.smtp_host or not config.mail_from:
         raise NewsletterError("the newsletter needs smtp_host and mail_from in masthead.toml "
                               '(e.g. smtp_host = "smtp.example.org", mail_from = '
                               '"Newsroom <news@example.org>")')
+    for name, value in (("mail_from", config.mail_from), ("smtp_host", config.smtp_host),
+                        ("dkim_selector", config.dkim_selector)):
+        if has_control(value):
+            raise NewsletterError(f"{name} in masthead.toml has a line break or a control "
+                                  f"character ({value[:60]!r}): it goes into every message's "
+                                  "headers; write it on one line")
     key = b""
     if config.dkim_selector:
         named = os.environ.get("MASTHEAD_DKIM_KEY_FILE", "")
@@ -191,7 +200,14 @@ class Newsletters:
     def preview(self, choice: Choice, folder: Path) -> list[Path]:
         """Each language's email as an HTML file (and its text beside it)."""
         edition = self._draft(choice)
-        folder.mkdir(parents=True, exist_ok=True)
+        if folder.exists() and not folder.is_dir():
+            raise NewsletterError(f"{folder} is a file: -o names a folder, where each "
+                                  "language's email is written as LANG.html and LANG.txt")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise NewsletterError(f"cannot make the folder {folder}: {exc.strerror or exc}"
+                                  ) from None
         written = []
         for lang, email in self.emails(edition).items():
             page = folder / f"{lang}.html"
@@ -229,9 +245,16 @@ class Newsletters:
                         per_minute=(self.config.newsletter_rate if per_minute < 0
                                     else per_minute), say=self.say)
 
+    def ready(self) -> None:
+        """Refuses (NewsletterError) before anything is recorded when a send could not
+        start: no SMTP settings, or settings no header can carry."""
+        mail_settings(self.config)
+
     def test(self, choice: Choice, to: str) -> list[str]:
         """Each language's email to ``to``, recorded nowhere; what the server said."""
         smtp, env = mail_settings(self.config)
+        if has_control(to) or "@" not in to:
+            raise NewsletterError(f"--to {to[:60]!r} is not one email address")
         edition = self._draft(choice)
         connection = Connection(smtp)
         answers = []

@@ -30,16 +30,47 @@ TOML = 'title = "T"\nbase_url = "https://n.example.org/"\n'
     ('name = "a"\nurl = "https://m.example.net/"\n', "it needs a destination 'to'"),
     ('name = "a"\nurl = "https://m.example.net/"\nto = "/srv"\nprimry = true\n',
      "unknown key 'primry' in a [[deploy]] table"),
+    ('name = "a"\nurl = "https://m.example.net/"\nto = "--log-file=/tmp/masthead-x"\n',
+     "starts with '-', which rclone would take for an option"),
+    ('name = "a"\nurl = "https://m.example.net/"\nto = "-vv:"\n',
+     "starts with '-', which rclone would take for an option"),
+    ('name = "a"\nurl = "https://m.example.net/"\nto = "/srv\\nx"\n',
+     "it needs a destination 'to'"),
 ])
 def test_bad_targets_are_refused_with_their_place(tmp_path: Path, table: str,
                                                   message: str) -> None:
     root = write_site(tmp_path, {"content/posts/a.md": post(),
                                  "masthead.toml": TOML + "[[deploy]]\n" + table})
-    result = subprocess.run([sys.executable, "-m", "masthead", "deploy", str(root)],
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 1
-    assert message in result.stderr and "masthead.toml:" in result.stderr, result.stderr
-    assert "Traceback" not in result.stderr
+    for dry in ([], ["--dry-run"]):
+        result = subprocess.run([sys.executable, "-m", "masthead", "deploy", str(root), *dry],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 1
+        assert message in result.stderr and "masthead.toml:" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert not Path("/tmp/masthead-x").exists()
+
+
+def test_names_the_upload_list_cannot_carry_are_refused_before_anything_goes(
+        tmp_path: Path) -> None:
+    from masthead.config import load_config
+    from masthead.deploy import deploy
+
+    target = tmp_path / "target"
+    root = write_site(tmp_path / "site", {
+        "content/posts/a.md": post(), "public/fine.txt": "ok",
+        "masthead.toml": TOML + f'[[deploy]]\nname = "a"\nurl = "https://a.example.net/"\n'
+                                f'to = "{target}"\n'})
+    (root / "public" / "two\nlines.txt").write_text("x")
+    built = subprocess.run([sys.executable, "-m", "masthead", "build", str(root)],
+                           capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, built.stderr
+    assert "has a name no address can carry" in built.stderr
+    assert not (root / "dist" / "two\nlines.txt").exists()
+    (root / "dist" / "sneaked\nin.txt").write_text("x")  # an output made some other way
+    config = load_config(root)
+    [result] = deploy(config, root / "dist", list(config.deploy), say=lambda _: None)
+    assert "cannot be uploaded" in result.error or "control character" in result.error
+    assert not target.exists() or not any(target.iterdir())
 
 
 def test_two_primaries_and_two_names_are_errors(tmp_path: Path) -> None:

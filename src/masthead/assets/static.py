@@ -7,6 +7,7 @@ a slow connection downloads the stylesheet once, and a new build changes the nam
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from pathlib import Path
 
@@ -17,9 +18,9 @@ def public_files(public_dir: Path, outside: list[str] | None = None,
                  clashes: list[tuple[str, str]] | None = None) -> dict[str, Path]:
     """Output path -> source file for everything under public/ (dot-files left out). A
     link that leads out of public/ (to /etc/passwd, say) is never published: its path
-    goes to ``outside``. Two paths that are one on a host that ignores case or Unicode
-    normalization (``Images/a.jpg`` and ``images/a.jpg``) go to ``clashes``; the first
-    is kept."""
+    goes to ``outside``, as does a name no address can carry (a line break, not UTF-8).
+    Two paths that are one on a host that ignores case or Unicode normalization
+    (``Images/a.jpg`` and ``images/a.jpg``) go to ``clashes``; the first is kept."""
     if not public_dir.is_dir():
         return {}
     root = public_dir.resolve()
@@ -34,6 +35,10 @@ def public_files(public_dir: Path, outside: list[str] | None = None,
                 outside.append(rel.as_posix())
             continue
         name = rel.as_posix()
+        if _UNUSABLE.search(name) or not _utf8(name):
+            if outside is not None:  # no address, no upload list can carry it
+                outside.append(name)
+            continue
         key = unicodedata.normalize("NFC", name).casefold()
         if key in folded:
             if clashes is not None:
@@ -42,6 +47,17 @@ def public_files(public_dir: Path, outside: list[str] | None = None,
         folded[key] = name
         found[name] = path
     return found
+
+
+_UNUSABLE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def theme_assets(site_root: Path) -> tuple[dict[str, bytes], dict[str, str]]:

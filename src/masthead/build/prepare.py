@@ -86,8 +86,15 @@ def prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
         clashes: list[tuple[str, str]] = []
         published = public_files(config.root / "public", outside, clashes)
         for rel in outside:
-            reporter.warning(f"public/{rel}", None, "links to a file outside public/; it is "
-                             "not published", "copy the file into public/ instead of linking")
+            shown = rel.encode("utf-8", "backslashreplace").decode("utf-8")
+            if shown != rel or any(ord(c) < 32 or ord(c) == 127 for c in rel):
+                reporter.warning(f"public/{shown!r}", None, "has a name no address can carry "
+                                 "(a line break, a control character, not UTF-8); it is not "
+                                 "published", "rename it")
+            else:
+                reporter.warning(f"public/{rel}", None, "links to a file outside public/; it "
+                                 "is not published",
+                                 "copy the file into public/ instead of linking")
         for first, second in clashes:
             reporter.error(f"public/{second}", None,
                            f"public/{first} and public/{second} are one file on hosts that "

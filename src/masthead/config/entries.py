@@ -147,6 +147,7 @@ def rel_path(path: Path, root: Path) -> str:
 
 _TARGET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 # A remote's parameters that would put a secret into masthead.toml.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CREDENTIAL = re.compile(r"(?i)(pass|password|secret|token|key|session)[a-z_]*=")
 
 
@@ -169,8 +170,11 @@ def read_deploy(raw: Any, rel: str, line: int | None,
         elif not origin_of(url) or url.rstrip("/") != origin_of(url):
             problem = (f"its url {url[:60]!r} must be the address of a site's root, "
                        "such as https://mirror.example.net/")
-        elif not to or "\n" in to:
+        elif not to or _CONTROL.search(to):
             problem = "it needs a destination 'to': a folder or an rclone remote"
+        elif to.startswith("-"):
+            problem = (f"its destination {to[:40]!r} starts with '-', which rclone would "
+                       "take for an option; write a folder as ./-name")
         elif _CREDENTIAL.search(to):
             problem = ("its destination holds a credential; set it in the environment "
                        "(RCLONE_CONFIG_...) or in rclone's own config instead")

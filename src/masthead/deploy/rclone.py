@@ -9,14 +9,17 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 NOT_FOUND = {3, 4}  # rclone's exit codes for a missing folder or file
 STATS_EVERY = 2  # seconds between two progress lines of an upload
 _RETRIES = ("--retries", "3", "--low-level-retries", "5", "--contimeout", "10s",
             "--timeout", "30s")
 # "2026/12/05 06:40:00 NOTICE:   1.2 MiB / 2.6 MiB, 46%, 1.1 MiB/s, ETA 1s"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _STATS = re.compile(r"NOTICE:\s+(\S.*\d+%.*)$")
 
 
@@ -37,6 +40,9 @@ class Rclone:
     """One target's destination (``to``): a folder or a remote such as ``s3:bucket/site``."""
 
     def __init__(self, destination: str, timeout: float = 600) -> None:
+        if destination.startswith("-") or _CONTROL.search(destination):
+            raise TransportError(f"{destination[:40]!r} is not a folder or a remote: rclone "
+                                 "would read it as an option")
         self.destination = destination
         self.timeout = timeout
 
@@ -78,15 +84,11 @@ class Rclone:
         time-out stops a transfer that stalls."""
         if not files:
             return
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
-            listing.write("\n".join(files) + "\n")
-        try:
+        with _listing(files) as listing:
             self._stream(["copy", str(source), self._at(), "--files-from-raw",
                           listing.name, "--no-traverse", "--transfers", "8",
                           "--no-update-modtime", "--stats", f"{STATS_EVERY}s",
                           "--stats-one-line", "--stats-log-level", "NOTICE"], progress)
-        finally:
-            os.unlink(listing.name)
 
     def _stream(self, args: list[str], progress: Callable[[str], None] | None) -> None:
         process = subprocess.Popen([binary(), *args, *_RETRIES], stdin=subprocess.DEVNULL,
@@ -117,9 +119,29 @@ class Rclone:
     def delete(self, files: list[str]) -> None:
         if not files:
             return
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
-            listing.write("\n".join(files) + "\n")
-        try:
+        with _listing(files) as listing:
             self._check(self._run("delete", self._at(), "--files-from-raw", listing.name))
-        finally:
-            os.unlink(listing.name)
+
+
+def unlisted(paths: list[str]) -> list[str]:
+    """The paths rclone's list of files (one a line) cannot carry: a line break, another
+    control character, or a leading blank (rclone trims it)."""
+    return [p for p in paths if _CONTROL.search(p) or p != p.strip()]
+
+
+@contextmanager
+def _listing(files: list[str]) -> Iterator[Any]:
+    """The list of files for ``--files-from-raw``, one a line; refused (TransportError)
+    when a path cannot stand on a line as it is: rclone would skip it, and the deploy
+    would record it as uploaded."""
+    bad = unlisted(files)
+    if bad:
+        raise TransportError(f"{len(bad)} file names cannot be uploaded as they are, e.g. "
+                             f"{bad[0][:60]!r}: rename them in the site")
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False,
+                                     encoding="utf-8") as listing:
+        listing.write("\n".join(files) + "\n")
+    try:
+        yield listing
+    finally:
+        os.unlink(listing.name)

@@ -33,7 +33,7 @@ from masthead.deploy.plan import (
     manifest_of,
     plan,
 )
-from masthead.deploy.rclone import Rclone, TransportError
+from masthead.deploy.rclone import Rclone, TransportError, unlisted
 
 Say = Callable[[str], None]
 SAMPLE = 5  # unchanged pages fetched back besides the changed ones
@@ -116,8 +116,13 @@ def _deploy_one(config: SiteConfig, target: DeployTarget, source: Path,
                 keep: bool = True) -> DeployResult:
     result = DeployResult(target.name)
     started = time.monotonic()
-    transport = Rclone(destination(config, target))
     try:
+        bad = unlisted(list(local))
+        if bad:  # before anything is uploaded, not halfway through
+            raise TransportError(f"{len(bad)} published file names have a line break or a "
+                                 f"control character, e.g. {bad[0][:60]!r}: rename them "
+                                 "in the site")
+        transport = Rclone(destination(config, target))
         remote = decode(transport.read(MANIFEST))
         todo = plan(local, remote, source)
         result.bytes = todo.bytes

@@ -236,3 +236,27 @@ def test_the_nginx_map_carries_hostile_paths_as_they_are(tmp_path: Path) -> None
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: object, **kwargs: object) -> None:
         return None
+
+
+def test_attachment_addresses_that_climb_or_hold_nul_stay_in_their_folders(
+        tmp_path: Path) -> None:
+    from tests.importers.test_wordpress import ATTACHMENT
+
+    uploads = tmp_path / "deep" / "er" / "up"
+    (uploads / "2024").mkdir(parents=True)
+    (uploads / "2024" / "real.jpg").write_bytes(b"jpeg")
+    (tmp_path / "secret.txt").write_text(SECRET)
+    climb = "../" * 12 + str(uploads).lstrip("/") + "/2024/real.jpg"
+    items = (item(10, "Дельта", "delta", "Текст.")
+             + ATTACHMENT.format(id=21, rel=climb)
+             + ATTACHMENT.format(id=22, rel="2024/real%00.jpg")
+             + ATTACHMENT.format(id=23, rel="../../../secret.txt")
+             + ATTACHMENT.format(id=24, rel="2024/../2024/real.jpg"))
+    site = tmp_path / "site"
+    done = run("wordpress", str(export(tmp_path, items)), str(site), "--uploads", str(uploads))
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    written = [p for p in tmp_path.rglob("*") if p.is_file()
+               and not p.is_relative_to(site) and not p.is_relative_to(tmp_path / "deep")]
+    assert sorted(p.name for p in written) == ["export.xml", "secret.txt"]
+    assert (site / "public" / "uploads" / "2024" / "real.jpg").read_bytes() == b"jpeg"
+    assert SECRET not in _all_text(site)

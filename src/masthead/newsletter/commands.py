@@ -121,8 +121,9 @@ def _report(name: str, tally: Tally) -> int:
         print(f"masthead: {name}: stopped: {error}; run the same command again to go on",
               file=sys.stderr)
     if tally.left and not tally.errors:
-        print(f"{name}: {tally.left} deferred by the server; run the command again later "
-              "to retry them", file=sys.stderr)
+        print(f"{name}: {tally.left} deferred by the server or uncertain (the whole message "
+              "went out, no answer came); run the command again later to send them",
+              file=sys.stderr)
     return 1 if tally.errors else 0
 
 

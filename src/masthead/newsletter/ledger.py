@@ -10,9 +10,13 @@ from dataclasses import dataclass
 from masthead.api import links
 from masthead.api.store import Cursor, Store, now_text
 
-PENDING, ACCEPTED, DEFERRED, BOUNCED, SKIPPED = (
-    "pending", "accepted", "deferred", "bounced", "skipped")
-STATUSES = (ACCEPTED, PENDING, DEFERRED, BOUNCED, SKIPPED)
+PENDING, ACCEPTED, DEFERRED, BOUNCED, SKIPPED, UNCERTAIN = (
+    "pending", "accepted", "deferred", "bounced", "skipped", "uncertain")
+# Uncertain: the whole message went out and the server never answered (or the sender
+# died before it could hear the answer). Sent again, since only a 250 makes it the
+# server's.
+STATUSES = (ACCEPTED, UNCERTAIN, PENDING, DEFERRED, BOUNCED, SKIPPED)
+_OPEN = "('pending', 'deferred', 'uncertain')"  # what a send still has to do
 
 
 @dataclass(frozen=True)
@@ -85,17 +89,18 @@ def create(store: Store, newsletter: str, kind: str, subject: str,
 
 
 def to_send(store: Store, newsletter: str) -> list[tuple[str, str, int]]:
-    """(email, language, attempts) of every delivery not yet accepted or given up, after
-    skipping those whose subscriber left (or bounced) since the newsletter was made."""
+    """(email, language, attempts) of every delivery not yet accepted or given up (the
+    uncertain ones too), after skipping those whose subscriber left (or bounced) since
+    the newsletter was made."""
     q = store.sql
 
     def work(cur: Cursor) -> list[tuple[str, str, int]]:
         cur.execute(q("UPDATE deliveries SET status = 'skipped', updated = ? "
-                      "WHERE newsletter = ? AND status IN ('pending', 'deferred') AND "
+                      f"WHERE newsletter = ? AND status IN {_OPEN} AND "
                       "email NOT IN (SELECT email FROM subscribers WHERE status = 'confirmed')"),
                     (now_text(), newsletter))
         cur.execute(q("SELECT email, lang, attempts FROM deliveries WHERE newsletter = ? AND "
-                      "status IN ('pending', 'deferred') ORDER BY email"), (newsletter,))
+                      f"status IN {_OPEN} ORDER BY email"), (newsletter,))
         return [(row[0], row[1], int(row[2])) for row in cur.fetchall()]
 
     return store.transact(work)

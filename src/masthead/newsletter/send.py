@@ -7,9 +7,10 @@ connection to the database and to the SMTP server. A delivery is recorded and it
 line written one right after the other, with no other thread of the worker in between;
 and a worker whose sender is killed finishes the message in hand and stops, so that
 killing ``masthead newsletter send`` never loses or doubles a message. (Killing the
-workers themselves in that moment of some microseconds can still lose one: no SMTP
-client can make a database commit and a network write one act.) The workers also share
-the composing of the messages between the cores."""
+workers themselves between the last line and the server's answer leaves that message
+uncertain: it is sent again by the next run, never lost.) SIGTERM (what ``timeout``,
+systemd and Docker send to the whole process group) stops the sender and its workers the
+same way. The workers also share the composing of the messages between the cores."""
 
 from __future__ import annotations
 
@@ -25,7 +26,13 @@ from masthead.api import links
 from masthead.api.store import Store
 from masthead.newsletter import ledger
 from masthead.newsletter.compose import Email, Envelope, address
-from masthead.newsletter.smtp import Connection, ConnectionLost, SenderRefused, SmtpSettings
+from masthead.newsletter.smtp import (
+    NO_ANSWER,
+    Connection,
+    ConnectionLost,
+    SenderRefused,
+    SmtpSettings,
+)
 
 Say = Callable[[str], None]
 BACKOFF = (2.0, 10.0, 30.0)  # seconds before each retry of a 4xx in one run
@@ -33,6 +40,9 @@ REPORT_EVERY = 2.0  # seconds between two progress lines
 GIVE_UP_AFTER = 5  # failed connections in a row before a worker stops
 WORKERS_LOCK = "newsletter-workers"  # held (shared) by a send's workers while they live
 WORKERS_FINISH = 60.0  # seconds to wait for the workers of a killed send to finish
+
+
+_TERMINATED: list[bool] = []  # a worker's SIGTERM, seen between two messages
 
 
 class SendFailed(Exception):
@@ -47,14 +57,18 @@ class Tally:
     bounced: int = 0
     skipped: int = 0
     left: int = 0
+    uncertain: int = 0  # the whole message went out, no answer came: sent again later
     sent: int = 0  # accepted in this run (the rate counts these)
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         rate = self.sent / self.seconds if self.seconds else 0.0
+        uncertain = (f", {self.uncertain} uncertain (no answer after the message; sent "
+                     "again)") if self.uncertain else ""
         return (f"{self.accepted} accepted of {self.total} ({rate:.0f}/s), "
-                f"{self.deferred} deferred, {self.bounced} bounced, {self.skipped} skipped")
+                f"{self.deferred} deferred, {self.bounced} bounced, {self.skipped} skipped"
+                + uncertain)
 
 
 class RateLimit:
@@ -117,6 +131,7 @@ def send(store: Store, newsletter: str, emails: dict[str, Email], fallback: str,
     workers = [_fork(letter, store, part, per_minute / count if per_minute else 0)
                for part in parts if part]
     errors: list[str] = []
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # as Ctrl-C: workers finish
     try:
         while workers:
             time.sleep(0.2)
@@ -139,6 +154,8 @@ def send(store: Store, newsletter: str, emails: dict[str, Email], fallback: str,
         for worker in workers:
             os.waitpid(worker.pid, 0)
         raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     _count(tally, ledger.counts(store, newsletter), before)
     tally.seconds = time.monotonic() - started
     tally.errors = errors
@@ -149,11 +166,16 @@ def send(store: Store, newsletter: str, emails: dict[str, Email], fallback: str,
     return tally
 
 
+def _interrupt(_signal: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _count(tally: Tally, counts: dict[str, int], before: dict[str, int]) -> None:
     tally.accepted = counts[ledger.ACCEPTED]
     tally.bounced = counts[ledger.BOUNCED]
     tally.skipped = counts[ledger.SKIPPED]
     tally.deferred = counts[ledger.DEFERRED]
+    tally.uncertain = counts[ledger.UNCERTAIN]
     tally.sent = counts[ledger.ACCEPTED] - before[ledger.ACCEPTED]
 
 
@@ -195,6 +217,8 @@ def _fork(letter: Letter, store: Store, part: list[Job], per_minute: float) -> _
     code = 1
     try:  # the child keeps nothing of the parent's but memory and its two pipes
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the sender's to handle
+        # SIGTERM to the process group: finish the message in hand, then stop.
+        signal.signal(signal.SIGTERM, lambda *_: _TERMINATED.append(True))
         low, high = sorted((errors_write, stop_read))
         os.closerange(3, low)
         os.closerange(low + 1, high)
@@ -222,7 +246,8 @@ def _worker(letter: Letter, parent_store: Store, part: list[Job], per_minute: fl
         connection = Connection(letter.smtp)
         try:
             return _mail(letter, store, deque(part), RateLimit(per_minute), connection,
-                         lambda: os.getppid() != parent or _said(stop))
+                         lambda: bool(_TERMINATED) or os.getppid() != parent
+                         or _said(stop))
         finally:
             connection.close()
 
@@ -273,7 +298,8 @@ def _one(letter: Letter, store: Store, job: Job, connection: Connection, limit: 
         try:
             code, reply = connection.send(
                 letter.env.sender, job.email, data, lambda finish: ledger.mark(
-                    store, newsletter, job.email, ledger.ACCEPTED, then=finish, link=digest))
+                    store, newsletter, job.email, ledger.UNCERTAIN, "no answer yet",
+                    then=finish, link=digest))
             break
         except SenderRefused as exc:
             raise SendFailed(str(exc)) from None
@@ -282,12 +308,15 @@ def _one(letter: Letter, store: Store, job: Job, connection: Connection, limit: 
             if failures >= GIVE_UP_AFTER:
                 raise SendFailed(str(exc)) from None
             time.sleep(min(2.0 ** failures, 10.0))
-    if 400 <= code < 500:
-        ledger.mark(store, newsletter, job.email, ledger.DEFERRED, f"{code} {reply}")
+    if 200 <= code < 300:
+        ledger.mark(store, newsletter, job.email, ledger.ACCEPTED)
+    elif code == NO_ANSWER or 400 <= code < 500:
+        status = ledger.UNCERTAIN if code == NO_ANSWER else ledger.DEFERRED
+        ledger.mark(store, newsletter, job.email, status, f"{code} {reply}" if code else reply)
         job.attempts += 1
         if job.attempts <= len(BACKOFF):
             job.not_before = time.monotonic() + BACKOFF[job.attempts - 1]
             retries.append(job)
-    elif not 200 <= code < 300:
+    else:
         ledger.mark(store, newsletter, job.email, ledger.BOUNCED, f"{code} {reply}")
     return 0

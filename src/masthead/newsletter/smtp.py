@@ -1,10 +1,13 @@
 """One SMTP connection that records a delivery at the one safe moment.
 
-A message is recorded as accepted just before its last line (``.``) is written: if the
-sender dies before that write the server drops the unfinished message and the row says
-what was sent; once the write is made the kernel delivers it even if the process is
-killed. So a send that is killed and started again never mails anyone twice. smtplib
-provides the protocol; only its ``data`` step is split in two here."""
+A message is recorded as sent (uncertain) just before its last line (``.``) is written,
+and as accepted when the server answers 250. If the sender dies before that write, the
+server drops the unfinished message. Between the write and the answer nothing can be
+known: RFC 5321 makes the server responsible only once it answers 250, so a message
+whose answer never came (the connection dropped, the answer came after the time-out, the
+server or the worker died) stays *uncertain* and is sent again later. A reader may then
+get it twice, which is better than not at all (RFC 1047). smtplib provides the protocol;
+only its ``data`` step is split in two here."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 
+NO_ANSWER = 0  # the code of a message whose last line went out and no answer came
 _EOLS = re.compile(rb"(?:\r\n|\n|\r(?!\n))")
 _DOTS = re.compile(rb"(?m)^\.")
 
@@ -89,10 +93,11 @@ class Connection:
 
     def send(self, sender: str, to: str, data: bytes,
              accepted: Callable[[Callable[[], None]], None]) -> tuple[int, str]:
-        """Send one message. ``accepted`` records it and then calls the function it is
-        given, which writes the message's last line: the database's thread does both,
-        one right after the other. The answer that decided it: 250 when the server took
-        it, else the refusal (4xx, 5xx)."""
+        """Send one message. ``accepted`` records it as sent and then calls the function
+        it is given, which writes the message's last line: the database's thread does
+        both, one right after the other. The answer that decided it: 250 when the server
+        took it, the refusal (4xx, 5xx), or ``NO_ANSWER`` when the last line was written
+        and no answer came."""
         smtp = self._open()
         try:
             if self._refused:  # the last transaction ended in a refusal: start clean
@@ -142,9 +147,9 @@ class Connection:
             code, reply = smtp.getreply()
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
-            # The last line was written: the server has the message (or will say no to
-            # a message already recorded; nothing more can be known here).
-            return 250, f"no answer after the message: {exc}"
+            # The last line was written and no answer came: the server may have the
+            # message or not. Uncertain: the caller sends it again later.
+            return NO_ANSWER, f"no answer after the message: {exc or type(exc).__name__}"
         return code, reply.decode(errors="replace")
 
 

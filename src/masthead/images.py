@@ -23,10 +23,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from masthead.media import PIXEL_LIMIT, PublicFiles, header_size
+from masthead.media import PIXEL_LIMIT, PublicFiles, header_size, tolerant
 from masthead.output import write_atomic
 from masthead.parallel import default_jobs, fork_map
 
+UNDECODED = "could not be decoded"  # how a failure to read an image's pixels begins
 ENCODER = "1"  # bump when the encoding changes, so that cached variants are made again
 # (AVIF speed, WebP method) by image_encoding. "small": AVIF speed 8 takes 0.75 s per
 # 3600-px photo instead of 1.45 s at Pillow's default of 6. "fast": AVIF 3.3x and WebP
@@ -371,6 +372,7 @@ def _encode(image: ImageSet, settings: ImageSettings, cache_dir: Path) -> tuple[
         return image.url, 0, ""
     if image.width * image.height > PIXEL_LIMIT:
         return image.url, 0, f"has {image.width} x {image.height} pixels, over the limit"
+    tolerant()
     try:
         with Image.open(image.source) as opened:
             if opened.format == "JPEG" and opened.getexif().get(0x0112, 1) == 1:
@@ -378,8 +380,9 @@ def _encode(image: ImageSet, settings: ImageSettings, cache_dir: Path) -> tuple[
                 opened.draft("RGB", (largest, largest * image.height // image.width))
             base = ImageOps.exif_transpose(opened)
             base.load()
-    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as exc:
-        return image.url, 0, f"cannot be read as an image: {exc}"
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError,
+            Image.DecompressionBombError) as exc:
+        return image.url, 0, f"{UNDECODED}: {exc}"
     if base.mode not in ("RGB", "RGBA"):
         has_alpha = base.mode in ("RGBA", "LA", "PA") or "transparency" in base.info
         base = base.convert("RGBA" if has_alpha else "RGB")

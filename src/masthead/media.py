@@ -17,18 +17,33 @@ from urllib.parse import unquote, urlsplit
 PIXEL_LIMIT = 150_000_000
 
 
+def tolerant() -> None:
+    """Pillow as forgiving as browsers where that is safe: a bad checksum in a chunk a
+    PNG does not need (text, colour profile) or a file cut short no longer makes a real
+    archive's picture unreadable (browsers show both). Its pixel limit is replaced by
+    PIXEL_LIMIT, checked from the header before anything is decoded."""
+    from PIL import Image, ImageFile
+
+    Image.MAX_IMAGE_PIXELS = None
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+
+
 def header_size(path: Path) -> tuple[int, int, int] | None:
     """(width, height, EXIF orientation) from an image's header, without decoding it;
     ``None`` for a file Pillow cannot read as an image."""
     from PIL import Image, UnidentifiedImageError
 
-    Image.MAX_IMAGE_PIXELS = None  # checked here against PIXEL_LIMIT instead, before decoding
+    tolerant()
     try:
         with Image.open(path) as image:
             width, height = image.size
             if width * height > PIXEL_LIMIT:  # a PNG's EXIF may be read by decoding it
                 return width, height, 1
-            return width, height, image.getexif().get(0x0112, 1)
+            try:
+                orientation = image.getexif().get(0x0112, 1)
+            except (OSError, ValueError, SyntaxError):  # the pixels are what is broken
+                orientation = 1
+            return width, height, orientation
     except (OSError, UnidentifiedImageError, ValueError, SyntaxError):
         return None
 

@@ -36,7 +36,7 @@ from masthead.emit.sitemap import (
 )
 from masthead.errors import BuildFailed, Diagnostic, Reporter
 from masthead.i18n import load_strings
-from masthead.images import ImageSettings, ResponsiveImages, cache_folder
+from masthead.images import UNDECODED, ImageSettings, ResponsiveImages, cache_folder
 from masthead.incremental import BuildCache
 from masthead.media import PIXEL_LIMIT, PublicFiles
 from masthead.output import Sink
@@ -252,7 +252,12 @@ def make_images(config: SiteConfig, usage: MediaUsage, public: PublicFiles, repo
                          "resize it (phones may fail to show it)")
     result = images.encode(jobs, progress, photos=not on_request)
     for url, reason in result.failures:
-        image_problem(config, reporter, wanted[url], url, reason)
+        if reason.startswith(UNDECODED):  # its header read, its pixels not: as it is
+            reporter.warning(f"public{url}", None, f"{reason}; published as it is, "
+                             "without smaller versions", "save it again with an image "
+                             "editor to have smaller versions made")
+        else:
+            image_problem(config, reporter, wanted[url], url, reason)
     report.images_encoded, report.variants_encoded = result.images, result.variants
     generated.update(images.outputs(made_only=on_request))
     return images, frozenset(posters), generated

@@ -4,9 +4,13 @@ site's time zone (accepted with a warning, since the moment it names is ambiguou
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 EXAMPLE = "2024-01-13T09:00:00+03:00"
+# What WordPress and PHP write for "no date" (0000-00-00, and -0001-11-30 once PHP has
+# normalised it), kept by converters.
+ZERO_DATE = re.compile(r"^\s*[\"']?(?:0000-00-00|-0*1-11-30)")
 
 
 _ISO: dict[int, tuple[dt.datetime | dt.date, str]] = {}  # by the object's identity

@@ -18,7 +18,7 @@ from sys import intern
 from typing import Any
 
 from masthead.config import SiteConfig
-from masthead.content.dates import EXAMPLE, DateProblem, parse_date
+from masthead.content.dates import EXAMPLE, ZERO_DATE, DateProblem, parse_date
 from masthead.content.discover import Layout, SourceFile
 from masthead.content.frontmatter import Document, parse_document
 from masthead.content.markdown import count_words, media_refs
@@ -34,7 +34,7 @@ from masthead.content.models import (
 )
 from masthead.content.slugs import banter_slug
 from masthead.content.text import read_text
-from masthead.errors import Diagnostic, Reporter, closest
+from masthead.errors import Diagnostic, Reporter, Severity, closest
 from masthead.media import PublicFiles
 from masthead.parallel import fork_map
 from masthead.safeurl import link_ok, source_ok
@@ -238,6 +238,24 @@ def _assemble(code: str, merged: dict[tuple[str, str], Any], layout: Layout,
     return result
 
 
+class _DraftReporter(Reporter):
+    """A draft's diagnostics: its errors become warnings (it is not published), and
+    whether it had any is kept."""
+
+    def __init__(self, real: Reporter) -> None:
+        super().__init__()
+        self.real = real
+        self.failed = False
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        if diagnostic.severity is Severity.ERROR:
+            self.failed = True
+            diagnostic = replace(
+                diagnostic, severity=Severity.WARNING,
+                message=f"{diagnostic.message} (a draft: left out until this is mended)")
+        self.real.add(diagnostic)
+
+
 class _Reader:
     """Turns one parsed Document into a model, reporting each bad field."""
 
@@ -262,6 +280,20 @@ class _Reader:
         return self.model(parsed, source.lang or default_language), text_digest
 
     def model(self, doc: Document, lang: str) -> Any:
+        """The model, or None when the file has errors. A draft never stops a build (an
+        archive's drafts hold zero dates and half-written fields): its errors are said
+        as warnings and the draft is left out."""
+        if doc.meta.get("draft") is not True:
+            return self._model(doc, lang)
+        real = self.reporter
+        self.reporter = lenient = _DraftReporter(real)
+        try:
+            model = self._model(doc, lang)
+        finally:
+            self.reporter = real
+        return None if lenient.failed else model
+
+    def _model(self, doc: Document, lang: str) -> Any:
         kind = doc.source.kind
         before = len(self.reporter.errors)
         if kind == "authors":
@@ -343,17 +375,24 @@ class _Reader:
 
     def image(self, doc: Document, key: str = "image") -> str:
         url = self.text(doc, key)
+        if url[:5].lower() == "data:":  # an archive's inline picture: no file to show
+            self.warn(doc, key, f"image {url[:40]!r}... is written into the file (a data: "
+                      "address); left out", f'put the picture under public/ and write {key}: '
+                      '"/images/photo.jpg"')
+            return ""
         if url and not source_ok(url):
             self.error(doc, key, f"image {url[:80]!r} is neither a path nor an http(s) URL",
                        f'write {key}: "/images/photo.jpg"')
             return ""
+        if url and not url.startswith(("/", "http://", "https://")) and "://" not in url:
+            mended = "/" + re.sub(r"^(?:\.{1,2}/)+", "", url)  # ../wp-content/x.jpg
+            self.warn(doc, key, f"image '{url[:80]}' is written relative to the file; read as "
+                      f"'{mended[:80]}'", f'write {key}: "{mended[:80]}"')
+            url = mended
         if url and self.public.is_local(url) and not self.public.exists(url):
             self.warn(doc, key, f"image '{url}' does not exist; the page is shown without it",
                       f"put the file at public{url}, or correct the path")
             return ""
-        if url and not url.startswith(("/", "http://", "https://", "data:")):
-            self.error(doc, key, f"image '{url}' must start with '/' (a file under public/) "
-                       "or be an http(s) URL", f"write {key}: \"/{url.lstrip('./')}\"")
         return url
 
     def date(self, doc: Document, key: str, required: bool) -> dt.datetime | None:
@@ -362,6 +401,13 @@ class _Reader:
             if required:
                 self.reporter.error(doc.source.rel, 1, f"'{key}' is missing",
                                     f"add a line '{key}: \"{EXAMPLE}\"'")
+            return None
+        if ZERO_DATE.match(str(value)):
+            if required:
+                self.error(doc, key, f"'{key}' is a zero date ({value}), what WordPress "
+                           "writes for 'no date'", f"give the story its date, e.g. {EXAMPLE}")
+            else:
+                self.warn(doc, key, f"'{key}' is a zero date ({value}); read as no date")
             return None
         try:
             parsed, naive = parse_date(value, self.config.zone)
@@ -429,10 +475,12 @@ class _Reader:
             self.error(doc, "tags", "'tags' must be a list", "write tags: [Culture, History]")
             return ()
         if len(value) > MAX_TAGS:
-            # every tag has its pages and feeds, each listing the story with all its tags
-            self.error(doc, "tags", f"a story may have at most {MAX_TAGS} tags; this one has "
-                       f"{len(value)}", "keep the tags that readers would follow")
-            return ()
+            # every tag has its pages and feeds, each listing the story with all its tags:
+            # the first ones are kept (a real archive's monthly round-up has over a hundred)
+            self.warn(doc, "tags", f"a story may have at most {MAX_TAGS} tags; this one has "
+                      f"{len(value)}: the first {MAX_TAGS} are kept",
+                      "keep the tags that readers would follow")
+            value = value[:MAX_TAGS]
         result: list[str] = []
         for tag in value:
             if isinstance(tag, (dict, list)) or tag is None:

@@ -105,3 +105,52 @@ def test_a_published_story_with_a_zero_date_is_an_error_that_says_so(
     [problem] = [d for d in failed.value.diagnostics if d.severity.name == "ERROR"]
     assert "'date' is a zero date (0000-00-00 00:00:00)" in problem.message
     assert "give the story its date" in (problem.hint or "")
+
+
+def test_an_import_says_what_it_left_and_builds_without_a_warning_per_date(
+        tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.importers.test_wordpress import export, item
+
+    comment = ("<wp:comment><wp:comment_id>{n}</wp:comment_id><wp:comment_approved>1"
+               "</wp:comment_approved></wp:comment>")
+    menu = ("<item><title>Home</title><wp:post_id>90</wp:post_id><wp:post_type>nav_menu_item"
+            "</wp:post_type><wp:status>publish</wp:status></item>")
+    body = ('[simple boat] on the river.\n\n[poll id="7"]\n\n'
+            '[audio mp3="https://old.example.org/wp-content/uploads/2024/03/song.mp3"]')
+    items = (item(10, "Дельта", "delta", body, extra=comment.format(n=1) + comment.format(n=2))
+             + menu)
+    site = tmp_path / "site"
+    done = subprocess.run([sys.executable, "-m", "masthead", "import", "wordpress",
+                           str(export(tmp_path, items)), str(site)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "skipped: 1 menu items: menus are not imported" in done.stdout
+    assert "skipped: 2 approved comments on 1 posts" in done.stdout
+    assert "unknown shortcode [poll] kept as text" in done.stdout
+    assert "[simple]" not in done.stdout
+    report = build_site(load_config(site, {"search": "false", "images": "false"}),
+                        site / "dist", BuildOptions(now=NOW))
+    said = [d.message for d in report.diagnostics]
+    assert not [m for m in said if "time zone offset" in m], said
+    headers = (site / "dist" / "_headers").read_text()
+    assert "media-src 'self' https://old.example.org;" in headers
+    assert 'src="https://old.example.org/wp-content/uploads/2024/03/song.mp3"' in (
+        site / "dist" / "posts" / "delta" / "index.html").read_text()
+
+
+def test_jekyll_and_hugo_dates_take_the_old_site_s_time_zone(tmp_path: Path) -> None:
+    from masthead.importers.markdown_sites import normal_date, source_zone
+    from masthead.importers.wordpress import ImportReport
+
+    report = ImportReport()
+    moscow = source_zone({"timezone": "Europe/Moscow"}, "timezone", report)
+    assert normal_date("2024-03-01", moscow) == "2024-03-01T00:00:00+03:00"
+    assert normal_date("2024-03-01 10:30", moscow) == "2024-03-01T10:30:00+03:00"
+    assert normal_date("2024-03-01 10:30:00 +0500", moscow) == "2024-03-01T10:30:00+05:00"
+    assert not report.warnings
+    assert source_zone({}, "timeZone", report) is not None
+    assert report.warnings == ["the old site's settings name no time zone ('timeZone'); "
+                               "dates without an offset are read as UTC"]

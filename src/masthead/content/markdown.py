@@ -124,6 +124,11 @@ _LOCAL_IMAGE = re.compile(r"""/(?<![\w.:/]/)[^\s"'()<>]+""" + _IMAGE_EXT)
 _STYLE_ATTR = re.compile(r"<[A-Za-z][^>]*\sstyle=", re.S)
 INLINE_STYLE = "inline:style"
 _EMBED_REF = re.compile(r"""<(?:iframe|script)\b[^>]*?\ssrc=["']([^"']+)["']""", re.I)
+# Sound and video a body plays from another host (an <audio> kept from WordPress): the
+# policy's media-src must name that host. Marked in the frames list by this prefix.
+MEDIA_PREFIX = "media:"
+_MEDIA_REF = re.compile(r"""<(?:audio|video|source)\b[^>]*?\ssrc=["'](https?://[^"']+)["']""",
+                        re.I)
 
 
 def media_refs(markdown: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -141,6 +146,10 @@ def media_refs(markdown: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if "<" not in markdown:  # no tag, so no embed and no style attribute (most bodies)
         return images, ()
     frames = tuple(dict.fromkeys(_EMBED_REF.findall(markdown))) if "src=" in markdown else ()
+    if "src=" in markdown and ("<audio" in markdown or "<video" in markdown
+                               or "<source" in markdown):
+        frames += tuple(dict.fromkeys(MEDIA_PREFIX + url
+                                      for url in _MEDIA_REF.findall(markdown)))
     if "style=" in markdown and _STYLE_ATTR.search(markdown):
         frames += (INLINE_STYLE,)
     return images, frames

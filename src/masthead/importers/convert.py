@@ -172,7 +172,9 @@ class BodyConverter:
             return _OPEN + whole[2:-2] + _CLOSE
         handler = getattr(self, f"_sc_{name.replace('-', '_')}", None)
         if handler is None:
-            if (attrs.strip() or inner is not None) and name not in reported:
+            # Reported only when it looks like one ([poll id="7"], [x]...[/x]): words in
+            # brackets ([simple boat]) are text.
+            if ("=" in attrs or inner is not None) and name not in reported:
                 reported.add(name)
                 self.report(f"unknown shortcode [{name}] kept as text")
             return _OPEN + whole[1:-1] + _CLOSE

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from masthead.content.frontmatter import load_yaml
 from masthead.content.slugs import banter_slug
@@ -76,22 +77,47 @@ def split_front_matter(text: str, rel: str) -> tuple[dict[str, Any], str]:
     return values, body
 
 
-def normal_date(value: Any) -> str:
-    """A date as masthead reads it (ISO 8601, with its offset when it had one)."""
+def normal_date(value: Any, zone: dt.tzinfo = dt.UTC) -> str:
+    """A date as masthead reads it: ISO 8601 with its offset, the old site's time zone
+    (``zone``) giving one to a date written without (a build warns about each date that
+    has none: 2,000 warnings for a 2,000-post import)."""
     if isinstance(value, dt.datetime):
-        return value.isoformat()
+        return (value if value.tzinfo else value.replace(tzinfo=zone)).isoformat()
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return dt.datetime(value.year, value.month, value.day, tzinfo=zone).isoformat()
     text = str(value or "").strip()
-    match = re.match(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)(?:\.\d+)?\s*"
+    match = re.match(r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2})?)(?:\.\d+)?)?\s*"
                      r"(Z|[+-]\d{2}:?\d{2})?$", text)
-    if match:
-        zone = match.group(3) or ""
-        if zone and zone != "Z" and ":" not in zone:
-            zone = f"{zone[:3]}:{zone[3:]}"
-        clock = match.group(2) if match.group(2).count(":") == 2 else f"{match.group(2)}:00"
-        return f"{match.group(1)}T{clock}{'+00:00' if zone == 'Z' else zone}"
-    return text
+    if not match:
+        return text
+    offset = match.group(3) or ""
+    if offset and offset != "Z" and ":" not in offset:
+        offset = f"{offset[:3]}:{offset[3:]}"
+    clock = match.group(2) or "00:00"
+    clock = clock if clock.count(":") == 2 else f"{clock}:00"
+    if offset:
+        return f"{match.group(1)}T{clock}{'+00:00' if offset == 'Z' else offset}"
+    try:
+        local = dt.datetime.fromisoformat(f"{match.group(1)}T{clock}")
+    except ValueError:
+        return text
+    return local.replace(tzinfo=zone).isoformat()
+
+
+def source_zone(config: dict[str, Any], key: str, report: ImportReport) -> dt.tzinfo:
+    """The old site's time zone (Jekyll ``timezone``, Hugo ``timeZone``), for dates
+    written without an offset; UTC when it names none (said once)."""
+    name = str(config.get(key) or config.get("timezone") or "").strip()
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ValueError, ZoneInfoNotFoundError):
+            report.warnings.append(f"the time zone {name[:60]!r} of the old site's settings "
+                                   "is unknown; dates without an offset are read as UTC")
+            return dt.UTC
+    report.warnings.append(f"the old site's settings name no time zone ('{key}'); dates "
+                           "without an offset are read as UTC")
+    return dt.UTC
 
 
 def _names(value: Any) -> list[str]:
@@ -261,6 +287,7 @@ def read_jekyll(folder: SourceFolder, report: ImportReport
     if not (folder.root / "_config.yml").is_file() and not (folder.root / "_posts").is_dir():
         raise SourceError(f"{folder.root} is not a Jekyll site (no _config.yml, no _posts/)")
     config = _config(folder, ("_config.yml", "_config.yaml"))
+    zone = source_zone(config, "timezone", report)
     style = str(config.get("permalink") or "date")
     pattern = {"date": "/:categories/:year/:month/:day/:title.html",
                "pretty": "/:categories/:year/:month/:day/:title/",
@@ -280,7 +307,7 @@ def read_jekyll(folder: SourceFolder, report: ImportReport
             source.slug = readable_slug(str(source.meta.get("slug") or stem), "post")
             date = source.meta.get("date") or (
                 f"{named.group(1)}-{named.group(2)}-{named.group(3)}" if named else "")
-            source.date = normal_date(date)
+            source.date = normal_date(date, zone)
             source.draft = draft or source.meta.get("published") is False
             values = {"year": source.date[:4], "month": source.date[5:7],
                       "day": source.date[8:10], "title": stem, "slug": stem,
@@ -310,6 +337,7 @@ def read_hugo(folder: SourceFolder, report: ImportReport
     content = folder.folder("content")
     if content is None:
         raise SourceError(f"{folder.root} is not a Hugo site (no content/ folder)")
+    zone = source_zone(config, "timeZone", report)
     permalinks = config.get("permalinks") or {}
     sources: list[Source] = []
     for path in folder.files(content):
@@ -327,7 +355,7 @@ def read_hugo(folder: SourceFolder, report: ImportReport
             continue
         name = rel.parts[-2] if bundle else path.stem
         source.slug = readable_slug(str(source.meta.get("slug") or name), "post")
-        source.date = normal_date(source.meta.get("date", ""))
+        source.date = normal_date(source.meta.get("date", ""), zone)
         source.draft = bool(source.meta.get("draft"))
         if bundle:
             source.resources = {p.name: p for p in folder.files(path.parent, recursive=False)

@@ -146,6 +146,15 @@ class WordPressImport:
         attachments = self._attachments()
         self._terms()
         items = [i for i in self.export.items if i.type in ("post", "page")]
+        menu = [item for item in self.export.items if item.type == "nav_menu_item"]
+        if menu:
+            self.report.skipped.append(f"{len(menu)} menu items: menus are not imported (write "
+                                       "main_menu and footer_menu in masthead.toml)")
+        comments = sum(item.comments for item in items)
+        if comments:
+            self.report.skipped.append(f"{comments} approved comments on "
+                                       f"{sum(1 for i in items if i.comments)} posts: masthead "
+                                       "sites have no comments; keep the export to keep them")
         for item in self.export.items:
             if item.type not in ("post", "page", "attachment", "nav_menu_item"):
                 self.report.skipped.append(f"item {item.id} ({item.type}): not a post or page")

@@ -60,6 +60,7 @@ class Item:
     categories: list[Term] = field(default_factory=list)
     tags: list[Term] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
+    comments: int = 0  # approved readers' comments (masthead has none: counted, said)
 
 
 @dataclass
@@ -124,6 +125,8 @@ def read_export(path: Path) -> Export:
                 item.categories.append(entry)
             elif term.get("domain") == "post_tag":
                 item.tags.append(entry)
+        item.comments = sum(1 for c in element.findall(wp + "comment")
+                            if text(c, "wp:comment_approved") == "1")
         for meta in element.findall(wp + "postmeta"):
             item.meta[text(meta, "wp:meta_key")] = text(meta, "wp:meta_value")
         items.append(item)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from masthead.content.embeds import YOUTUBE
+from masthead.content.markdown import MEDIA_PREFIX
 from masthead.content.models import Author, Body, Category, Entry, Page
 from masthead.safeurl import host_of
 from masthead.site.index import Site
@@ -37,6 +38,7 @@ class MediaUsage:
     image_hosts: set[str] = field(default_factory=set)  # hosts of remote images
     frames: dict[str, str] = field(default_factory=dict)  # iframe/script URL -> a file
     youtube: dict[str, str] = field(default_factory=dict)  # video id -> a file
+    media_hosts: set[str] = field(default_factory=set)  # hosts of remote sound and video
 
 
 def media_usage(site: Site) -> MediaUsage:
@@ -70,6 +72,11 @@ def _add_model(usage: MediaUsage, model: Entry | Author | Category | Page) -> No
         for url in body.images:
             _add_image(usage, url, source, 0)
         for url in body.frames:
+            if url.startswith(MEDIA_PREFIX):
+                host = host_of(url[len(MEDIA_PREFIX):])
+                if host:
+                    usage.media_hosts.add(host)
+                continue
             usage.frames.setdefault(url, source)
             video = YOUTUBE.match(url)
             if video:

@@ -301,3 +301,21 @@ def test_failed_rebuild_reports_errors_then_recovers(tmp_path: Path) -> None:
     assert reload == "reload"
     assert b"Fixed" in (out / "posts/a/index.html").read_bytes()
     assert os.path.exists(out / "posts/a/index.html")
+
+
+def test_settings_saved_by_replacing_the_file_are_seen_every_time(
+        served: tuple[str, Path, subprocess.Popen[str]]) -> None:
+    """vim, emacs and ``sed -i`` save by writing a new file and renaming it over the old
+    one: the real ``masthead serve`` sees the second and third save too."""
+    base, root, _ = served
+    settings = root / "masthead.toml"
+    original = settings.read_text(encoding="utf-8")
+    for n in range(3):
+        fresh = root / f".masthead.toml.swp{n}"
+        fresh.write_text(re.sub(r'(?m)^title = .*$', f'title = "Saved {n}"', original),
+                         encoding="utf-8")
+        os.replace(fresh, settings)
+        deadline = time.monotonic() + 30
+        while f"Saved {n}".encode() not in _get(base + "/")[2]:
+            assert time.monotonic() < deadline, f"save {n} was not seen"
+            time.sleep(0.2)

@@ -21,6 +21,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import uvicorn
@@ -162,25 +163,62 @@ async def watch_and_rebuild(site_root: Path, state: LiveState, rebuild: Builder,
     """Rebuild after each burst of saves; tell the tabs only when the build is done."""
     from watchfiles import awatch
 
-    paths = [site_root / name for name in WATCHED if (site_root / name).exists()]
-    async for changes in awatch(*paths, stop_event=stop, debounce=400, step=50,
-                                recursive=True):
-        started = time.perf_counter()
-        names = sorted({Path(p).name for _kind, p in changes
-                        if Path(p).exists() or _kind.name == "deleted"})
-        report(f"changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}")
-        try:
-            await asyncio.to_thread(rebuild)
-        except Exception as exc:  # shown to the user; the server keeps running
-            problems = getattr(exc, "diagnostics", None)
-            state.errors = ([d.format(site_root) for d in problems] if problems
-                            else [f"{type(exc).__name__}: {exc}"])
-            state.publish("error", {"errors": state.errors})
-            continue
-        state.errors = None
-        state.version += 1
-        state.publish("reload", {"version": state.version})
-        report(f"rebuilt in {time.perf_counter() - started:.2f} s; reloading open pages")
+    folders = [site_root / name for name in WATCHED if (site_root / name).is_dir()]
+    queue: asyncio.Queue[set[tuple[Any, str]]] = asyncio.Queue()
+
+    async def feed(paths: list[Path], recursive: bool, wanted: Callable[[str], bool]) -> None:
+        async for found in awatch(*paths, stop_event=stop, debounce=400, step=50,
+                                  recursive=recursive):
+            mine = {(kind, path) for kind, path in found if wanted(path)}
+            if mine:
+                await queue.put(mine)
+
+    # The settings file is watched through its folder, not by its inode: an editor that
+    # saves by writing a new file and renaming it over the old (vim, emacs, sed -i)
+    # would leave a watch on the file itself watching nothing after the first save.
+    settings = str(site_root / "masthead.toml")
+    feeders = [asyncio.create_task(feed([site_root], False, lambda path: path == settings))]
+    if folders:
+        feeders.append(asyncio.create_task(feed(folders, True, lambda _path: True)))
+    try:
+        while not stop.is_set():
+            waiting = asyncio.create_task(queue.get())
+            stopping = asyncio.create_task(stop.wait())
+            done, _ = await asyncio.wait({waiting, stopping},
+                                         return_when=asyncio.FIRST_COMPLETED)
+            for pending in (waiting, stopping):
+                if pending not in done:
+                    pending.cancel()
+            if waiting not in done:
+                break
+            changes = waiting.result()
+            while not queue.empty():  # a burst seen by both watchers: one rebuild
+                changes |= queue.get_nowait()
+            await _rebuild_once(site_root, state, rebuild, report, changes)
+    finally:
+        for task in feeders:
+            task.cancel()
+
+
+async def _rebuild_once(site_root: Path, state: LiveState, rebuild: Builder,
+                        report: Callable[[str], None], changes: set[tuple[Any, str]]) -> None:
+    """One rebuild for a set of changes, its result told to the open tabs."""
+    started = time.perf_counter()
+    names = sorted({Path(p).name for _kind, p in changes
+                    if Path(p).exists() or _kind.name == "deleted"})
+    report(f"changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}")
+    try:
+        await asyncio.to_thread(rebuild)
+    except Exception as exc:  # shown to the user; the server keeps running
+        problems = getattr(exc, "diagnostics", None)
+        state.errors = ([d.format(site_root) for d in problems] if problems
+                        else [f"{type(exc).__name__}: {exc}"])
+        state.publish("error", {"errors": state.errors})
+        return
+    state.errors = None
+    state.version += 1
+    state.publish("reload", {"version": state.version})
+    report(f"rebuilt in {time.perf_counter() - started:.2f} s; reloading open pages")
 
 
 def bind(port: int) -> socket.socket:

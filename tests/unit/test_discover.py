@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+import pytest
+
 from masthead.config import load_config
 from masthead.content.discover import detect_layout, discover
 
@@ -59,3 +61,34 @@ def test_a_folder_that_is_no_language_gives_no_language(tmp_path: Path) -> None:
     for source in found:  # with stat (the build cache's), each file's own
         stat = os.stat(source.file)
         assert (source.mtime_ns, source.size) == (stat.st_mtime_ns, stat.st_size)
+
+
+def test_a_folder_is_a_language_only_when_it_is_one(tmp_path: Path) -> None:
+    """``old/`` under posts is a folder (once it became ``<html lang="old">``); ``ru/`` is
+    a language; ``xal/`` (Kalmyk, no two-letter code) is one when the settings say so."""
+    from masthead.build import build_site
+    from masthead.content.load import BuildOptions
+    from masthead.errors import BuildFailed
+    from tests.conftest import NOW, post, write_site
+
+    root = write_site(tmp_path / "site", {
+        "content/posts/en/a.md": post("English"), "content/posts/ru/a.md": post("Русский"),
+        "content/posts/old/b.md": post("Old folder"),
+        "content/posts/xal/c.md": post("Хальмг")})
+    out = tmp_path / "out"
+    report = build_site(load_config(root), out, BuildOptions(now=NOW))
+    said = [f"{d.path}: {d.message}" for d in report.diagnostics]
+    assert not (out / "old").exists() and not (out / "xal").exists()
+    assert '<html lang="en"' in (out / "posts" / "b" / "index.html").read_text()
+    assert any(line.startswith("content/posts/xal: is named like a language") for line in said)
+    settings = root / "masthead.toml"
+    settings.write_text('languages = ["en", "ru", "xal"]\n' + settings.read_text())
+    build_site(load_config(root), out, BuildOptions(now=NOW))
+    assert '<html lang="xal"' in (out / "xal" / "posts" / "c" / "index.html").read_text()
+    # Two files for one address are an error naming both, whatever folders they are in.
+    (root / "content" / "posts" / "old" / "a.md").write_text(post("Twin"))
+    (root / "content" / "posts" / "en" / "b.md").write_text(post("Other twin"))
+    with pytest.raises(BuildFailed) as failed:
+        build_site(load_config(root), out, BuildOptions(now=NOW))
+    said = " | ".join(f"{d.path}: {d.message}" for d in failed.value.diagnostics)
+    assert "content/posts/old/b.md" in said and "content/posts/en/b.md" in said, said

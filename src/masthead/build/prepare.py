@@ -15,6 +15,7 @@ from masthead.content.discover import (
     SourceFile,
     detect_layout,
     discover,
+    folders_like_languages,
     missing_content,
 )
 from masthead.content.load import BuildOptions, load_content
@@ -81,6 +82,14 @@ def prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
     if placeholder is not None:
         reporter.add(placeholder)
     with timed(report, "discover"):
+        for folder in folders_like_languages(config, layout):
+            reporter.warning(f"content/posts/{folder}", None,
+                             f"is named like a language, but the site's languages are "
+                             f"{', '.join(layout.languages)}: its stories are "
+                             f"{layout.default_language} stories at /posts/...",
+                             f'to make it a language, write languages = '
+                             f'{[*layout.languages, folder]!r} in masthead.toml'.replace(
+                                 "'", '"'))
         strings = load_strings(config.root, layout.languages)
         outside: list[str] = []
         clashes: list[tuple[str, str]] = []

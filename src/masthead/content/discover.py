@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from masthead.config import CollectionConfig, SiteConfig
+from masthead.content.languages import is_language
 from masthead.errors import Diagnostic, closest
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -71,7 +72,8 @@ def detect_layout(config: SiteConfig) -> Layout:
     if posts.is_dir():
         with os.scandir(posts) as children:  # no stat per file: posts/ may hold 100,000
             found = sorted(child.name for child in children
-                           if _LOCALE.match(child.name) and child.is_dir())
+                           if _LOCALE.match(child.name) and child.is_dir()
+                           and (is_language(child.name) or child.name in config.languages))
     localized = bool(found)
     if config.languages:
         languages = tuple(config.languages)
@@ -82,6 +84,18 @@ def detect_layout(config: SiteConfig) -> Layout:
     default = config.language if config.language in languages else languages[0]
     ordered = (default, *[code for code in languages if code != default])
     return Layout(ordered, default, authors, tuple(collections.values()), localized)
+
+
+def folders_like_languages(config: SiteConfig, layout: Layout) -> list[str]:
+    """Folders under content/posts/ named like a language that the site does not have
+    (``old/``, or ``xal/`` on a site whose ``languages`` do not name it): their stories
+    are the default language's, which a writer may not expect."""
+    posts = config.root / "content" / "posts"
+    if not posts.is_dir():
+        return []
+    with os.scandir(posts) as children:
+        return sorted(child.name for child in children if _LOCALE.match(child.name)
+                      and child.name not in layout.languages and child.is_dir())
 
 
 def discover(config: SiteConfig, layout: Layout, stat: bool = True,

@@ -104,6 +104,7 @@ def load_content(config: SiteConfig, layout: Layout, files: list[SourceFile],
                            "rename one of the two files")
             continue
         target[key] = model
+    _stories_written_twice(shared, by_lang, layout, reporter)
 
     default = layout.default_language
     languages: dict[str, LanguageContent] = {}
@@ -118,6 +119,23 @@ def load_content(config: SiteConfig, layout: Layout, files: list[SourceFile],
         merged.update(by_lang[code])
         languages[code] = _assemble(code, merged, layout, options, skipped)
     return Content(languages, skipped, kept)
+
+
+def _stories_written_twice(shared: dict[tuple[str, str], Any],
+                           by_lang: dict[str, dict[tuple[str, str], Any]], layout: Layout,
+                           reporter: Reporter) -> None:
+    """A story outside the language folders and one inside one at the same address: an
+    error naming both (the second once replaced the first without a word). Authors,
+    categories and pages keep the shared file as the default of a translated one."""
+    stories = {"posts", *(c.name for c in layout.collections)}
+    for code, models in by_lang.items():
+        for key in [k for k in models if k in shared and k[0] in stories]:
+            first, second = shared.pop(key), models[key]
+            reporter.error(getattr(second, "source", "?"), 1,
+                           f"two files for one story '{key[1]}' ({code}): "
+                           f"{getattr(first, 'source', '?')} and "
+                           f"{getattr(second, 'source', '?')}",
+                           "rename one of them, or move it into its language's folder")
 
 
 @dataclass

@@ -313,7 +313,6 @@ def _import_markdown_site(args: argparse.Namespace) -> int:
 def _mirror_key(args: argparse.Namespace) -> int:
     from masthead.deploy.mirrorlist import (
         MirrorKeyError,
-        default_key_file,
         make_key_pair,
         record_public_key,
     )
@@ -321,9 +320,8 @@ def _mirror_key(args: argparse.Namespace) -> int:
     config = _config(args)
     if config is None:
         return 1
-    path = args.out or default_key_file(config)
     try:
-        public = make_key_pair(config, path)
+        public, path = make_key_pair(config, args.out)
     except (MirrorKeyError, OSError) as exc:
         print(f"masthead: {exc}", file=sys.stderr)
         return 1

@@ -50,6 +50,8 @@ def _address(target: Target, rel: str) -> str:
 
 
 def _uploaded(output: str, name: str) -> int:
+    if re.search(rf"^{name}: up to date", output, re.M):
+        return 0
     match = re.search(rf"^{name}: (\d+) files up", output, re.M)
     assert match, output
     return int(match.group(1))
@@ -91,6 +93,9 @@ def test_one_story_edit_uploads_only_what_changed(tmp_path: Path,
         assert decode((target.root / MANIFEST).read_bytes()) == after
     again = _deploy(site)
     assert all(_uploaded(again.stdout, t.name) == 0 for t in targets)
+    assert all(f"{t.name}: up to date" in again.stdout for t in targets), again.stdout
+    # S3 answers a missing marker with nothing and success: no deploy was interrupted.
+    assert "finishing the deploy that was interrupted" not in result.stderr + again.stderr
 
 
 def test_a_killed_deploy_leaves_the_previous_site_and_the_next_completes(
@@ -140,6 +145,19 @@ def test_rollback_brings_back_the_previous_version_byte_for_byte(
     for target in targets[:2]:
         now = {rel: (target.root / rel).read_bytes() for rel in manifest_of(target.root)}
         assert now == first[target.name]
+    # A second rollback does not flip back to the newer version: it says so.
+    second = _deploy(site, "--rollback")
+    assert second.returncode == 1
+    assert "origin: failed: already rolled back: no older version is kept here" in \
+        second.stdout and "hint: deploy to publish the site as it is now" in second.stdout
+    for target in targets[:2]:
+        now = {rel: (target.root / rel).read_bytes() for rel in manifest_of(target.root)}
+        assert now == first[target.name]
+    # Deploying again goes forward, and the next rollback goes back to the first version.
+    assert _deploy(site, "--set", 'title="Third Version"').returncode == 0
+    assert _deploy(site, "--rollback").returncode == 0
+    now = {rel: (targets[0].root / rel).read_bytes() for rel in manifest_of(targets[0].root)}
+    assert now == first["origin"]
 
 
 def test_a_failing_target_does_not_stop_the_others(tmp_path: Path,
@@ -159,4 +177,7 @@ def test_dry_run_changes_nothing(tmp_path: Path, targets: list[Target]) -> None:
     result = _deploy(site, "--dry-run")
     assert result.returncode == 0
     assert "origin: would upload" in result.stderr
+    assert re.search(r"^origin: would upload \d+ files .* \(dry run: nothing was sent\)$",
+                     result.stdout, re.M), result.stdout
+    assert "files up" not in result.stdout
     assert list(targets[0].root.iterdir()) == []

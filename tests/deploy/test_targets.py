@@ -173,3 +173,40 @@ def test_a_malformed_mirror_key_is_named_with_its_line(tmp_path: Path) -> None:
     result = _masthead("build", str(root))
     assert result.returncode == 1
     assert "masthead.toml:1" in result.stderr and "mirror_key" in result.stderr, result.stderr
+
+
+def test_a_copied_or_renamed_site_still_finds_its_mirror_key(tmp_path: Path) -> None:
+    """The key kept in the user's folder is named after its public half, which travels
+    with masthead.toml, not after the site's folder."""
+    import shutil
+
+    home = {"XDG_CONFIG_HOME": str(tmp_path / "config")}
+    root = write_site(tmp_path / "site", {"content/posts/a.md": post(),
+                                          "masthead.toml": MIRRORED.format(
+                                              a=tmp_path / "a", b=tmp_path / "b")})
+    made = _masthead("mirror-key", str(root), env=home)
+    assert made.returncode == 0, made.stderr
+    [kept] = list((tmp_path / "config" / "masthead").iterdir())
+    assert kept.name.startswith("mirror-key-") and kept.name in made.stdout
+    moved = tmp_path / "renamed-site"
+    shutil.move(root, moved)
+    done = _masthead("deploy", str(moved), "--no-verify", "--set", "images=false", env=home)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "a" / "mirrors.json").is_file()
+
+
+def test_a_first_deploy_and_a_missing_remote_say_what_to_do(tmp_path: Path) -> None:
+    folder = tmp_path / "www"
+    root = write_site(tmp_path / "site", {
+        "content/posts/a.md": post(),
+        "masthead.toml": TOML + f'[[deploy]]\nname = "origin"\nurl = "http://127.0.0.1:9/"\n'
+                                f'to = "{folder}"\n[[deploy]]\nname = "cloud"\n'
+                                'url = "https://m.example.net/"\nto = "nosuchremote:bucket"\n'})
+    done = _masthead("deploy", str(root), "--set", "images=false", "--set", "search=false")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "origin: failed: http://127.0.0.1:9/" in done.stdout, done.stdout
+    assert (f"hint: the files are up at {folder}; the check fetches pages from "
+            "http://127.0.0.1:9/") in done.stdout
+    assert (folder / "index.html").is_file()
+    assert ("hint: rclone has no remote named 'nosuchremote': set "
+            "RCLONE_CONFIG_NOSUCHREMOTE_TYPE") in done.stdout, done.stdout

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import os
 import re
@@ -43,12 +44,22 @@ class MirrorKeyError(Exception):
     """The private key is missing, unreadable or not the one masthead.toml names."""
 
 
-def default_key_file(config: SiteConfig) -> Path:
-    """Where `masthead mirror-key` keeps a site's private key unless told otherwise:
-    in the user's config folder, named after the site's folder."""
-    home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+def _key_folder() -> Path:
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "masthead"
+
+
+def key_file_for(public: str) -> Path:
+    """Where `masthead mirror-key` keeps a private key unless told otherwise: in the
+    user's config folder, named after its public half (``mirror_key`` in masthead.toml),
+    so that a site copied or renamed still finds it."""
+    name = hashlib.sha256(public.strip().encode()).hexdigest()[:16]
+    return _key_folder() / f"mirror-key-{name}.pem"
+
+
+def legacy_key_file(config: SiteConfig) -> Path:
+    """Where earlier versions kept it: named after the site's folder."""
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", config.root.resolve().name) or "site"
-    return home / "masthead" / f"{name}.mirror-key.pem"
+    return _key_folder() / f"{name}.mirror-key.pem"
 
 
 def public_text(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
@@ -57,10 +68,12 @@ def public_text(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
     return base64.b64encode(raw).decode()
 
 
-def make_key_pair(config: SiteConfig, path: Path) -> str:
+def make_key_pair(config: SiteConfig, path: Path | None) -> tuple[str, Path]:
     """Write a new private key to ``path`` (owner-only, never inside the site, never over
-    an existing key) and return the public key's text."""
-    path = path.expanduser().resolve()
+    an existing key; None: ``key_file_for`` its public half) and return the public key's
+    text and where the private key is."""
+    key = Ed25519PrivateKey.generate()
+    path = (path or key_file_for(public_text(key))).expanduser().resolve()
     if path.is_relative_to(config.root.resolve()):
         raise MirrorKeyError(f"{path} is inside the site folder, which is published and "
                              "usually in version control; choose a path outside it")
@@ -68,14 +81,13 @@ def make_key_pair(config: SiteConfig, path: Path) -> str:
         raise MirrorKeyError(f"{path} exists; a new key would make readers' browsers "
                              "ignore every list signed with the old one. Remove it first "
                              "if that is what you want")
-    key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as fh:
         fh.write(pem)
-    return public_text(key)
+    return public_text(key), path
 
 
 def record_public_key(config: SiteConfig, public: str) -> int | None:
@@ -123,7 +135,9 @@ def _read_key(config: SiteConfig) -> Ed25519PrivateKey:
     if given:
         return _pem_key(given.encode(), KEY_ENV)
     named = os.environ.get(KEY_FILE_ENV, "").strip()
-    path = Path(named).expanduser() if named else default_key_file(config)
+    path = Path(named).expanduser() if named else key_file_for(config.mirror_key)
+    if not named and not path.exists() and legacy_key_file(config).exists():
+        path = legacy_key_file(config)
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -10,6 +10,7 @@ target its previous version again, byte for byte.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import time
@@ -51,11 +52,20 @@ class DeployResult:
     seconds: float = 0.0
     verified: int = 0
     error: str = ""
+    dry_run: bool = False
+    hint: str = ""  # what to do about the error
 
     def summary(self) -> str:
         if self.error:
-            return f"{self.target}: failed: {self.error}"
+            return f"{self.target}: failed: {self.error}" + (
+                f"\n  hint: {self.hint}" if self.hint else "")
         checked = f", {self.verified} pages checked at its address" if self.verified else ""
+        if self.dry_run:
+            return (f"{self.target}: would upload {len(self.uploaded)} files "
+                    f"({self.bytes / 1e6:.2f} MB) and delete {len(self.deleted)} (dry run: "
+                    "nothing was sent)")
+        if not self.uploaded and not self.deleted:
+            return f"{self.target}: up to date, {self.seconds:.1f} s{checked}"
         return (f"{self.target}: {len(self.uploaded)} files up ({self.bytes / 1e6:.2f} MB), "
                 f"{len(self.deleted)} deleted, {self.seconds:.1f} s{checked}")
 
@@ -98,13 +108,17 @@ def rollback(config: SiteConfig, targets: list[DeployTarget], *,
         kept = snapshots(config, target)
         previous = kept / "previous"
         if not previous.is_dir():
-            return DeployResult(target.name, error="no previous version was kept here")
+            undone = (kept / "undone").is_dir()
+            return DeployResult(target.name, error=(
+                "already rolled back: no older version is kept here" if undone
+                else "no previous version was kept here"), hint=(
+                "deploy to publish the site as it is now" if undone else ""))
         result = _deploy_one(config, target, previous, manifest_of(previous), False, False,
                              say, keep=False)
-        if not result.error:  # the versions trade places: a second rollback undoes it
-            os.replace(kept / "current", kept / "swap")
+        if not result.error:  # the newer version is kept aside, never rolled back to
+            shutil.rmtree(kept / "undone", ignore_errors=True)
+            os.replace(kept / "current", kept / "undone")
             os.replace(previous, kept / "current")
-            os.replace(kept / "swap", previous)
         return result
 
     with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
@@ -127,6 +141,7 @@ def _deploy_one(config: SiteConfig, target: DeployTarget, source: Path,
         todo = plan(local, remote, source)
         result.bytes = todo.bytes
         if dry_run:
+            result.dry_run = True
             result.uploaded, result.deleted = todo.uploads, todo.delete
             say(f"{target.name}: would upload {len(todo.uploads)} files "
                 f"({todo.bytes / 1e6:.2f} MB) and delete {len(todo.delete)}")
@@ -136,16 +151,38 @@ def _deploy_one(config: SiteConfig, target: DeployTarget, source: Path,
         if keep:
             _keep(config, target, source)
         if verify:
-            result.verified = _verify(target, source, todo)
-    except (TransportError, OSError, VerifyError) as exc:
+            try:
+                result.verified = _verify(target, source, todo)
+            except VerifyError as exc:
+                result.error = str(exc)
+                result.hint = (f"the files are up at {destination(config, target)}; the check "
+                               f"fetches pages from {target.url}, its url in masthead.toml. "
+                               "Serve the files there (or correct the url), then deploy "
+                               "again; --no-verify skips the check")
+    except (TransportError, OSError) as exc:
         result.error = str(exc)
+        result.hint = _transport_hint(target, str(exc))
     result.seconds = time.monotonic() - started
     return result
 
 
+def _transport_hint(target: DeployTarget, error: str) -> str:
+    """What to do when rclone does not know the remote a target names."""
+    remote = target.to.split(":", 1)[0] if ":" in target.to.split("/", 1)[0] else ""
+    if remote and ("didn't find section in config file" in error
+                   or "not found in config" in error.lower()):
+        name = re.sub(r"[^A-Za-z0-9]", "_", remote).upper()
+        return (f"rclone has no remote named '{remote}': set RCLONE_CONFIG_{name}_TYPE "
+                f"(and RCLONE_CONFIG_{name}_... for its host and credentials) in the "
+                f"environment, or run `rclone config` to add it")
+    return ""
+
+
 def _apply(transport: Rclone, target: DeployTarget, source: Path, local: dict[str, str],
            todo: Plan, say: Say) -> None:
-    unfinished = transport.read(UNFINISHED) is not None
+    # A marker with nothing in it is no marker: rclone's ``cat`` of a missing key in a
+    # bucket that has others answers with nothing and success.
+    unfinished = bool(transport.read(UNFINISHED))
     if todo.empty and not unfinished:
         say(f"{target.name}: up to date")
         return

@@ -107,3 +107,27 @@ def test_help_is_for_users() -> None:
 def test_python_dash_m_masthead_runs_the_command() -> None:
     result = run("--version")
     assert result.returncode == 0 and result.stdout.startswith("masthead ")
+
+
+def test_the_first_hour_s_slips_get_the_right_hint(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", {"content/posts/a.md": post()})
+    # The settings file named instead of its folder: the site is built.
+    named = run("build", str(site / "masthead.toml"))
+    assert named.returncode == 0, named.stderr
+    assert (site / "dist" / "index.html").is_file()
+    # A folder inside the site: pointed at the site's folder, not told to make one.
+    inside = run("build", str(site / "content"))
+    assert inside.returncode == 1 and "masthead new content" not in inside.stderr
+    assert "point to the site's folder (the one that holds masthead.toml)" in inside.stderr
+    # An underscore in the host: said as such.
+    underscore = run("build", str(site), "--set", 'base_url="https://my_site.example.org/"')
+    assert "has '_' in its host name 'my_site.example.org'" in underscore.stderr
+    assert "my-site.example.org" in underscore.stderr
+    # A misplaced ']' in a list: a hint about lists, not about colons.
+    (site / "content" / "posts" / "b.md").write_text(
+        '---\ntitle: "B"\ndate: "2024-01-02T10:00:00Z"\nauthor: Ann Lee\ncategory: News\n'
+        "tags: [a, b]]\n---\nx\n")
+    bracket = run("build", str(site))
+    assert "content/posts/b.md:6:" in bracket.stderr, bracket.stderr
+    assert "a list is written on one line as [a, b]" in bracket.stderr
+    assert "contains ':'" not in bracket.stderr

@@ -76,7 +76,7 @@ def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
         load_config(tmp_path)
     messages = [d.message for d in failure.value.diagnostics]
     assert messages == ["'posts_per_page' must be a whole number",
-                        "base_url 'example.org' is not an absolute http(s) address",
+                        "base_url 'example.org' does not start with https:// or http://",
                         "unknown time zone 'Mars/Base'"]
 
 

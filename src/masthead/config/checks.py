@@ -7,6 +7,7 @@ import base64
 import re
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from masthead.config.banter import banter_file
@@ -51,9 +52,8 @@ def validate(config: SiteConfig, where: Where) -> list[Diagnostic]:
                                    f"{', '.join(IMAGE_ENCODINGS)}",
                                    'write image_encoding = "small" (or "fast" for previews)'))
     if not address_ok(config.base_url, paths=False):
-        problems.append(Diagnostic(*where("base_url"), f"base_url {config.base_url!r} is not "
-                                   "an absolute http(s) address",
-                                   "write it as https://example.org/"))
+        problems.append(Diagnostic(*where("base_url"), *address_problem("base_url",
+                                                                        config.base_url)))
     if config.api_url and not address_ok(config.api_url, paths=True):
         problems.append(Diagnostic(*where("api_url"), f"api_url {config.api_url!r} is neither "
                                    "a path nor an http(s) address",
@@ -114,6 +114,29 @@ def placeholder_base_url(config: SiteConfig) -> Diagnostic | None:
                       "set base_url to the site's public address, e.g. base_url = "
                       '"https://www.mymagazine.org/" in masthead.toml, or --set base_url=...',
                       Severity.WARNING)
+
+
+def address_problem(key: str, value: str) -> tuple[str, str]:
+    """(message, hint) saying what is wrong with an address that is not ``address_ok``."""
+    try:
+        parts = urlsplit(value.strip())
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 (a port that is not a number raises here)
+    except ValueError:
+        return (f"{key} {value[:80]!r} has a port that is not a number",
+                "write it as https://example.org/ or https://example.org:8443/")
+    if parts.scheme.lower() not in ("http", "https"):
+        return (f"{key} {value[:80]!r} does not start with https:// or http://",
+                f"write it as https://{value.strip().split('://')[-1][:60] or 'example.org/'}")
+    if "_" in host:
+        return (f"{key} {value[:80]!r} has '_' in its host name {host!r}: host names "
+                "cannot have it, and no certificate authority issues one for it",
+                f"use the host with '-' instead, e.g. {host.replace('_', '-')}")
+    if not host:
+        return f"{key} {value[:80]!r} names no host", "write it as https://example.org/"
+    return (f"{key} {value[:80]!r} is not an absolute http(s) address that can stand in a "
+            "header (no spaces, quotes or control characters)",
+            "write it as https://example.org/")
 
 
 def address_ok(value: str, paths: bool) -> bool:

@@ -19,6 +19,11 @@ def load_config(root: Path, overrides: dict[str, str] | None = None) -> SiteConf
     (from ``--set key=value``) come last; values are TOML (``20``, ``false``,
     ``["rss"]``), or plain text."""
     root = root.resolve()
+    if root.is_file() and root.name in (CONFIG_FILE, "site.config.js"):
+        root = root.parent.parent if root.parent.name == "config" else root.parent
+    elif root.is_file():
+        raise ConfigError([Diagnostic(str(root), None, "is a file, not a site folder",
+                                      f"give the folder that holds {CONFIG_FILE}")])
     problems: list[Diagnostic] = []
     values: dict[str, Any] = {}
     toml_path = root / CONFIG_FILE
@@ -26,9 +31,12 @@ def load_config(root: Path, overrides: dict[str, str] | None = None) -> SiteConf
     if toml_path.is_file():
         read_toml(toml_path, values, problems)
     elif not found_banter:
+        empty = not root.is_dir() or not any(root.iterdir())
         raise ConfigError([Diagnostic(
             str(root), None, f"no {CONFIG_FILE} or config/site.config.js in this folder",
-            f"run 'masthead new {root.name}' to start a site, or point to a site folder")])
+            f"run 'masthead new {root.name}' to start a site there, or point to a site "
+            "folder" if empty else f"point to the site's folder (the one that holds "
+            f"{CONFIG_FILE}), or run 'masthead new NEWFOLDER' to start a site")])
     if overrides:
         parsed: dict[str, Any] = {}
         for key, raw in overrides.items():

@@ -224,12 +224,15 @@ def _construct(loader: Any, node: yaml.Node) -> Any:
 def _yaml_diagnostic(source: SourceFile, exc: Exception, meta_line: int,
                      text: str = "") -> Diagnostic:
     # Where the construct started (an unclosed quote, say) helps more than where the
-    # parser gave up (often the end of the front matter).
+    # parser gave up (often the end of the front matter); but the start of the whole
+    # front matter (a block mapping's) helps nobody: then it is where the parser stopped.
+    context = getattr(exc, "context", None)
     mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+    if context and "block mapping" in str(context) and getattr(exc, "problem_mark", None):
+        mark = exc.problem_mark  # type: ignore[attr-defined]
     line = meta_line + mark.line if mark is not None else meta_line
     col = mark.column + 1 if mark is not None else None
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    context = getattr(exc, "context", None)
     message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
     lines = text.split("\n")
     near = lines[max(0, line - meta_line - 1):line - meta_line + 1] if mark is not None else []
@@ -240,4 +243,8 @@ def _yaml_diagnostic(source: SourceFile, exc: Exception, meta_line: int,
         hint = "keep one of the two lines"
     elif "alias" in str(problem):
         hint = "write the values out instead of using &anchors and *aliases"
+    elif "flow sequence" in str(context) or any(c in near_line for near_line in near[-1:]
+                                                for c in "[]"):
+        hint = ("a list is written on one line as [a, b], with one '[' and one ']'; put an "
+                "item that holds ',', ':', '[' or ']' in double quotes")
     return Diagnostic(source.rel, line, message, hint, col=col)

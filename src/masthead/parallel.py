@@ -96,7 +96,8 @@ def map_parts(task: Callable[[range], R], parts: Sequence[range], jobs: int,
     frozen_before = gc.get_freeze_count() > 0
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(parts))) as pool:
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(parts)),
+                                                      initializer=_quiet_on_ctrl_c) as pool:
             results = pool.imap_unordered(_run, parts)
             if meanwhile is not None:
                 meanwhile()
@@ -105,6 +106,14 @@ def map_parts(task: Callable[[range], R], parts: Sequence[range], jobs: int,
         _TASK = None
         if not frozen_before:
             gc.unfreeze()
+
+
+def _quiet_on_ctrl_c() -> None:
+    """Ctrl-C reaches every process of the terminal's group: a worker leaves it to the
+    parent, which stops the pool (its workers end at once, without a traceback each)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run(part: range) -> Any:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from masthead.cli import main
-from tests.conftest import post, write_site
+from tests.conftest import SHARED, post, write_site
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -111,3 +111,33 @@ def test_a_banter_site_with_three_slips_builds_with_three_warnings(tmp_path: Pat
         result.stderr
     assert "(3 warnings)" in result.stdout
     assert run("build", str(root), "--strict").returncode == 1
+
+
+def test_ctrl_c_during_a_build_stops_it_without_a_traceback(tmp_path: Path) -> None:
+    """Ctrl-C reaches every process of the terminal's group, the build's workers too:
+    one line says the build stopped, the previous output is as it was."""
+    import os
+    import signal
+    import time
+
+    generator = SHARED / "bench" / "gen_corpus.py"  # the benchmark's corpus generator
+    if not generator.is_file():
+        pytest.skip("needs ../shared/bench/gen_corpus.py")
+    subprocess.run([sys.executable, str(generator), str(tmp_path / "site"), "--posts",
+                    "2500"], check=True, capture_output=True, timeout=300)
+    site = tmp_path / "site"
+    process = subprocess.Popen([sys.executable, "-m", "masthead", "build", str(site),
+                                "--no-search", "--no-cache"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    assert process.stderr is not None
+    for line in process.stderr:  # stopped while the workers encode pictures
+        if "encoding images:" in line:
+            break
+    time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert "stopped" in err
+    assert not (site / "dist").exists()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import errno
 import os
 import shutil
+import socket
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -241,6 +243,15 @@ def _api(args: argparse.Namespace) -> int:
 
     install()  # one line per kind of message a minute, however hard the server is hit
     app = create_app(config, store, ApiSettings(args.rate_limit, args.public_url, trusted))
+    try:  # the port first: nothing is announced that cannot be kept
+        listening = _listen(args.host, args.port, backlog=2048)
+    except OSError as exc:
+        busy = exc.errno == errno.EADDRINUSE
+        print(f"masthead: cannot listen on {args.host}:{args.port}: "
+              + ("another program listens there" if busy else exc.strerror or str(exc))
+              + ("\n  hint: stop it, or give masthead api another --port" if busy else ""),
+              file=sys.stderr)
+        return 1
     print(f"masthead api for {config.title} on http://{args.host}:{args.port}/api/ "
           f"({store.dialect}); Ctrl-C stops it", flush=True)
     try:
@@ -248,7 +259,7 @@ def _api(args: argparse.Namespace) -> int:
         # X-Forwarded-For is read by the API itself, from --trusted-proxy only; a cap on
         # connections and short idle times keep silent sockets from starving the rest
         # (slow headers are cut by nginx in front, as the production recipe sets up).
-        uvicorn.run(app, host=args.host, port=args.port, access_log=False,
+        uvicorn.run(app, fd=listening.fileno(), access_log=False,
                     log_level="warning", log_config=None,  # its loggers: ours, filtered
                     server_header=False, proxy_headers=False,
                     limit_concurrency=args.max_connections, timeout_keep_alive=5,
@@ -257,6 +268,21 @@ def _api(args: argparse.Namespace) -> int:
         print(f"masthead: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _listen(host: str, port: int, backlog: int) -> socket.socket:
+    """A listening socket on ``host``:``port`` (IPv4 or IPv6), or OSError."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+        sock.listen(backlog)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 def _import_target_problem(site: Path) -> str | None:

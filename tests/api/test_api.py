@@ -120,7 +120,38 @@ def test_a_plain_form_gets_pages_not_json(running_api: RunningApi, mailbox: Mail
         mailbox.wait(1)
         assert "ru" in parse_qs(urlsplit(link_in(mailbox.messages[0], "confirm")).query)["lang"]
         bad = client.post("/api/subscribe", data={"email": "not an email"})
-        assert bad.status_code == 400 and "<h1>" in bad.text and "valid email" in bad.text
+        assert bad.status_code == 400 and "<h1>" in bad.text
+        assert "Check the email address" in bad.text
+        # A Russian form gets its refusal in Russian.
+        russian = client.post("/api/subscribe", data={"email": "не адрес", "lang": "ru"})
+        assert russian.status_code == 400 and '<html lang="ru">' in russian.text
+        assert "Проверьте адрес электронной почты" in russian.text
+        contact = client.post("/api/contact", data={"name": "Аня", "email": "a@example.org",
+                                                    "message": "", "lang": "ru"})
+        assert contact.status_code == 400 and "Проверьте форму" in contact.text
+
+
+def test_sign_ups_come_from_the_site_s_own_pages_only(running_api: RunningApi,
+                                                      mailbox: Mailbox) -> None:
+    """As contact messages and views: a page on another site, or a sandboxed one
+    (``Origin: null``), cannot sign its visitors up."""
+    with running_api.client() as client:
+        for headers in ({"Origin": "https://evil.example"}, {"Origin": "null"},
+                        {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+                        {"Origin": "null", "Sec-Fetch-Site": "cross-site"}):
+            refused = client.post("/api/subscribe", json={"email": "victim@example.org"},
+                                  headers=headers)
+            assert refused.status_code == 403, headers
+        page = client.post("/api/subscribe", data={"email": "victim@example.org",
+                                                   "lang": "ru"},
+                           headers={"Origin": "null", "Sec-Fetch-Site": "cross-site"})
+        assert page.status_code == 403 and "только со страниц самого сайта" in page.text
+        allowed = client.post("/api/subscribe", json={"email": "reader@example.org"},
+                              headers={"Origin": "https://news.example.org",
+                                       "Sec-Fetch-Site": "same-site"})
+        assert allowed.status_code == 202
+    mailbox.wait(1)
+    assert [m["To"] for m in mailbox.messages] == ["reader@example.org"]
 
 
 def test_replayed_and_forged_confirmation_links_change_nothing(

@@ -137,8 +137,12 @@ class Api:
             try:
                 return await handler(request)
             except BadInput as exc:
-                if _wants_html(request):
-                    return self.page(request, "api_error_title", exc.message, exc.status)
+                if _wants_html(request):  # in the form's language, as its readers write
+                    lang = self.lang_of(getattr(request.state, "form_lang", None)
+                                        or request.query_params.get("lang"))
+                    t = self.strings.get(lang) or Strings(lang, {})
+                    return self.page(request, "api_error_title", t(_error_key(exc)),
+                                     exc.status, lang)
                 return _error(exc.message, exc.field, exc.status)
 
         return run
@@ -199,8 +203,10 @@ class Api:
             from urllib.parse import parse_qsl
 
             try:
-                return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True,
+                form = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True,
                                       strict_parsing=False, max_num_fields=20))
+                request.state.form_lang = form.get("lang")
+                return form
             except (UnicodeDecodeError, ValueError):
                 raise BadInput("the form could not be read") from None
         if kind != "application/json":
@@ -283,6 +289,8 @@ class Api:
         lang = self.lang_of(data.get("lang"))
         if data.get("website"):  # the honeypot: people leave it empty
             return self._accepted(request, "subscribe", lang)
+        if not self.same_site(request):  # as contact and views: another site's page
+            raise BadInput("sign-ups are taken from the site's own pages only", status=403)
         email = clean_email(data.get("email"))
         if not self.mailer.settings.enabled:
             raise BadInput("sign-ups are not open: the site has no mail server set up",
@@ -438,6 +446,16 @@ class Api:
 
     async def health(self, request: Request) -> Response:
         return JSONResponse({"ok": True, "articles": len(self.paths.paths)})
+
+
+def _error_key(problem: BadInput) -> str:
+    """The interface string that says ``problem`` to a reader who sent a plain form."""
+    if problem.field == "email":
+        return "api_error_email"
+    if problem.field:
+        return "api_error_field"
+    return {403: "api_error_forbidden", 413: "api_error_too_large",
+            503: "api_error_closed"}.get(problem.status, "api_error_other")
 
 
 def _wants_html(request: Request) -> bool:

@@ -97,10 +97,14 @@ class Api:
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
         await prepare_store(self.store)
-        secret = os.environ.get("MASTHEAD_API_SECRET") or await self.store.secret()
+        kept_apart = os.environ.get("MASTHEAD_API_SECRET", "")
+        secret = kept_apart or await self.store.secret()
         # Unsubscribe links of emails sent before links were random (signed addresses)
-        # keep working: a reader's way out never breaks.
-        self._legacy_unsubscribe = URLSafeSerializer(secret, salt="masthead-unsubscribe")
+        # keep working while their key is kept out of the database: with a key from the
+        # database, whoever has a copy of it could unsubscribe anyone. Without one they
+        # are retired (newer emails carry random links).
+        self._legacy_unsubscribe = URLSafeSerializer(
+            kept_apart, salt="masthead-unsubscribe") if kept_apart else None
         self._limit_key = hmac.new(secret.encode(), b"masthead-limits", "sha256").digest()
         await anyio.to_thread.run_sync(lambda: self.paths.refresh(force=True))
         self.languages = tuple(self.paths.languages) or (self.config.language,)
@@ -374,7 +378,8 @@ class Api:
         return self.page(request, "api_subscribe_title", t("api_unsubscribed"), 200, lang)
 
     async def _unsubscribe_legacy(self, token: str) -> bool:
-        assert self._legacy_unsubscribe is not None
+        if self._legacy_unsubscribe is None:
+            return False
         try:
             email = self._legacy_unsubscribe.loads(token)
         except BadSignature:

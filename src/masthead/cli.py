@@ -198,7 +198,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="requests per client per minute (0: no limit)")
     api.add_argument("--public-url", default="",
                      help="the API's address as readers reach it, for links in emails "
-                          "(default: base_url + api_url)")
+                          "(default: api_public_url in masthead.toml, which the newsletter "
+                          "uses too; else base_url + api_url)")
     api.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
                      help="a proxy (address or network) whose X-Forwarded-For names the "
                           "client, e.g. 127.0.0.1 for nginx on the same machine; repeat for "
@@ -242,6 +243,10 @@ def _api(args: argparse.Namespace) -> int:
     from masthead.api.logs import install
 
     install()  # one line per kind of message a minute, however hard the server is hit
+    if args.public_url and args.public_url.rstrip("/") != config.api_address:
+        print("masthead: warning: --public-url differs from the newsletter's links "
+              f"({config.api_address}/...)\n  hint: set api_public_url = "
+              f'"{args.public_url}" in masthead.toml, and both use it', file=sys.stderr)
     app = create_app(config, store, ApiSettings(args.rate_limit, args.public_url, trusted))
     try:  # the port first: nothing is announced that cannot be kept
         listening = _listen(args.host, args.port, backlog=2048)

@@ -17,7 +17,12 @@ import pytest
 
 from masthead.api.store import Store, open_store, prepare_store
 from masthead.newsletter.run import run_async
-from tests.api.conftest import database, free_port, postgres_server  # noqa: F401 (fixtures)
+from tests.api.conftest import (  # noqa: F401 (fixtures)
+    database,
+    free_port,
+    mailbox,
+    postgres_server,
+)
 from tests.conftest import post, write_site
 
 STORY = "river-delta"

@@ -250,7 +250,7 @@ class Api:
         """The API's address for links in emails."""
         if self.settings.public_url:
             return self.settings.public_url.rstrip("/")
-        return self.config.absolute_url(self.config.api_url or "/api").rstrip("/")
+        return self.config.api_address
 
     # --- views ------------------------------------------------------------------------
 

@@ -54,6 +54,9 @@ def validate(config: SiteConfig, where: Where) -> list[Diagnostic]:
     if not address_ok(config.base_url, paths=False):
         problems.append(Diagnostic(*where("base_url"), *address_problem("base_url",
                                                                         config.base_url)))
+    if config.api_public_url and not address_ok(config.api_public_url, paths=False):
+        problems.append(Diagnostic(*where("api_public_url"), *address_problem(
+            "api_public_url", config.api_public_url)))
     if config.api_url and not address_ok(config.api_url, paths=True):
         problems.append(Diagnostic(*where("api_url"), f"api_url {config.api_url!r} is neither "
                                    "a path nor an http(s) address",

@@ -135,6 +135,10 @@ class SiteConfig:
         'Where `masthead api` answers, as the pages see it: "/api" when it is served under '
         "the site's own address, or a full URL. Empty: no view counting, and the newsletter "
         "and contact forms are not connected.", "")
+    api_public_url: str = _doc(
+        "Where readers reach the API from outside, for the links in emails (confirming a "
+        "sign-up, unsubscribing from the newsletter), e.g. https://api.example.org/api. "
+        "Empty: base_url + api_url.", "")
     smtp_host: str = _doc("SMTP server for confirmation emails and contact messages "
                           "(user and password from MASTHEAD_SMTP_USER/PASSWORD).", "")
     smtp_port: int = _doc("Port of the SMTP server.", 25)
@@ -203,6 +207,15 @@ class SiteConfig:
         if len(self.web_addresses) > 1 and self.api_url.startswith("/"):
             return self.base_url.rstrip("/") + self.api_url
         return self.api_url
+
+    @property
+    def api_address(self) -> str:
+        """The API's address in emailed links (no trailing slash): ``api_public_url``,
+        else ``base_url`` + ``api_url``. The API's confirmation mails and the
+        newsletter's unsubscribe links both use it."""
+        if self.api_public_url:
+            return self.api_public_url.rstrip("/")
+        return self.absolute_url(self.api_url or "/api").rstrip("/")
 
     def absolute_url(self, path: str) -> str:
         """``/posts/a/`` -> ``https://example.org/posts/a/``."""

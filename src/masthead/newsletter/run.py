@@ -100,7 +100,7 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
 def unsubscribe_url(config: SiteConfig) -> Callable[[str, str], str]:
     """The one-click unsubscribe URL for a token and a language (the token is random,
     made for each message; see masthead.api.links)."""
-    api = config.absolute_url(config.api_url or "/api").rstrip("/")
+    api = config.api_address
     return lambda token, lang: f"{api}/unsubscribe?token={token}&lang={lang}"
 
 

@@ -53,6 +53,8 @@ from masthead.safeurl import origin_of
 
 log = logging.getLogger("masthead.api")
 CONFIRM_DAYS = 7
+OUTBOX_LIMIT = 10_000  # confirmation mails that may wait at once (each address: one a day)
+OUTBOX_BATCH = 20  # mails a worker claims at a time
 ADMIN_TOKEN_ENV = "MASTHEAD_API_TOKEN"
 MAX_QUERY_PATHS = 100
 
@@ -88,6 +90,7 @@ class Api:
         self.languages: tuple[str, ...] = ()
         self._limit_key = b""
         self._forwarding = asyncio.Lock()  # one forwarder at a time in this process
+        self._outbox_ready = asyncio.Event()  # a confirmation mail waits to be sent
         self.origins = frozenset(site_origins(config)) | frozenset(
             o for o in map(origin_of, config.addresses) if o)  # the onion address too
         self._legacy_unsubscribe: URLSafeSerializer | None = None
@@ -110,11 +113,15 @@ class Api:
         self.languages = tuple(self.paths.languages) or (self.config.language,)
         self.strings = load_strings(self.config.root, self.languages)
         await self.store.forget_old_view_ids()
-        task = asyncio.create_task(self._housekeeping())
+        tasks = [asyncio.create_task(self._housekeeping())]
+        if self.mailer.settings.enabled:
+            self._outbox_ready.set()  # what a stopped process left, sent now
+            tasks.append(asyncio.create_task(self._send_outbox()))
         try:
             yield
         finally:
-            task.cancel()
+            for task in tasks:
+                task.cancel()
             await self.store.close()
 
     async def _housekeeping(self) -> None:
@@ -299,35 +306,74 @@ class Api:
         if not self.mailer.settings.enabled:
             raise BadInput("sign-ups are not open: the site has no mail server set up",
                            status=503)
-        # The same answer, at once, whatever the address's state: the work (and its
-        # time) comes after the answer, so neither reveals who subscribed.
-        answer = self._accepted(request, "subscribe", lang)
-        answer.background = BackgroundTask(self._subscribe, email, lang)
-        return answer
+        # The same answer, at once, whatever the address's state: the request only puts
+        # the sign-up in the outbox (one statement, the same for everyone); a worker
+        # looks at the address and mails it, so neither the answer nor its time reveals
+        # who subscribed, and a slow mail server holds no reader's connection.
+        if await self.store.enqueue_signup(email, lang, OUTBOX_LIMIT):
+            self._outbox_ready.set()
+        else:
+            log.warning("sign-ups are not queued: %d wait already (is the SMTP server "
+                        "reachable?)", OUTBOX_LIMIT)
+        return self._accepted(request, "subscribe", lang)
 
-    async def _subscribe(self, email: str, lang: str) -> None:
+    async def _send_outbox(self) -> None:
+        """Handle the sign-ups waiting in the outbox, a few at a time, for as long as the
+        API runs: woken by a sign-up, and every minute for those another process queued
+        or a failed round left. A mail the server did not take stays queued."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._outbox_ready.wait(), timeout=60)
+            self._outbox_ready.clear()
+            try:
+                while await self._send_some():
+                    pass
+            except MailError:
+                log.warning("confirmation mails wait: the SMTP server failed; tried again "
+                            "in a minute")
+            except Exception:  # keep the worker; the next round tries again
+                log.exception("the outbox could not be sent")
+
+    async def _send_some(self) -> bool:
+        """Handle up to OUTBOX_BATCH waiting sign-ups; whether there were any."""
+        claimed = await self.store.claim_outbox(OUTBOX_BATCH)
+        for done, (item, email, lang) in enumerate(claimed):
+            try:
+                await self._sign_up(email, lang)
+            except MailError:
+                for left, _email, _lang in claimed[done:]:
+                    await self.store.outbox_done(left, done=False)
+                raise
+            await self.store.outbox_done(item, done=True)
+        return bool(claimed)
+
+    async def _sign_up(self, email: str, lang: str) -> None:
+        """Record a sign-up; mail its confirmation when the address is not confirmed
+        and had none today (whatever process is asked)."""
+        state = await self.store.request_subscription(email, lang)
+        if state in ("confirmed", "bounced") or not await self.first_mail_today(email):
+            return
         try:
-            state = await self.store.request_subscription(email, lang)
-            if state in ("confirmed", "bounced") or not await self.first_mail_today(email):
-                return
-            token, token_digest = links.new_token()
-            leave_token, leave_digest = links.new_token()
-            await self.store.add_links(email, [(links.CONFIRM, token_digest),
-                                               (links.LEAVE, leave_digest)])
-            t = self.strings.get(lang) or Strings(lang, {})
-            link = f"{self.api_url()}/confirm?token={token}&lang={lang}"
-            leave = f"{self.api_url()}/unsubscribe?token={leave_token}&lang={lang}"
-            await self.mailer.send(
-                email, t("api_confirm_subject", site=self.config.title),
-                t("api_confirm_body", site=self.config.title, link=link,
-                  days=CONFIRM_DAYS, unsubscribe=leave),
-                headers={"List-Unsubscribe": f"<{leave}>",
-                         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
-            log.info("newsletter sign-up requested (%s)", "new" if state == "new" else "again")
+            await self._confirmation(email, lang)
         except MailError:
-            log.warning("confirmation email not sent: the SMTP server failed")
-        except Exception:  # the answer is gone: said in the log, once, without data
-            log.warning("a sign-up could not be completed", exc_info=False)
+            await self.store.unhit(self._key("m", email), int(time.time() // 86400))
+            raise
+        log.info("newsletter sign-up requested (%s)", "new" if state == "new" else "again")
+
+    async def _confirmation(self, email: str, lang: str) -> None:
+        token, token_digest = links.new_token()
+        leave_token, leave_digest = links.new_token()
+        await self.store.add_links(email, [(links.CONFIRM, token_digest),
+                                           (links.LEAVE, leave_digest)])
+        t = self.strings.get(lang) or Strings(lang, {})
+        link = f"{self.api_url()}/confirm?token={token}&lang={lang}"
+        leave = f"{self.api_url()}/unsubscribe?token={leave_token}&lang={lang}"
+        await self.mailer.send(
+            email, t("api_confirm_subject", site=self.config.title),
+            t("api_confirm_body", site=self.config.title, link=link,
+              days=CONFIRM_DAYS, unsubscribe=leave),
+            headers={"List-Unsubscribe": f"<{leave}>",
+                     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
 
     def _accepted(self, request: Request, what: str, lang: str) -> Response:
         """The same answer whoever asks (a sign-up never reveals who is subscribed)."""

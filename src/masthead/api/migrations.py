@@ -57,6 +57,16 @@ MIGRATIONS: list[dict[str, list[str]]] = [
             "CREATE INDEX links_email ON links (email, kind)",
         ],
     },
+    {  # 6: confirmation mails waiting to be sent: '' (waiting), 'claimed <time>', 'sent
+       # <time>'; a worker of the API sends them, so a slow mail server holds no request
+        "sqlite": ["CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                   "email TEXT NOT NULL, lang TEXT NOT NULL, created TEXT NOT NULL, "
+                   "state TEXT NOT NULL)", "CREATE INDEX outbox_state ON outbox (state, id)"],
+        "postgresql": ["CREATE TABLE outbox (id BIGINT GENERATED ALWAYS AS IDENTITY "
+                       "PRIMARY KEY, email TEXT NOT NULL, lang TEXT NOT NULL, "
+                       "created TEXT NOT NULL, state TEXT NOT NULL)",
+                       "CREATE INDEX outbox_state ON outbox (state, id)"],
+    },
 ]
 
 

@@ -288,6 +288,72 @@ class Store:
 
     # --- contact messages and settings -------------------------------------------------
 
+    async def enqueue_signup(self, email: str, lang: str, limit: int) -> bool:
+        """A sign-up to handle (its confirmation mail, if one is due); False when ``limit``
+        wait already (the outbox is bounded: a flood cannot fill the disk). One statement
+        whatever the address's state, so that the time it takes tells nothing."""
+        q = self.sql
+
+        def work(cur: Cursor) -> bool:
+            cur.execute("SELECT COUNT(*) FROM outbox")
+            if int(cur.fetchone()[0]) >= limit:
+                return False
+            cur.execute(q("INSERT INTO outbox (email, lang, created, state) "
+                          "VALUES (?, ?, ?, '')"), (email, lang, now_text()))
+            return True
+
+        return await self.run(work)
+
+    async def claim_outbox(self, count: int) -> list[tuple[int, str, str]]:
+        """(id, email, language) of sign-ups waiting, oldest first, claimed for this
+        process; a claim older than ten minutes (its process died) is taken over."""
+        q = self.sql
+        stale = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).isoformat(
+            timespec="seconds")
+
+        def work(cur: Cursor) -> list[tuple[int, str, str]]:
+            cur.execute(q("SELECT id, email, lang FROM outbox WHERE state = '' OR "
+                          "(state LIKE ? AND state < ?) ORDER BY id LIMIT ?"),
+                        ("claimed %", f"claimed {stale}", count))
+            rows = [(int(r[0]), r[1], r[2]) for r in cur.fetchall()]
+            claimed = []
+            for row in rows:  # another process may have claimed it since the SELECT
+                cur.execute(q("UPDATE outbox SET state = ? WHERE id = ? AND (state = '' "
+                              "OR (state LIKE ? AND state < ?))"),
+                            (f"claimed {now_text()}", row[0], "claimed %", f"claimed {stale}"))
+                if cur.rowcount == 1:
+                    claimed.append(row)
+            return claimed
+
+        return await self.run(work)
+
+    async def outbox_done(self, item: int, done: bool) -> None:
+        """A claimed sign-up handled (gone from the outbox), or given back to be tried
+        again."""
+        q = self.sql
+
+        def work(cur: Cursor) -> None:
+            if done:
+                cur.execute(q("DELETE FROM outbox WHERE id = ?"), (item,))
+            else:
+                cur.execute(q("UPDATE outbox SET state = '' WHERE id = ?"), (item,))
+
+        await self.run(work)
+
+    async def outbox_waiting(self) -> int:
+        def work(cur: Cursor) -> int:
+            cur.execute("SELECT COUNT(*) FROM outbox")
+            return int(cur.fetchone()[0])
+
+        return await self.run(work)
+
+    async def unhit(self, key: str, bucket: int) -> None:
+        """Take back one count of ``hit`` (a mail counted that the server did not take)."""
+        q = self.sql
+        await self.run(lambda cur: cur.execute(
+            q("UPDATE limits SET hits = hits - 1 WHERE key = ? AND bucket = ? AND hits > 0"),
+            (key, bucket)))
+
     async def add_message(self, name: str, email: str, message: str) -> None:
         q = self.sql
 

@@ -206,6 +206,9 @@ def _parser() -> argparse.ArgumentParser:
                           "several (default: none, the connection's address counts)")
     api.add_argument("--max-connections", type=int, default=1000, metavar="N",
                      help="connections served at once; more get 503 (default: 1000)")
+    api.add_argument("--header-timeout", type=float, default=10.0, metavar="SECONDS",
+                     help="a connection that sends no request this long is closed, so that "
+                          "silent sockets cannot fill --max-connections (default: 10)")
     api.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a setting for this run (TOML value)")
     api.set_defaults(handler=_api)
@@ -218,6 +221,7 @@ def _api(args: argparse.Namespace) -> int:
     import uvicorn
 
     from masthead.api.app import ApiSettings, create_app
+    from masthead.api.silent import silent_closing
     from masthead.api.store import open_store
 
     try:
@@ -264,7 +268,8 @@ def _api(args: argparse.Namespace) -> int:
         # X-Forwarded-For is read by the API itself, from --trusted-proxy only; a cap on
         # connections and short idle times keep silent sockets from starving the rest
         # (slow headers are cut by nginx in front, as the production recipe sets up).
-        uvicorn.run(app, fd=listening.fileno(), access_log=False,
+        uvicorn.run(app, fd=listening.fileno(), http=silent_closing(args.header_timeout),
+                    access_log=False,
                     log_level="warning", log_config=None,  # its loggers: ours, filtered
                     server_header=False, proxy_headers=False,
                     limit_concurrency=args.max_connections, timeout_keep_alive=5,

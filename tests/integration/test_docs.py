@@ -23,6 +23,17 @@ def test_docs_build_strictly_with_every_internal_link_resolving(tmp_path: Path) 
         page = (out / "posts" / slug / "index.html").read_text(encoding="utf-8")
         for link in re.findall(r'href="(/posts/[^"#]*)', page):
             assert (out / link.strip("/") / "index.html").is_file(), f"{slug}: {link}"
+    # A newcomer lands on the first page of the user guide, and each page leads on.
+    home = (out / "index.html").read_text(encoding="utf-8")
+    shown = list(dict.fromkeys(re.findall(r'href="/posts/([^"/#]+)/"', home)))
+    assert shown[0] == "what-it-builds", shown
+    reading, slug = [], "what-it-builds"
+    while slug:
+        reading.append(slug)
+        text = (REPO / "docs/content/posts" / f"{slug}.md").read_text(encoding="utf-8")
+        found = re.search(r"next: \[[^\]]+\]\(/posts/([^/]+)/\)", text)
+        slug = found.group(1) if found else ""
+    assert sorted(reading) == posts and reading[-1] == "benchmark", reading
 
 
 def test_the_readme_links_to_files_that_exist() -> None:

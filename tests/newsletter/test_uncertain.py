@@ -159,3 +159,36 @@ def test_sigterm_to_the_process_group_loses_and_doubles_nothing(
 @pytest.fixture(autouse=True)
 def _quiet_aiosmtpd_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("CRITICAL", logger="mail.log")
+
+
+def test_a_send_that_cannot_start_records_nothing(tmp_path: Path) -> None:
+    """Without SMTP settings a send is refused before anything is recorded: the next
+    send, once the settings are there, sends the story to everyone (it once "finished"
+    a newsletter recorded by the refused send, with nobody)."""
+    from tests.newsletter.conftest import SETTINGS
+
+    port = free_port()
+    site = newsletter_site(tmp_path / "site", port)
+    settings = site / "masthead.toml"
+    settings.write_text(SETTINGS.format(port=port).replace('smtp_host = "127.0.0.1"\n', ""))
+    db = str(tmp_path / "api.sqlite")
+    store = subscribe(db, site, PEOPLE[:2])
+    try:
+        for args in (["--digest"], ["--story", STORY]):
+            refused = subprocess.run([sys.executable, "-m", "masthead", "newsletter", "send",
+                                      str(site), *args, "--database", db],
+                                     capture_output=True, text=True, timeout=120)
+            assert refused.returncode == 1 and "needs smtp_host" in refused.stderr
+            assert ledger.editions(store) == []
+        settings.write_text(SETTINGS.format(port=port))
+        handler = Dropping(set())
+        controller = patient_controller(handler, port)
+        controller.start()
+        try:
+            sent = _send(site, db)
+            assert sent.returncode == 0, sent.stderr
+        finally:
+            controller.stop()
+        assert set(handler.received) == {email for email, _ in PEOPLE[:2]}
+    finally:
+        close(store)

@@ -15,3 +15,13 @@ def has_site_templates(site_root: Path) -> bool:
     folder = site_root / "templates"
     return folder.is_dir() and any(path.is_file() and path.relative_to(folder).parts[0] != "email"
                                    for path in folder.rglob("*"))  # email/: the newsletter's
+
+
+def utf8_name(name: str) -> bool:
+    """Whether a name read from the disk was valid UTF-8 (Python keeps the bytes that were
+    not as lone surrogates, which no page, URL or upload list can carry)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -21,6 +21,7 @@ from masthead.headertext import one_line
 from masthead.importers.redirects import nginx_map
 from masthead.importers.settings import PLACEHOLDER, settings_file
 from tests.conftest import NOW
+from tests.importers.test_jekyll_hugo import write
 from tests.importers.test_wordpress import export, item
 from tests.nginx import nginx_serving
 
@@ -33,13 +34,6 @@ CRAFTED_TITLE = 'Вестник "\\"\ntimezone = "Mars/Olympus"\r\n\u2028[deploy
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "masthead", "import", *args],
                           capture_output=True, text=True, timeout=120)
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
-    return root
 
 
 def _all_text(folder: Path) -> str:

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from pathlib import Path
 
+from masthead.paths import utf8_name
+
 THEME_STATIC = Path(__file__).parent.parent / "themes" / "default" / "static"
 
 
@@ -35,7 +37,7 @@ def public_files(public_dir: Path, outside: list[str] | None = None,
                 outside.append(rel.as_posix())
             continue
         name = rel.as_posix()
-        if _UNUSABLE.search(name) or not _utf8(name):
+        if _UNUSABLE.search(name) or not utf8_name(name):
             if outside is not None:  # no address, no upload list can carry it
                 outside.append(name)
             continue
@@ -51,13 +53,6 @@ def public_files(public_dir: Path, outside: list[str] | None = None,
 
 _UNUSABLE = re.compile(r"[\x00-\x1f\x7f]")
 
-
-def _utf8(name: str) -> bool:
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def theme_assets(site_root: Path) -> tuple[dict[str, bytes], dict[str, str]]:

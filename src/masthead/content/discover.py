@@ -17,6 +17,7 @@ from typing import NamedTuple
 from masthead.config import CollectionConfig, SiteConfig
 from masthead.content.languages import is_language
 from masthead.errors import Diagnostic, closest
+from masthead.paths import utf8_name
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 AUTO_COLLECTIONS = {
@@ -120,7 +121,7 @@ def discover(config: SiteConfig, layout: Layout, stat: bool = True,
         for entry, parts in _walk(str(base), ()):
             lang = parts[0] if parts and parts[0] in languages else None
             name, path = entry.name, entry.path
-            if not path.isascii() and not _utf8(path):
+            if not path.isascii() and not utf8_name(path):
                 if problems is not None:
                     shown = path[root_prefix:].encode("utf-8", "replace").decode("utf-8")
                     problems.append(Diagnostic(shown, None, "the file's name is not UTF-8",
@@ -185,15 +186,6 @@ def _walk(folder: str, parts: tuple[str, ...]) -> list[tuple[os.DirEntry[str],
             found.append((entry, parts))
     return found
 
-
-def _utf8(text: str) -> bool:
-    """Whether a name read from the disk was valid UTF-8 (Python keeps the bytes that were
-    not as lone surrogates, which no page or URL can carry)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _name(entry: os.DirEntry[str]) -> str:

@@ -14,6 +14,8 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from masthead.paths import utf8_name
+
 Warn = Callable[[str], None]
 
 
@@ -77,7 +79,7 @@ class SourceFolder:
             folders[:] = sorted(n for n in folders if not (here / n).is_symlink())
             for name in sorted(names):
                 path = here / name
-                if not _utf8(name):
+                if not utf8_name(name):
                     self.warn(f"{printable(self.rel(path))}: the file name is not UTF-8; "
                               "left out (rename it)")
                     continue
@@ -88,10 +90,3 @@ class SourceFolder:
             if not recursive:
                 return
 
-
-def _utf8(name: str) -> bool:
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True

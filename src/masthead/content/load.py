@@ -506,9 +506,10 @@ class _Reader:
                            "write tags: [Culture, History]")
                 continue
             name = str(tag).strip()
-            if name and not banter_slug(name).strip("."):
-                self.error(doc, "tags", f"tag {name[:40]!r} has no letter or digit to make its "
-                           "address from", "name the tag with a word, e.g. tags: [Culture]")
+            if name and not banter_slug(name).strip("."):  # it could take a page's address
+                self.warn(doc, "tags", f"tag {name[:40]!r} has no letter or digit to make its "
+                          "address from; left out", "name the tag with a word, e.g. tags: "
+                          "[Culture]")
                 continue
             if name and name not in result:
                 result.append(intern(name))

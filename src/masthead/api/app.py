@@ -54,7 +54,8 @@ from masthead.safeurl import origin_of
 log = logging.getLogger("masthead.api")
 CONFIRM_DAYS = 7
 OUTBOX_LIMIT = 10_000  # confirmation mails that may wait at once (each address: one a day)
-OUTBOX_BATCH = 20  # mails a worker claims at a time
+OUTBOX_BATCH = 20  # sign-ups a worker claims at a time
+OUTBOX_AT_ONCE = 4  # confirmation mails a worker sends at once
 ADMIN_TOKEN_ENV = "MASTHEAD_API_TOKEN"
 MAX_QUERY_PATHS = 100
 
@@ -335,16 +336,24 @@ class Api:
                 log.exception("the outbox could not be sent")
 
     async def _send_some(self) -> bool:
-        """Handle up to OUTBOX_BATCH waiting sign-ups; whether there were any."""
+        """Handle up to OUTBOX_BATCH waiting sign-ups, OUTBOX_AT_ONCE at a time (each on
+        a connection of its own); whether there were any. A mail the server did not
+        take goes back to the outbox, and so does the rest of the batch."""
         claimed = await self.store.claim_outbox(OUTBOX_BATCH)
-        for done, (item, email, lang) in enumerate(claimed):
-            try:
-                await self._sign_up(email, lang)
-            except MailError:
-                for left, _email, _lang in claimed[done:]:
-                    await self.store.outbox_done(left, done=False)
-                raise
-            await self.store.outbox_done(item, done=True)
+        for start in range(0, len(claimed), OUTBOX_AT_ONCE):
+            group = claimed[start:start + OUTBOX_AT_ONCE]
+            results = await asyncio.gather(*(self._sign_up(email, lang)
+                                             for _item, email, lang in group),
+                                           return_exceptions=True)
+            failed: BaseException | None = None
+            for (item, _email, _lang), result in zip(group, results, strict=True):
+                await self.store.outbox_done(item, done=not isinstance(result, BaseException))
+                if isinstance(result, BaseException):
+                    failed = result
+            if failed is not None:
+                for item, _email, _lang in claimed[start + OUTBOX_AT_ONCE:]:
+                    await self.store.outbox_done(item, done=False)
+                raise failed
         return bool(claimed)
 
     async def _sign_up(self, email: str, lang: str) -> None:

@@ -336,7 +336,9 @@ def _import_markdown_site(args: argparse.Namespace) -> int:
         print(f"masthead: {problem}", file=sys.stderr)
         return 1
     try:
-        report = import_markdown_site(args.system, args.source, args.site, args.force)
+        report = import_markdown_site(args.system, args.source, args.site, args.force,
+                                      say=lambda line: print(line, file=sys.stderr,
+                                                             flush=True))
     except SourceError as exc:
         print(f"masthead: {exc}", file=sys.stderr)
         return 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -25,7 +26,7 @@ from masthead.importers.redirects import live_pages, safe_path, write_redirects
 from masthead.importers.scan import Marks, Span, paired, substitute
 from masthead.importers.settings import settings_file
 from masthead.importers.source import SourceFolder
-from masthead.importers.wordpress import ImportReport, _front_matter
+from masthead.importers.wordpress import PROGRESS_EVERY, ImportReport, _front_matter
 
 Say = Callable[[str], None]
 _FENCES = {"---": "yaml", "+++": "toml"}
@@ -419,7 +420,12 @@ class MarkdownSiteImport:
             links[source.rel.split("/", 1)[-1]] = url
             links[source.slug] = url
         redirects: dict[str, str] = {}
-        for source in sources:
+        started = last = time.monotonic()
+        for done, source in enumerate(sources, 1):
+            if time.monotonic() - last > PROGRESS_EVERY:  # a large site: a line now and then
+                last = time.monotonic()
+                self.say(f"import: {done} of {len(sources)} posts and pages "
+                         f"({last - started:.0f} s)")
             notes: list[str] = []
             convert = TemplateConverter(notes.append, links)
             body = convert.jekyll(source.body) if self.system == "jekyll" else \

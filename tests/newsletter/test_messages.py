@@ -142,7 +142,7 @@ def test_preview_test_digest_status_and_a_reader_who_left(tmp_path: Path,
         assert letters.choose(Choice(digest=True)) is None
     assert "chen@mail.example" not in smtp_server.received
     status = _masthead("newsletter", "status", str(site), "--database", db)
-    assert "3 accepted, 0 pending, 0 deferred, 0 bounced, 1 skipped" in status.stdout
+    assert "3 accepted, 0 uncertain, 0 pending, 0 deferred, 0 bounced, 1 skipped" in status.stdout
 
 
 def test_build_sends_each_new_story_once(tmp_path: Path, smtp_server: Server) -> None:

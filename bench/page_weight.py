@@ -20,8 +20,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from masthead.build import build_site
 from masthead.config import load_config
+from masthead.pipeline import build_site
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "examples" / "demo"

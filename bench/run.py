@@ -116,9 +116,9 @@ def compare(engines: dict[str, list[str]], runs: int, out_root: Path) -> dict[st
 def rebuilds(corpus: Path, command: list[str], runs: int) -> None:
     """With the build cache: nothing changed, one story edited (a new process each time),
     and one story's text edited in a process that keeps the last build (``serve``)."""
-    from masthead.build import BuildState, build_site
     from masthead.config import load_config
     from masthead.incremental import BuildCache
+    from masthead.pipeline import BuildOptions, BuildState, build_site
 
     story = sorted((corpus / "content" / "posts").glob("*.md"))[-1]
     original = story.read_bytes()
@@ -133,11 +133,13 @@ def rebuilds(corpus: Path, command: list[str], runs: int) -> None:
         with tempfile.TemporaryDirectory(dir=corpus.parent) as scratch:
             out, state = Path(scratch) / "site", BuildState()
             cache = BuildCache(Path(scratch) / "cache")
-            build_site(load_config(corpus), out, cache=cache, state=state, serve_mode=True)
+            build_site(load_config(corpus), out, BuildOptions(preview=True), cache=cache,
+                       state=state)
             for number in range(runs):
                 story.write_bytes(original + f"\nResident edit {number}.\n".encode())
                 started = time.perf_counter()
-                build_site(load_config(corpus), out, cache=cache, state=state, serve_mode=True)
+                build_site(load_config(corpus), out, BuildOptions(preview=True), cache=cache,
+                       state=state)
                 resident.append(time.perf_counter() - started)
         for label, times in (("nothing changed", unchanged), ("one story edited", edited),
                              ("one story's text edited, resident (serve)", resident)):

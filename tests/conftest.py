@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from masthead.build import BuildReport, build
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
 from masthead.errors import BuildFailed, Diagnostic
+from masthead.options import BuildOptions
 from masthead.output import MemorySink
+from masthead.pipeline import BuildReport, build
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "examples" / "demo"
@@ -121,8 +121,8 @@ def build_errors(tmp_path: Path) -> Callable[..., list[Diagnostic]]:
             **options: object) -> list[Diagnostic]:
         root = write_site(tmp_path / "site", files)
         with pytest.raises(BuildFailed) as failure:
-            build(load_config(root), MemorySink(), BuildOptions(now=NOW, **options),  # type: ignore[arg-type]
-                  strict=strict)
+            build(load_config(root), MemorySink(), BuildOptions(now=NOW, strict=strict,  # type: ignore[arg-type]
+                                                          **options))
         return failure.value.diagnostics
 
     return run

@@ -13,7 +13,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from masthead import __version__
-from masthead.build import (
+from masthead.config import SiteConfig, load_config
+from masthead.content.discover import detect_layout
+from masthead.errors import BuildFailed, ConfigError, Diagnostic, Reporter, Severity, plural
+from masthead.incremental import CACHE_DIR, BuildCache
+from masthead.options import BuildOptions
+from masthead.output import MemorySink, OutputRefused
+from masthead.pipeline import (
     BuildReport,
     BuildState,
     build,
@@ -21,12 +27,6 @@ from masthead.build import (
     images_on_request,
     terminal_progress,
 )
-from masthead.config import SiteConfig, load_config
-from masthead.content.discover import detect_layout
-from masthead.content.load import BuildOptions
-from masthead.errors import BuildFailed, ConfigError, Diagnostic, Reporter, Severity, plural
-from masthead.incremental import CACHE_DIR, BuildCache
-from masthead.output import MemorySink, OutputRefused
 from masthead.speedups import SWITCH as SPEEDUPS_SWITCH
 
 STARTER = Path(__file__).parent / "starter"
@@ -378,7 +378,7 @@ def _mirror_key(args: argparse.Namespace) -> int:
 def _deploy(args: argparse.Namespace) -> int:
     from masthead.deploy import deploy, rollback
     from masthead.deploy.mirrorlist import KEY_FILE_ENV, MirrorKeyError, signing_key
-    from masthead.deploy.run import say_to_stderr
+    from masthead.deploy.targets import say_to_stderr
 
     config = _config(args)
     if config is None:
@@ -467,8 +467,9 @@ def _overrides(args: argparse.Namespace) -> dict[str, str]:
     return pairs
 
 
-def _options(args: argparse.Namespace) -> BuildOptions:
-    return BuildOptions(drafts=args.drafts, future=args.future)
+def _options(args: argparse.Namespace, preview: bool = False) -> BuildOptions:
+    return BuildOptions(drafts=args.drafts, future=args.future, strict=args.strict,
+                        preview=preview, jobs=getattr(args, "jobs", 0))
 
 
 def _print_diagnostics(diagnostics: list[Diagnostic], root: Path) -> None:
@@ -486,7 +487,7 @@ def _run_build(args: argparse.Namespace, serve_mode: bool = False) -> BuildRepor
         return None
     out = args.output.resolve() if getattr(args, "output", None) else config.output_dir
     cache = None if args.no_cache else BuildCache(config.root / CACHE_DIR)
-    options = _options(args)
+    options = _options(args, serve_mode)
     if getattr(args, "views", None):
         from masthead.api.counts import CountsUnavailable, read_counts
 
@@ -497,9 +498,7 @@ def _run_build(args: argparse.Namespace, serve_mode: bool = False) -> BuildRepor
             return None
     progress = terminal_progress()
     try:
-        report = build_site(config, out, options, strict=args.strict,
-                            serve_mode=serve_mode, progress=progress,
-                            jobs=args.jobs, cache=cache)
+        report = build_site(config, out, options, progress=progress, cache=cache)
     except OutputRefused as exc:
         print(f"masthead: {exc}", file=sys.stderr)
         return None
@@ -566,7 +565,7 @@ def _check(args: argparse.Namespace) -> int:
     if config is None:
         return 1
     try:
-        report = build(config, MemorySink(), _options(args), strict=args.strict)
+        report = build(config, MemorySink(), _options(args))
     except BuildFailed as exc:
         _print_diagnostics(exc.diagnostics, config.root)
         print(f"masthead: {Reporter(list(exc.diagnostics)).summary()}", file=sys.stderr)
@@ -601,8 +600,8 @@ def _serve(args: argparse.Namespace) -> int:
         try:
             current = load_config(root, _overrides(args))
             images[0] = images_on_request(current)  # image settings may have changed
-            report = build_site(current, out, _options(args), strict=args.strict,
-                                serve_mode=True, jobs=args.jobs, cache=cache, state=state)
+            report = build_site(current, out, _options(args, preview=True), cache=cache,
+                                state=state)
         except (BuildFailed, ConfigError) as exc:
             _print_diagnostics(exc.diagnostics, root)
             print(f"masthead: build failed: {Reporter(list(exc.diagnostics)).summary()}; "
@@ -625,7 +624,7 @@ def _serve(args: argparse.Namespace) -> int:
     prefixes = [f"/{code}/" for code in languages[1:]]
 
     def previews() -> dict[str, str]:
-        from masthead.newsletter.run import preview_pages
+        from masthead.newsletter.editions import preview_pages
 
         return preview_pages(load_config(root, _overrides(args)))
 

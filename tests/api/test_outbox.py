@@ -118,7 +118,7 @@ def test_a_sign_up_burst_against_a_slow_mail_server_leaves_readers_served(
     # Nothing lost: what was not sent yet waits in the outbox, in the database (a mail
     # cut off mid-send may be in both: it is sent again, at least once).
     from masthead.api.store import open_store
-    from masthead.newsletter.run import run_async
+    from masthead.newsletter.editions import run_async
 
     store = open_store(str(tmp_path / "api.sqlite"), site)
     try:

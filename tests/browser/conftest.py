@@ -9,10 +9,10 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-from masthead.build import build_site
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
 from masthead.dev.server import serving
+from masthead.options import BuildOptions
+from masthead.pipeline import build_site
 from tests.conftest import DEMO, NOW
 
 POLL = 0.1  # seconds between two looks at the page

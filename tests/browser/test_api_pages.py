@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from masthead.build import build_site
-from masthead.content.load import BuildOptions
+from masthead.options import BuildOptions
+from masthead.pipeline import build_site
 from tests.api.conftest import Mailbox, RunningApi, api_site, mailbox, site_config, start_api
 from tests.browser.conftest import wait_for
 from tests.conftest import NOW

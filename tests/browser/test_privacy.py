@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from masthead.build import build_site
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
+from masthead.options import BuildOptions
+from masthead.pipeline import build_site
 from tests.conftest import CORPUS, DEMO, NOW, SHARED
 from tests.nginx import nginx_serving
 

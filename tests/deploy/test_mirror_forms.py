@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from masthead.build import build_site
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
+from masthead.options import BuildOptions
+from masthead.pipeline import build_site
 from tests.api.conftest import start_api
 from tests.conftest import NOW, post, write_site
 

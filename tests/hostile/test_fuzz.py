@@ -11,11 +11,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from masthead.build import build
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
 from masthead.errors import BuildFailed, ConfigError
+from masthead.options import BuildOptions
 from masthead.output import MemorySink
+from masthead.pipeline import build
 from tests.conftest import NOW, post, write_site
 from tests.hostile.checks import check_feed, check_nginx, check_page, check_policy
 
@@ -84,7 +84,7 @@ def test_any_input_gives_diagnostics_or_a_safe_site(front: str, body: str, name:
             (root / "content" / "posts" / f"{name}.md").write_text(post(name, body=body))
         sink = MemorySink()
         try:
-            build(load_config(root), sink, BuildOptions(now=NOW), jobs=1)
+            build(load_config(root), sink, BuildOptions(now=NOW, jobs=1))
         except (BuildFailed, ConfigError) as failure:
             assert failure.diagnostics and all(d.path and d.message for d in failure.diagnostics)
             event("refused with diagnostics")

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from masthead.build import build_site
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
 from masthead.headertext import one_line
 from masthead.importers.redirects import nginx_map
 from masthead.importers.settings import PLACEHOLDER, settings_file
+from masthead.options import BuildOptions
+from masthead.pipeline import build_site
 from tests.conftest import NOW
 from tests.importers.test_jekyll_hugo import write
 from tests.importers.test_wordpress import export, item

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from masthead.build import build_site
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
 from masthead.incremental import BuildCache
+from masthead.options import BuildOptions
+from masthead.pipeline import build_site
 from tests.conftest import NOW, post, write_site
 
 POSTS = 80
@@ -97,7 +97,7 @@ def _killed_after(root: Path, out: Path, writes: int) -> None:
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
         try:
-            from masthead.build import update as update_module
+            from masthead.pipeline import update as update_module
 
             done = [0]
             original = update_module.replace_file
@@ -109,7 +109,7 @@ def _killed_after(root: Path, out: Path, writes: int) -> None:
                 original(path, data)
 
             update_module.replace_file = replace  # type: ignore[assignment]
-            build_site(load_config(root), out, BuildOptions(now=NOW), jobs=1,
+            build_site(load_config(root), out, BuildOptions(now=NOW, jobs=1),
                                     cache=BuildCache(root / ".masthead"),
                                     full_rebuild_share=1.0)
         finally:
@@ -124,13 +124,13 @@ def test_an_update_killed_half_way_and_then_undone_is_repaired(tmp_path: Path,
     the manifest describes, while the output holds the half-written update."""
     root = _site(tmp_path / "site")
     out = tmp_path / "out"
-    options = BuildOptions(now=NOW)
-    build_site(load_config(root), out, options, jobs=1, cache=BuildCache(root / ".masthead"))
+    options = BuildOptions(now=NOW, jobs=1)
+    build_site(load_config(root), out, options, cache=BuildCache(root / ".masthead"))
     story = root / "content" / "posts" / "p3.md"
     original = story.read_bytes()
     story.write_text(post("Story 3 retold", "2024-01-04T10:00:00Z", tags=["t3"], body="New.\n"))
     _killed_after(root, out, writes)
     story.write_bytes(original)
-    build_site(load_config(root), out, options, jobs=1, cache=BuildCache(root / ".masthead"))
-    build_site(load_config(root), tmp_path / "clean", options, jobs=1)
+    build_site(load_config(root), out, options, cache=BuildCache(root / ".masthead"))
+    build_site(load_config(root), tmp_path / "clean", options)
     assert _tree(out) == _tree(tmp_path / "clean")

@@ -17,10 +17,10 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from masthead.build import build_site
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
 from masthead.errors import BuildFailed
+from masthead.options import BuildOptions
+from masthead.pipeline import build_site
 from tests.conftest import NOW, post, write_site
 
 SVG_ATTACKS = {

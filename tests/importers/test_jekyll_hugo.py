@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from masthead.build import build_site
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
+from masthead.options import BuildOptions
+from masthead.pipeline import build_site
 from tests.conftest import NOW
 
 

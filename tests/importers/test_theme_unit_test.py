@@ -12,11 +12,11 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from masthead.build import build_site
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
 from masthead.content.slugs import banter_slug
 from masthead.importers.wxr import read_export
+from masthead.options import BuildOptions
+from masthead.pipeline import build_site
 from tests.conftest import NOW, SHARED
 from tests.nginx import nginx_serving
 

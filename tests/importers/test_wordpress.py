@@ -10,9 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from masthead.build import build_site
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
+from masthead.options import BuildOptions
+from masthead.pipeline import build_site
 from tests.conftest import NOW
 
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>

@@ -156,10 +156,10 @@ def test_languages_with_fallback_and_hreflang(build_site: SiteBuilder) -> None:
 
 
 def test_serve_mode_marks_drafts_and_scheduled_posts(build_site: SiteBuilder) -> None:
-    from masthead.build import build
     from masthead.config import load_config
-    from masthead.content.load import BuildOptions
+    from masthead.options import BuildOptions
     from masthead.output import MemorySink
+    from masthead.pipeline import build
     from tests.conftest import NOW
 
     built = build_site({"content/posts/d.md": post("Draft story", draft=True),
@@ -169,8 +169,8 @@ def test_serve_mode_marks_drafts_and_scheduled_posts(build_site: SiteBuilder) ->
     assert built.report.site is not None
     root = built.report.site.config.root
     sink = MemorySink()
-    build(load_config(root), sink, BuildOptions(drafts=True, future=True, now=NOW),
-          serve_mode=True)
+    build(load_config(root), sink, BuildOptions(drafts=True, future=True, now=NOW,
+                                                         preview=True))
     assert '<span class="badge badge-draft">draft</span>' in sink.text("posts/d/index.html")
     assert '<span class="badge badge-scheduled">scheduled</span>' in sink.text(
         "posts/f/index.html")

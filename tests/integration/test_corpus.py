@@ -3,12 +3,12 @@
 import pytest
 import yaml
 
-from masthead.build import BuildReport, build
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
 from masthead.content.slugs import banter_slug
 from masthead.errors import Severity
+from masthead.options import BuildOptions
 from masthead.output import MemorySink
+from masthead.pipeline import BuildReport, build
 from tests.conftest import CORPUS, NOW, SHARED_IMAGE_CACHE, needs_shared
 
 pytestmark = [needs_shared(), pytest.mark.corpus]

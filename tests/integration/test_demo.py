@@ -4,17 +4,17 @@ from pathlib import Path
 
 import pytest
 
-from masthead.build import BuildReport, build
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
+from masthead.options import BuildOptions
 from masthead.output import MemorySink
+from masthead.pipeline import BuildReport, build
 from tests.conftest import DEMO, NOW
 
 
 @pytest.fixture(scope="module")
 def demo() -> tuple[MemorySink, BuildReport]:
     sink = MemorySink()
-    report = build(load_config(DEMO), sink, BuildOptions(now=NOW), strict=True)
+    report = build(load_config(DEMO), sink, BuildOptions(now=NOW, strict=True))
     return sink, report
 
 

@@ -23,12 +23,12 @@ from typing import Any, TypeVar
 import pytest
 from PIL import Image
 
-from masthead.build import build_site
-from masthead.build import update as build_module
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
 from masthead.dev.server import LiveState, watch_and_rebuild
 from masthead.incremental import BuildCache
+from masthead.options import BuildOptions
+from masthead.pipeline import build_site
+from masthead.pipeline import update as build_module
 from tests.conftest import NOW, post, write_site
 
 T = TypeVar("T")
@@ -181,14 +181,14 @@ def test_pictures_are_encoded_when_a_browser_asks_for_them(tmp_path: Path) -> No
 def test_a_variant_asked_for_at_once_by_many_is_encoded_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from masthead import images as images_module
-    from masthead.build import images_on_request
+    from masthead.pipeline import images_on_request
     from tests.integration.test_images import photo
 
     root = write_site(tmp_path / "site", {
         "content/posts/a.md": post("Photo story", image="/images/big.jpg"),
         "public/images/big.jpg": photo(1600, 1000)})
     out = tmp_path / "out"
-    build_site(load_config(root), out, BuildOptions(now=NOW), serve_mode=True)
+    build_site(load_config(root), out, BuildOptions(now=NOW, preview=True))
     rel = re.search(r"_img/big-\w+-960\.avif", (out / "posts/a/index.html").read_text())
     assert rel and not (out / rel.group(0)).exists()
     calls: list[str] = []
@@ -248,8 +248,8 @@ def test_no_reload_is_sent_before_the_output_is_complete(tmp_path: Path,
                                           "content/posts/b.md": post("Other")})
     out = tmp_path / "out"
     cache = BuildCache(root / ".masthead")
-    options = BuildOptions(now=NOW)
-    build_site(load_config(root), out, options, cache=cache, jobs=1)
+    options = BuildOptions(now=NOW, jobs=1)
+    build_site(load_config(root), out, options, cache=cache)
     real_replace = build_module.replace_file
 
     def slow_replace(path: Path, data: bytes) -> None:
@@ -259,7 +259,7 @@ def test_no_reload_is_sent_before_the_output_is_complete(tmp_path: Path,
     monkeypatch.setattr(build_module, "replace_file", slow_replace)
 
     def rebuild() -> object:
-        return build_site(load_config(root), out, options, cache=cache, jobs=1,
+        return build_site(load_config(root), out, options, cache=cache,
                           full_rebuild_share=1.0)
 
     async def scenario() -> list[str]:
@@ -279,11 +279,11 @@ def test_failed_rebuild_reports_errors_then_recovers(tmp_path: Path) -> None:
     root = write_site(tmp_path / "site", {"content/posts/a.md": post("Good")})
     out = tmp_path / "out"
     cache = BuildCache(root / ".masthead")
-    options = BuildOptions(now=NOW)
-    build_site(load_config(root), out, options, cache=cache, jobs=1)
+    options = BuildOptions(now=NOW, jobs=1)
+    build_site(load_config(root), out, options, cache=cache)
 
     def rebuild() -> object:
-        return build_site(load_config(root), out, options, cache=cache, jobs=1)
+        return build_site(load_config(root), out, options, cache=cache)
 
     async def scenario() -> list[tuple[str, str]]:
         async with watching(root, rebuild) as queue:

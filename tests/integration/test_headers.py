@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from masthead.build import build_site
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
 from masthead.errors import ConfigError
+from masthead.options import BuildOptions
+from masthead.pipeline import build_site
 from tests.conftest import DEMO, NOW, SiteBuilder, post, write_site
 from tests.nginx import NGINX, need_nginx, nginx_accepts, nginx_config, nginx_serving
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from masthead.build import build, build_site
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
 from masthead.errors import BuildFailed
 from masthead.incremental import BuildCache
+from masthead.options import BuildOptions
 from masthead.output import MemorySink
+from masthead.pipeline import build, build_site
 from tests.conftest import NOW, post, write_site
 
 

@@ -3,11 +3,11 @@
 from collections.abc import Callable
 from pathlib import Path
 
-from masthead.build import build
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
 from masthead.errors import Diagnostic, Severity
+from masthead.options import BuildOptions
 from masthead.output import MemorySink
+from masthead.pipeline import build
 from tests.conftest import NOW, SiteBuilder, post, write_site
 
 Errors = Callable[..., list[Diagnostic]]

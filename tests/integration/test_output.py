@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from masthead.build import build
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
 from masthead.errors import BuildFailed
+from masthead.options import BuildOptions
 from masthead.output import MARKER, DiskSink, OutputRefused
+from masthead.pipeline import build
 from tests.conftest import NOW, post, write_site
 
 

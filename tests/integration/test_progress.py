@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from masthead.build import build
-from masthead.build.progress import TerminalProgress
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
+from masthead.options import BuildOptions
 from masthead.output import MemorySink
+from masthead.pipeline import build
+from masthead.pipeline.progress import TerminalProgress
 from masthead.render import pool
 from tests.conftest import NOW, post, write_site
 
@@ -74,7 +74,7 @@ def test_rendering_reports_from_inside_the_workers_parts(tmp_path: Path,
         return update
 
     config = load_config(site, {"images": "false", "search": "false"})
-    build(config, MemorySink(), BuildOptions(now=NOW), progress=stages, jobs=2)
+    build(config, MemorySink(), BuildOptions(now=NOW, jobs=2), progress=stages)
     assert {"reading", "rendering"} <= set(seen)
     rendering = seen["rendering"]
     total = rendering[-1][2]

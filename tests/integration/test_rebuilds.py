@@ -5,16 +5,16 @@ import gzip
 import json
 from pathlib import Path
 
-from masthead.build import build_site
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
 from masthead.emit.search import PAGES_DIR, build_search_index
 from masthead.incremental import BuildCache
+from masthead.options import BuildOptions
+from masthead.pipeline import build_site
 from tests.conftest import NOW, post, write_site
 
 
 def _build(root: Path, now: dt.datetime = NOW, share: float = 0.3) -> object:
-    return build_site(load_config(root), root / "dist", BuildOptions(now=now), jobs=1,
+    return build_site(load_config(root), root / "dist", BuildOptions(now=now, jobs=1),
                       cache=BuildCache(root / ".masthead"), full_rebuild_share=share)
 
 
@@ -56,11 +56,11 @@ def test_the_search_index_after_updates_equals_a_clean_one(tmp_path: Path) -> No
     _build(root)
     (root / "content/posts/b.md").unlink()
     (root / "content/posts/a.md").write_text(post("Alpha delta"))
-    report = build_site(load_config(root), root / "dist", BuildOptions(now=NOW), jobs=1,
+    report = build_site(load_config(root), root / "dist", BuildOptions(now=NOW, jobs=1),
                         cache=BuildCache(root / ".masthead"), full_rebuild_share=1.0)
     assert report.incremental and report.search is not None  # type: ignore[attr-defined]
     clean = tmp_path / "clean"
-    build_site(load_config(root), clean, BuildOptions(now=NOW), jobs=1)
+    build_site(load_config(root), clean, BuildOptions(now=NOW, jobs=1))
 
     def summary(folder: Path) -> tuple[object, dict[str, int]]:
         """Pagefind's files are named by content and written in no fixed order, so the
@@ -97,7 +97,7 @@ def test_indexing_the_pages_that_ask_equals_indexing_the_site(tmp_path: Path) ->
         "content/posts/b.md": post("Beta steppe", "2024-02-03T10:00:00+00:00"),
         "content/pages/about.md": '---\ntitle: "About us"\n---\nWe report.\n'})
     out = tmp_path / "out"
-    report = build_site(load_config(root), out, BuildOptions(now=NOW), jobs=1)
+    report = build_site(load_config(root), out, BuildOptions(now=NOW, jobs=1))
     assert report.search is not None  # type: ignore[attr-defined]
     shown = _fragments(out)
     assert set(shown) == {"/posts/a/", "/posts/b/", "/about/"}
@@ -112,7 +112,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
 
 def _clean(root: Path, tmp: Path) -> dict[str, bytes]:
     out = tmp / "clean"
-    build_site(load_config(root), out, BuildOptions(now=NOW), jobs=1)
+    build_site(load_config(root), out, BuildOptions(now=NOW, jobs=1))
     tree = _tree(out)
     import shutil
 
@@ -154,7 +154,7 @@ def test_a_build_without_the_cache_writes_what_a_cached_build_writes(tmp_path: P
     root = write_site(tmp_path / "site", {"content/posts/a.md": post("Alpha river"),
                                           "content/posts/b.md": post("Beta steppe")})
     _build(root)
-    build_site(load_config(root), tmp_path / "plain", BuildOptions(now=NOW), jobs=1)
+    build_site(load_config(root), tmp_path / "plain", BuildOptions(now=NOW, jobs=1))
 
     def files(folder: Path) -> dict[str, bytes]:  # but Pagefind's, which differ run to run
         return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*")

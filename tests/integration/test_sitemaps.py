@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from masthead.build import build
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
+from masthead.options import BuildOptions
 from masthead.output import MemorySink
+from masthead.pipeline import build
 from tests.conftest import (
     CORPUS,
     DEMO,

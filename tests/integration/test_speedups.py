@@ -10,17 +10,17 @@ import jinja2
 import pytest
 
 from masthead import speedups
-from masthead.build import build
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
+from masthead.options import BuildOptions
 from masthead.output import MemorySink
+from masthead.pipeline import build
 from masthead.render.templates import make_environment
 from tests.conftest import CORPUS, DEMO, NOW, SHARED_IMAGE_CACHE, needs_shared
 
 
 def _build(site: Path, image_cache: Path | None = None) -> dict[str, bytes]:
     sink = MemorySink()
-    build(load_config(site), sink, BuildOptions(now=NOW), jobs=2, image_cache=image_cache)
+    build(load_config(site), sink, BuildOptions(now=NOW, jobs=2), image_cache=image_cache)
     return dict(sink.files)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from masthead.api.store import Store, open_store, prepare_store
-from masthead.newsletter.run import run_async
+from masthead.newsletter.editions import run_async
 from tests.api.conftest import (  # noqa: F401 (fixtures)
     database,
     free_port,

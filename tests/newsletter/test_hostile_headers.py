@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from masthead.api.store import open_store
 from masthead.headertext import header_text
 from masthead.newsletter.compose import POLICY
-from masthead.newsletter.run import run_async
+from masthead.newsletter.editions import run_async
 from tests.newsletter.conftest import STORY, Server, close, newsletter_site, subscribe
 from tests.newsletter.test_messages import _masthead
 

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from masthead.config import load_config
 from masthead.newsletter import ledger
-from masthead.newsletter.run import Choice, Newsletters, database
+from masthead.newsletter.editions import Choice, Newsletters, database
 from tests.api.conftest import start_api
 from tests.newsletter.conftest import STORY, Server, close, newsletter_site, subscribe
 
@@ -175,7 +175,7 @@ def test_serve_shows_the_newsletter_at_a_url(tmp_path: Path) -> None:
     """What `masthead serve` shows at /_newsletter/: the newest story's email in each
     language, made from the site as it is now."""
     from masthead.dev.server import serving
-    from masthead.newsletter.run import preview_pages
+    from masthead.newsletter.editions import preview_pages
 
     site = newsletter_site(tmp_path / "site", 25)
     config = load_config(site)

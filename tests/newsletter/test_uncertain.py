@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from masthead.newsletter import ledger
-from masthead.newsletter.run import status_lines
+from masthead.newsletter.editions import status_lines
 from tests.api.conftest import free_port
 from tests.newsletter.conftest import (
     STORY,

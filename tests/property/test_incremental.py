@@ -8,11 +8,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from masthead.build import BuildState, build_site
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
 from masthead.errors import BuildFailed
 from masthead.incremental import BuildCache
+from masthead.options import BuildOptions
+from masthead.pipeline import BuildState, build_site
 from tests.conftest import NOW, post, write_site
 
 SLUGS = ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
@@ -113,19 +113,19 @@ def test_incremental_build_equals_clean_build(tmp_path_factory: object,
     a change to a story's text re-render that story's page alone."""
     root = Path(tmp_path_factory.mktemp("site"))  # type: ignore[attr-defined]
     write_site(root, BASE)
-    options = BuildOptions(now=NOW)
+    options = BuildOptions(now=NOW, jobs=1)
     cache = BuildCache(root / ".masthead")
     state = BuildState() if resident else None
     incremental, clean = root / "dist", root.parent / (root.name + "-clean")
-    build_site(load_config(root), incremental, options, jobs=1, cache=cache, state=state)
+    build_site(load_config(root), incremental, options, cache=cache, state=state)
     for edit in edits:
         _apply(root, edit)
         try:
-            report = build_site(load_config(root), incremental, options, jobs=1, cache=cache,
+            report = build_site(load_config(root), incremental, options, cache=cache,
                                 full_rebuild_share=1.0, state=state)
         except BuildFailed:
             continue  # an edit may leave the site invalid; the output must stay as it was
         shutil.rmtree(clean, ignore_errors=True)
-        build_site(load_config(root), clean, options, jobs=1)
+        build_site(load_config(root), clean, options)
         assert report.incremental, "the update was not incremental"
         assert _tree(incremental) == _tree(clean), edit

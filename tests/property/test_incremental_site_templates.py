@@ -12,11 +12,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from masthead.build import BuildState, build_site
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
 from masthead.errors import BuildFailed
 from masthead.incremental import BuildCache
+from masthead.options import BuildOptions
+from masthead.pipeline import BuildState, build_site
 from tests.conftest import NOW, write_site
 from tests.property.test_incremental import BASE, EDIT, _apply, _post, _tree
 
@@ -49,7 +49,7 @@ def _card(shown: list[str]) -> str:
 
 def _build(root: Path, out: Path, cache: BuildCache | None = None,
            state: BuildState | None = None) -> None:
-    build_site(load_config(root), out, BuildOptions(now=NOW), jobs=1, cache=cache,
+    build_site(load_config(root), out, BuildOptions(now=NOW, jobs=1), cache=cache,
                full_rebuild_share=1.0, state=state)
 
 def test_a_tag_added_shows_on_listings_with_a_site_card(tmp_path: Path) -> None:

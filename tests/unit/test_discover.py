@@ -66,9 +66,9 @@ def test_a_folder_that_is_no_language_gives_no_language(tmp_path: Path) -> None:
 def test_a_folder_is_a_language_only_when_it_is_one(tmp_path: Path) -> None:
     """``old/`` under posts is a folder (once it became ``<html lang="old">``); ``ru/`` is
     a language; ``xal/`` (Kalmyk, no two-letter code) is one when the settings say so."""
-    from masthead.build import build_site
-    from masthead.content.load import BuildOptions
     from masthead.errors import BuildFailed
+    from masthead.options import BuildOptions
+    from masthead.pipeline import build_site
     from tests.conftest import NOW, post, write_site
 
     root = write_site(tmp_path / "site", {

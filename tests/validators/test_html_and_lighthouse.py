@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from masthead.build import build
 from masthead.config import load_config
-from masthead.content.load import BuildOptions
+from masthead.options import BuildOptions
 from masthead.output import DiskSink
+from masthead.pipeline import build
 from tests.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 from masthead.config import SiteConfig
 from masthead.content.discover import Layout, SourceFile, detect_layout, discover
-from masthead.content.load import BuildOptions, load_content
+from masthead.content.load import load_content
 from masthead.errors import Reporter
 from masthead.media import PublicFiles
+from masthead.options import BuildOptions
 from masthead.site.index import index_site
 from masthead.site.urls import Urls
 

@@ -36,6 +36,7 @@ from masthead.content.slugs import banter_slug
 from masthead.content.text import read_text
 from masthead.errors import Diagnostic, Reporter, Severity, closest
 from masthead.media import PublicFiles
+from masthead.options import BuildOptions
 from masthead.parallel import fork_map
 from masthead.safeurl import link_ok, source_ok
 
@@ -45,18 +46,6 @@ _ENTRY_KEYS = {
 }
 _AUTHOR_KEYS = {"name", "image", "role", "title", "order", "social_links", "externalAuthorLink",
                 "draft", "description"}
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    """What to include: drafts and scheduled posts are left out unless asked for."""
-
-    drafts: bool = False
-    future: bool = False
-    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
-    # Views counted by `masthead api`, by page path without its final "/": added to
-    # each story's front-matter `views` (so "Most read" reflects what is read).
-    views: dict[str, int] | None = field(default=None, compare=False)
 
 
 @dataclass

@@ -9,6 +9,6 @@ resolving, and the next run completes it. Transports are rclone's (a folder, S3,
 WebDAV and the rest), with credentials from the environment or rclone's own config.
 """
 
-from masthead.deploy.run import DeployResult, deploy, rollback
+from masthead.deploy.targets import DeployResult, deploy, rollback
 
 __all__ = ["DeployResult", "deploy", "rollback"]

@@ -14,7 +14,7 @@ from masthead.config import SiteConfig
 from masthead.errors import BuildFailed
 
 if TYPE_CHECKING:  # the sending code is imported when a newsletter command runs
-    from masthead.newsletter.run import Choice
+    from masthead.newsletter.editions import Choice
     from masthead.newsletter.send import Tally
 
 ConfigOf = Callable[[argparse.Namespace], SiteConfig | None]
@@ -71,7 +71,7 @@ def register(commands: Any, config_of: ConfigOf, diagnose: Diagnose) -> None:
     common(status, what=False)
 
     def run(args: argparse.Namespace) -> int:
-        from masthead.newsletter.run import NewsletterError
+        from masthead.newsletter.editions import NewsletterError
 
         config = config_of(args)
         if config is None:
@@ -98,14 +98,14 @@ def _date(text: str) -> dt.datetime:
 
 
 def _choice(args: argparse.Namespace) -> Choice:
-    from masthead.newsletter.run import Choice
+    from masthead.newsletter.editions import Choice
 
     return Choice(args.story or "", bool(args.digest), args.since,
                   bool(getattr(args, "resend", False)))
 
 
 def _send(args: argparse.Namespace, config: SiteConfig) -> int:
-    from masthead.newsletter.run import Newsletters, database
+    from masthead.newsletter.editions import Newsletters, database
     with database(config, args.database) as store:
         letters = Newsletters(config, store, say)
         letters.ready()  # nothing recorded for a send that cannot start
@@ -128,7 +128,7 @@ def _report(name: str, tally: Tally) -> int:
 
 
 def _preview(args: argparse.Namespace, config: SiteConfig) -> int:
-    from masthead.newsletter.run import Newsletters
+    from masthead.newsletter.editions import Newsletters
     folder = args.output or config.root / ".masthead" / "newsletter"
     for page in Newsletters(config, None, say).preview(_choice(args), folder):
         print(page)
@@ -136,14 +136,14 @@ def _preview(args: argparse.Namespace, config: SiteConfig) -> int:
 
 
 def _test(args: argparse.Namespace, config: SiteConfig) -> int:
-    from masthead.newsletter.run import Newsletters
+    from masthead.newsletter.editions import Newsletters
     for line in Newsletters(config, None, say).test(_choice(args), args.to):
         print(line)
     return 0
 
 
 def _status(args: argparse.Namespace, config: SiteConfig) -> int:
-    from masthead.newsletter.run import database, status_lines
+    from masthead.newsletter.editions import database, status_lines
     with database(config, args.database) as store:
         for line in status_lines(store):
             print(line)
@@ -157,7 +157,7 @@ _ACTIONS: dict[str, Callable[[argparse.Namespace, SiteConfig], int]] = {
 def send_published(config: SiteConfig, url: str | None) -> int:
     """After a build or a verified deploy: a newsletter for each story that became public
     since the last send, each once."""
-    from masthead.newsletter.run import NewsletterError, Newsletters, database
+    from masthead.newsletter.editions import NewsletterError, Newsletters, database
 
     try:
         with database(config, url) as store:

@@ -16,13 +16,13 @@ import nh3
 from markupsafe import escape
 from selectolax.lexbor import LexborHTMLParser
 
-from masthead.build.prepare import prepare
-from masthead.build.stages import BuildReport, Prepared
 from masthead.config import SiteConfig
-from masthead.content.load import BuildOptions
 from masthead.content.models import Entry
 from masthead.emit.feeds import absolutize
-from masthead.errors import Reporter
+from masthead.options import BuildOptions
+from masthead.pipeline.prepare import prepare
+from masthead.pipeline.session import BuildSession
+from masthead.pipeline.stages import Prepared
 from masthead.safeurl import host_of
 from masthead.site.urls import Urls
 
@@ -58,9 +58,8 @@ class SiteStories:
     def __init__(self, config: SiteConfig, now: dt.datetime | None = None) -> None:
         self.config = config
         self.now = now or dt.datetime.now(dt.UTC)
-        report = BuildReport()
-        self.prepared: Prepared = prepare(config, BuildOptions(now=self.now), Reporter(),
-                                          report, False, 1, None)
+        session = BuildSession(config, BuildOptions(now=self.now, jobs=1))
+        self.prepared: Prepared = prepare(session, None)
         self.site = self.prepared.site
         self.languages = tuple(self.site.languages)  # the default first
 

@@ -18,7 +18,7 @@ from masthead.content.discover import (
     folders_like_languages,
     missing_content,
 )
-from masthead.content.load import BuildOptions, load_content
+from masthead.content.load import load_content
 from masthead.emit.failover import SERVICE_WORKER, service_worker
 from masthead.emit.headers import (
     HEADERS_FILE,
@@ -54,12 +54,14 @@ from masthead.speedups import collector_paused
 if TYPE_CHECKING:
     from masthead.render.templates import CompiledTemplates
 
-from masthead.build.stages import BuildReport, Prepared, Progress, Stages, stage, timed
+from masthead.pipeline.session import BuildSession
+from masthead.pipeline.stages import Prepared
 
 
-def discover_content(config: SiteConfig, report: BuildReport,
-                     stat: bool = True) -> tuple[Layout, list[SourceFile]]:
-    with timed(report, "discover"):
+def discover_content(session: BuildSession, stat: bool = True
+                     ) -> tuple[Layout, list[SourceFile]]:
+    config = session.config
+    with session.timed("discover"):
         layout = detect_layout(config)
         problems: list[Diagnostic] = []
         files = discover(config, layout, stat, problems)
@@ -70,18 +72,17 @@ def discover_content(config: SiteConfig, report: BuildReport,
 
 
 @collector_paused()
-def prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
-            report: BuildReport, serve_mode: bool, jobs: int,
-            cache: BuildCache | None,
-            found: tuple[Layout, list[SourceFile]] | None = None,
-            image_cache: Path | None = None,
-            progress: Stages | None = None) -> Prepared:
+def prepare(session: BuildSession, cache: BuildCache | None,
+            found: tuple[Layout, list[SourceFile]] | None = None) -> Prepared:
+    config, options, reporter, report = (session.config, session.options, session.reporter,
+                                         session.report)
+    serve_mode = options.preview
     public = PublicFiles(config.root / "public")
-    layout, files = found or discover_content(config, report, stat=cache is not None)
+    layout, files = found or discover_content(session, stat=cache is not None)
     placeholder = None if serve_mode else placeholder_base_url(config)
     if placeholder is not None:
         reporter.add(placeholder)
-    with timed(report, "discover"):
+    with session.timed("discover"):
         for folder in folders_like_languages(config, layout):
             reporter.warning(f"content/posts/{folder}", None,
                              f"is named like a language, but the site's languages are "
@@ -112,7 +113,7 @@ def prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
         public_digest = files_digest([config.root / "public"])
         models_key = key_of_models(config, public_digest)
         cached = cache.load_models(models_key) if cache else None
-    with timed(report, "load"):
+    with session.timed("load"):
         compiled: list[CompiledTemplates] = []
 
         def compile_while_reading() -> None:
@@ -120,25 +121,23 @@ def prepare(config: SiteConfig, options: BuildOptions, reporter: Reporter,
 
             compiled.append(compile_templates(config.root))
 
-        content = load_content(config, layout, files, public, options, reporter, jobs, cached,
-                               meanwhile=compile_while_reading, digests=cache is not None,
-                               progress=stage(progress, "reading", "files"))
+        content = load_content(config, layout, files, public, options, reporter,
+                               session.jobs, cached, meanwhile=compile_while_reading,
+                               digests=cache is not None,
+                               progress=session.stage("reading", "files"))
         report.skipped = content.skipped
         if options.views:
             fold_views(content, layout, options.views)
-    with timed(report, "index"):
+    with session.timed("index"):
         site = index_site(config, layout, content, reporter)
         routes = build_routes(site, reporter)
         drop_replaced(published, routes, reporter)
         report.site, report.routes = site, routes
-    with timed(report, "images"):
+    with session.timed("images"):
         usage = media_usage(site)
-        images, posters, generated = make_images(config, usage, public, reporter, report, jobs,
-                                                 image_cache,
-                                                 stage(progress, "encoding images", "images"),
-                                                 on_request=serve_mode)
+        images, posters, generated = make_images(session, usage, public)
         published.update(generated)
-    with timed(report, "assets"):
+    with session.timed("assets"):
         static, assets = theme_assets(config.root)
         news, news_expires = news_sitemap(
             config, {lang: s.posts for lang, s in site.languages.items()},
@@ -217,14 +216,14 @@ def drop_replaced(published: dict[str, Path], routes: list[Route],
             del published[rel]
 
 
-def make_images(config: SiteConfig, usage: MediaUsage, public: PublicFiles, reporter: Reporter,
-                report: BuildReport, jobs: int, cache_dir: Path | None,
-                progress: Progress | None, on_request: bool = False
+def make_images(session: BuildSession, usage: MediaUsage, public: PublicFiles
                 ) -> tuple[ResponsiveImages | None, frozenset[str], dict[str, Path]]:
     """Video posters and image variants: (variants by URL, videos with a poster, output
     path -> file of every generated file). ``on_request``: a preview's variants are
     planned but not encoded (only those made before are copied); the dev server makes
     each when a browser first asks for it (see ``images_on_request``)."""
+    config, reporter, report = session.config, session.reporter, session.report
+    on_request, cache_dir = session.preview, session.image_cache
     generated: dict[str, Path] = {}
     posters: dict[str, Path] = {}
     if not (config.images or (config.embed_posters and usage.youtube)):
@@ -259,7 +258,8 @@ def make_images(config: SiteConfig, usage: MediaUsage, public: PublicFiles, repo
                          f"has {width} x {height} pixels, over the {PIXEL_LIMIT // 10**6}-"
                          "megapixel limit: published as it is, without smaller versions",
                          "resize it (phones may fail to show it)")
-    result = images.encode(jobs, progress, photos=not on_request)
+    result = images.encode(session.jobs, session.stage("encoding images", "images"),
+                           photos=not on_request)
     for url, reason in result.failures:
         if reason.startswith(UNDECODED):  # its header read, its pixels not: as it is
             reporter.warning(f"public{url}", None, f"{reason}; published as it is, "
@@ -300,11 +300,13 @@ def image_problem(config: SiteConfig, reporter: Reporter, source: str, url: str,
                    f"replace public{url} with a JPEG, PNG or WebP file, or remove it")
 
 
-def write_all(prepared: Prepared, sink: Sink, report: BuildReport, jobs: int,
-              progress: Stages | None, searchable: list[str] | None = None) -> None:
+def write_all(session: BuildSession, prepared: Prepared, sink: Sink,
+              searchable: list[str] | None = None) -> None:
+    report = session.report
+
     def write_files() -> None:
         """Public files, theme assets and sitemaps: written while workers render."""
-        with timed(report, "assets"):
+        with session.timed("assets"):
             for rel, source in prepared.public.items():
                 sink.copy(rel, source)
             sitemaps = sitemap_files(prepared.site.config, prepared.routes)
@@ -312,9 +314,9 @@ def write_all(prepared: Prepared, sink: Sink, report: BuildReport, jobs: int,
                 sink.write(rel, data)
             report.files += len(prepared.public) + len(prepared.static) + len(sitemaps)
 
-    with timed(report, "render"):
-        written = render_routes(prepared.renderer, prepared.routes, sink, jobs,
-                                stage(progress, "rendering", "pages"), write_files, searchable)
+    with session.timed("render"):
+        written = render_routes(prepared.renderer, prepared.routes, sink, session.jobs,
+                                session.stage("rendering", "pages"), write_files, searchable)
         report.pages = written
         report.files += written
 

@@ -12,7 +12,7 @@ import threading
 import time
 from typing import TextIO
 
-from masthead.build.stages import Progress
+from masthead.pipeline.session import Progress
 
 REPORT_EVERY = 3.0  # seconds between two lines when the output is not a terminal
 REDRAW_EVERY = 0.5  # seconds between two redraws of a terminal's line

@@ -8,14 +8,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from masthead.config import SiteConfig
 from masthead.content.discover import (
     Layout,
     SourceFile,
 )
-from masthead.content.load import BuildOptions, read_models
+from masthead.content.load import read_models
 from masthead.content.models import Entry
 from masthead.emit.sitemap import (
     sitemap_files,
@@ -24,24 +23,13 @@ from masthead.emit.sitemap import (
 )
 from masthead.errors import Reporter
 from masthead.incremental import Manifest
+from masthead.options import BuildOptions
 from masthead.output import MARKER, MemorySink, write_atomic
 from masthead.paths import THEME_TEMPLATES
+from masthead.pipeline.session import BuildSession
+from masthead.pipeline.stages import REUSE_LIMIT, Prepared, search_index
 from masthead.render.fingerprint import digest, files_digest
 from masthead.render.pool import render_routes
-
-if TYPE_CHECKING:
-    pass
-
-from masthead.build.stages import (
-    REUSE_LIMIT,
-    BuildReport,
-    Prepared,
-    Stages,
-    finish,
-    search_index,
-    stage,
-    timed,
-)
 
 
 def manifest_of(prepared: Prepared, out_dir: Path) -> Manifest:
@@ -58,16 +46,16 @@ def manifest_of(prepared: Prepared, out_dir: Path) -> Manifest:
     return Manifest(str(out_dir), files)
 
 
-def environment_of(config: SiteConfig, layout: Layout, options: BuildOptions, out_dir: Path,
-                   serve_mode: bool, strict: bool) -> str:
+def environment_of(config: SiteConfig, layout: Layout, options: BuildOptions, out_dir: Path
+                   ) -> str:
     """A digest of everything a build reads but the content files: settings, options and
     the files under public/, templates/, static/, i18n/, config/ and the theme. With the
     content files' sizes and times added, equal digests mean an identical output."""
     root = config.root
     folders = [root / "public", root / "templates", root / "static", root / "i18n",
                THEME_TEMPLATES.parent, *(p for p in (root / "config",) if p.is_dir())]
-    return digest(repr(config), repr(layout), options.drafts, options.future, serve_mode,
-                  strict, str(out_dir), files_digest(folders),
+    return digest(repr(config), repr(layout), options.drafts, options.future, options.preview,
+                  options.strict, str(out_dir), files_digest(folders),
                   sorted(options.views.items()) if options.views else None)
 
 
@@ -81,16 +69,15 @@ def usable(manifest: Manifest, out_dir: Path) -> bool:
     return manifest.output == str(out_dir) and (out_dir / MARKER).is_file()
 
 
-def update(prepared: Prepared, old: Manifest, out_dir: Path, reporter: Reporter,
-           report: BuildReport, strict: bool, jobs: int, progress: Stages | None,
-           full_rebuild_share: float, serve_mode: bool = False,
-           before_write: Callable[[], None] = lambda: None,
+def update(session: BuildSession, prepared: Prepared, old: Manifest, out_dir: Path,
+           full_rebuild_share: float, before_write: Callable[[], None] = lambda: None,
            edited: set[str] | None = None) -> Manifest | None:
     """Render and write only what changed; None when a full build is the better deal.
     With ``edited`` (files whose story text alone changed, see :func:`text_edits`), only
     the pages that carry those stories' text are fingerprinted again: the rest of the
     site shows nothing that changed."""
-    with timed(report, "fingerprint"):
+    report = session.report
+    with session.timed("fingerprint"):
         new = narrowed(prepared, old, edited) if edited else None
         if new is None:
             new = manifest_of(prepared, out_dir)
@@ -104,12 +91,12 @@ def update(prepared: Prepared, old: Manifest, out_dir: Path, reporter: Reporter,
     changed_set = set(changed)
     routes = [route for route in prepared.routes if route.output_path in changed_set]
     pending = MemorySink()
-    with timed(report, "render"):
-        report.pages = render_routes(prepared.renderer, routes, pending, jobs,
-                                     stage(progress, "rendering", "pages"))
-    finish(reporter, report, strict, pending.abort)
+    with session.timed("render"):
+        report.pages = render_routes(prepared.renderer, routes, pending, session.jobs,
+                                     session.stage("rendering", "pages"))
+    session.finish(pending.abort)
     before_write()
-    with timed(report, "write"):
+    with session.timed("write"):
         sitemaps = (sitemap_files(prepared.site.config, prepared.routes)
                     if any(rel.startswith("sitemap") and rel.endswith(".xml") and
                            rel not in prepared.public for rel in changed) else {})
@@ -127,8 +114,8 @@ def update(prepared: Prepared, old: Manifest, out_dir: Path, reporter: Reporter,
     report.files = len(changed)
     report.removed = len(removed)
     report.incremental = True
-    if not serve_mode and any(rel.endswith(".html") for rel in (*changed, *removed)):
-        search_index(prepared.site.config, out_dir, reporter, report, strict, lambda: None)
+    if not session.preview and any(rel.endswith(".html") for rel in (*changed, *removed)):
+        search_index(session, out_dir, lambda: None)
     return new
 
 
@@ -166,8 +153,8 @@ def narrowed(prepared: Prepared, old: Manifest, edited: set[str]) -> Manifest | 
     return new
 
 
-def reuse(prepared: Prepared, files: list[SourceFile], reporter: Reporter,
-          report: BuildReport) -> tuple[Prepared, set[str]] | None:
+def reuse(session: BuildSession, prepared: Prepared, files: list[SourceFile]
+          ) -> tuple[Prepared, set[str]] | None:
     """The build a long-running process kept, with the new text of the stories whose text
     alone changed (their front matter as it was); None when anything else changed, and
     the site is prepared anew. What to render and write is then decided as for any
@@ -184,7 +171,8 @@ def reuse(prepared: Prepared, files: list[SourceFile], reporter: Reporter,
                                                                                 f.size)]
     if not changed or len(changed) > REUSE_LIMIT:
         return None
-    with timed(report, "load"):
+    reporter, report = session.reporter, session.report
+    with session.timed("load"):
         local = Reporter()
         models, kept = read_models(prepared.site.config, prepared.site.layout, changed,
                                    prepared.renderer.public, local, jobs=1)

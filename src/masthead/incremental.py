@@ -12,15 +12,18 @@ that cannot be read is ignored (and replaced after the next good build).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import pickle
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
 from masthead import __version__
+from masthead.content import models as _models
 from masthead.content.load import CachedModel
+from masthead.errors import Diagnostic
 from masthead.output import write_atomic
 
 CACHE_DIR = ".masthead"
@@ -28,7 +31,14 @@ MODELS = "models.pickle"
 SHARDS = 32
 MANIFEST = "manifest.json"
 UPDATING = "updating"
-FORMAT = 5  # of what is stored: bumped when models or the manifest change shape
+
+
+def _shape(*classes: type) -> str:
+    """A digest of the fields of each dataclass and their declared types: what a pickled
+    model or a manifest needs to be read back."""
+    text = repr([(cls.__qualname__, [(f.name, str(f.type)) for f in fields(cls)])
+                 for cls in classes])
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 @dataclass
@@ -43,6 +53,13 @@ class Manifest:
     next_due: str = ""  # the earliest scheduled post left out, as ISO 8601
     warnings: list[list[Any]] = field(default_factory=list)
     environment: str = ""  # digest of all inputs but the content files
+
+
+# Of what is stored: worked out from the shape of the stored classes, so a new field on a
+# model starts a fresh cache instead of unpickling an old one without it.
+FORMAT = _shape(Manifest, CachedModel, Diagnostic, *(
+    cls for cls in vars(_models).values()
+    if isinstance(cls, type) and is_dataclass(cls) and cls.__module__ == _models.__name__))
 
 
 class BuildCache:

@@ -17,6 +17,7 @@ from masthead.config.entries import (
     read_menu,
     read_social,
 )
+from masthead.config.feeds import FEED_FILES
 from masthead.config.settings import SiteConfig
 from masthead.errors import Diagnostic, did_you_mean
 from masthead.safeurl import hostname
@@ -56,9 +57,11 @@ def apply(data: dict[str, Any], rel: str, line_of: Any, path: Path, values: dict
                 example = '["rss", "atom"]' if key == "feed_formats" else '["en", "ru"]'
                 problems.append(Diagnostic(rel, line, f"'{key}' must be a list of names",
                                            f"write {key} = {example}"))
-            elif key == "feed_formats" and set(value) - {"rss", "atom", "json"}:
+            elif key == "feed_formats" and set(value) - set(FEED_FILES):
+                names = [f'"{name}"' for name in FEED_FILES]
                 problems.append(Diagnostic(rel, line, f"unknown feed format in {value}",
-                                           'choose among "rss", "atom" and "json"'))
+                                           f"choose among {', '.join(names[:-1])} and "
+                                           f"{names[-1]}"))
             elif key == "languages" and [v for v in value if not LANGUAGE_CODE.match(v)]:
                 bad = next(v for v in value if not LANGUAGE_CODE.match(v))
                 problems.append(Diagnostic(rel, line, f"{bad[:40]!r} is not a language code",

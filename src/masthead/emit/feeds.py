@@ -17,15 +17,13 @@ from collections.abc import Callable
 from markupsafe import Markup
 
 from masthead.config import SiteConfig
+from masthead.config.feeds import FEED_FILES
 from masthead.content.dates import iso
 from masthead.content.models import Author, Entry
 from masthead.emit.xmltext import escape, quoteattr
 from masthead.site.index import LanguageSite
-from masthead.site.routes import FEED_FILES
 from masthead.site.urls import Urls
 
-MEDIA_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml",
-               "json": "application/feed+json"}
 _LOCAL_URL = re.compile(r'(\s(?:href|src|poster)=")(/(?!/)[^"]*)"')
 
 BodyHtml = Callable[[Entry], Markup]

@@ -9,9 +9,10 @@ import re
 from collections.abc import Callable, Iterable
 from urllib.parse import unquote
 
+from masthead.config.feeds import FEED_FILES
 from masthead.content.slugs import url_path
+from masthead.emit.outputs import reserved
 from masthead.importers.files import SiteWriter
-from masthead.site.routes import FEED_FILES, RESERVED
 
 NGINX_FILE = "redirects.nginx"
 REDIRECTS_FILE = "_redirects"
@@ -47,7 +48,7 @@ def served(old: str, pages: frozenset[str]) -> bool:
     path = unquote(old).lower().rstrip("/")
     parts = path.strip("/").split("/")
     top, last = parts[0], parts[-1]
-    return (not path or path in pages or top in RESERVED or top in _FEEDS or last in _FEEDS
+    return (not path or path in pages or reserved(top) or top in _FEEDS or last in _FEEDS
             or top == "404.html" or (top.startswith("sitemap") and top.endswith(".xml"))
             or (len(parts) == 1 and top in SECTIONS)
             or (len(parts) == 2 and top in ("categories", "authors", "tags"))

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from masthead.config import SiteConfig
+from masthead.digests import digest
 from masthead.errors import Diagnostic, Severity
 from masthead.incremental import BuildCache, Manifest
 from masthead.options import BuildOptions
@@ -24,7 +25,6 @@ from masthead.pipeline.update import (
     update,
     usable,
 )
-from masthead.render.fingerprint import digest
 from masthead.speedups import enabled as speedups_enabled
 from masthead.speedups import keep_frozen, release_frozen
 
@@ -126,8 +126,8 @@ def keep_manifest(session: BuildSession, cache: BuildCache, prepared: Prepared,
     done.inputs, done.pages = inputs, len(prepared.routes)
     done.environment = environment
     due = [e.date for e in report.skipped if not e.draft and e.date > options.now]
-    if prepared.news_expires is not None:
-        due.append(prepared.news_expires)
+    if prepared.files.next_due is not None:
+        due.append(prepared.files.next_due)
     done.next_due = min(due).isoformat() if due else ""
     done.warnings = [[d.path, d.line, d.message, d.hint, d.severity.value, d.col]
                      for d in report.diagnostics]

@@ -19,21 +19,19 @@ from masthead.content.discover import (
     missing_content,
 )
 from masthead.content.load import load_content
-from masthead.emit.failover import SERVICE_WORKER, service_worker
+from masthead.digests import digest, files_digest
 from masthead.emit.headers import (
-    HEADERS_FILE,
-    NGINX_FILE,
     content_security_policy,
     form_origins,
-    headers_file,
     meta_policy,
-    nginx_snippet,
 )
-from masthead.emit.sitemap import (
-    NEWS_SITEMAP,
-    news_sitemap,
-    robots_txt,
-    sitemap_files,
+from masthead.emit.outputs import (
+    FOLDERS,
+    SiteContext,
+    made_from_pages,
+    make_site_files,
+    replaced,
+    reserved,
 )
 from masthead.errors import BuildFailed, Diagnostic, Reporter
 from masthead.i18n import load_strings
@@ -42,11 +40,10 @@ from masthead.incremental import BuildCache
 from masthead.media import PIXEL_LIMIT, PublicFiles
 from masthead.output import Sink
 from masthead.paths import THEME_TEMPLATES, has_site_templates
-from masthead.render.fingerprint import Fingerprints, digest, files_digest
+from masthead.render.fingerprint import Fingerprints
 from masthead.render.pool import render_routes
 from masthead.site.index import index_site
-from masthead.site.routes import RESERVED, Route, build_routes
-from masthead.site.urls import Urls
+from masthead.site.routes import Route, build_routes
 from masthead.site.usage import MediaUsage, media_usage
 from masthead.site.views import fold_views
 from masthead.speedups import collector_paused
@@ -130,7 +127,7 @@ def prepare(session: BuildSession, cache: BuildCache | None,
             fold_views(content, layout, options.views)
     with session.timed("index"):
         site = index_site(config, layout, content, reporter)
-        routes = build_routes(site, reporter)
+        routes = build_routes(site, reporter, reserved)
         drop_replaced(published, routes, reporter)
         report.site, report.routes = site, routes
     with session.timed("images"):
@@ -139,25 +136,14 @@ def prepare(session: BuildSession, cache: BuildCache | None,
         published.update(generated)
     with session.timed("assets"):
         static, assets = theme_assets(config.root)
-        news, news_expires = news_sitemap(
-            config, {lang: s.posts for lang, s in site.languages.items()},
-            {lang: Urls(s.prefix, layout) for lang, s in site.languages.items()}, options.now)
-        if news is not None:
-            static[NEWS_SITEMAP] = news
-        if "robots.txt" not in published:
-            static["robots.txt"] = robots_txt(config, news is not None)
         csp = content_security_policy(config, usage, form_origins(
             [s.newsletter.action for s in site.languages.values()]))
         if not config.trust_public:
             static.update(made_safe(published, page_policy(meta_policy(csp)),
                                     lambda rel, text, hint: reporter.warning(
                                         f"public/{rel}", None, text, hint)))
-        if HEADERS_FILE not in published:
-            static[HEADERS_FILE] = headers_file(csp, config.onion, config.failover)
-        if NGINX_FILE not in published:
-            static[NGINX_FILE] = nginx_snippet(csp, config.onion, config.failover)
-        if config.failover and SERVICE_WORKER not in published:
-            static[SERVICE_WORKER] = service_worker(config, assets)
+        site_files = SiteContext(config, site, routes, options.now, csp, assets)
+        static.update(make_site_files(site_files, published))
         from masthead.render.templates import Renderer, make_environment
 
         renderer = Renderer(site, strings, public,
@@ -179,11 +165,7 @@ def prepare(session: BuildSession, cache: BuildCache | None,
     changed = cached is None or len(cached) != len(content.cache) or any(
         cached.get(rel) is not entry for rel, entry in content.cache.items())
     return Prepared(site, routes, renderer, published, static, make_fingerprints, content.cache,
-                     models_key, changed, cached or None, news_expires)
-
-
-# Folders at the top of the output that masthead fills itself.
-RESERVED_FOLDERS = frozenset({"assets", "_img", "pagefind"})
+                    models_key, changed, cached or None, site_files)
 
 
 def drop_replaced(published: dict[str, Path], routes: list[Route],
@@ -192,24 +174,24 @@ def drop_replaced(published: dict[str, Path], routes: list[Route],
     it: said, and not copied."""
     generated = {route.output_path: route for route in routes}
     folders = {rel.rsplit("/", 1)[0] for rel in generated if "/" in rel}
-    for rel in [rel for rel in published
-                if rel in generated or rel == "sitemap.xml" or rel == NEWS_SITEMAP
-                or (rel.startswith("sitemap-") and rel.endswith(".xml"))]:
-        what = generated[rel].kind if rel in generated else "sitemap"
-        reporter.warning(f"public/{rel}", None,
-                         f"is replaced by the {what} page masthead makes at /{rel}",
-                         "remove it from public/, or rename it")
-        del published[rel]
+    for rel in list(published):
+        output = replaced(rel)
+        made = generated[rel].kind if rel in generated else output.kind if output else ""
+        if made:
+            reporter.warning(f"public/{rel}", None,
+                             f"is replaced by the {made} page masthead makes at /{rel}",
+                             "remove it from public/, or rename it")
+            del published[rel]
     for rel in list(published):
         parts = rel.split("/")
         within = next((p for p in ("/".join(parts[:n]) for n in range(1, len(parts)))
-                       if p in generated or p in RESERVED), None)
+                       if p in generated or reserved(p)), None)
         if within is not None:
             reporter.warning(f"public/{rel}", None,
                              f"is inside /{within}, a file masthead makes; it is not "
                              "published", "move it out of that folder")
             del published[rel]
-        elif rel in folders or rel in RESERVED_FOLDERS:
+        elif rel in folders or rel in FOLDERS:
             reporter.warning(f"public/{rel}", None,
                              f"has the name of a folder masthead makes (/{rel}/); it is "
                              "not published", "rename it")
@@ -305,14 +287,14 @@ def write_all(session: BuildSession, prepared: Prepared, sink: Sink,
     report = session.report
 
     def write_files() -> None:
-        """Public files, theme assets and sitemaps: written while workers render."""
+        """Public files, theme assets and site files: written while workers render."""
         with session.timed("assets"):
             for rel, source in prepared.public.items():
                 sink.copy(rel, source)
-            sitemaps = sitemap_files(prepared.site.config, prepared.routes)
-            for rel, data in {**prepared.static, **sitemaps}.items():
+            lists = made_from_pages(prepared.files)
+            for rel, data in {**prepared.static, **lists}.items():
                 sink.write(rel, data)
-            report.files += len(prepared.public) + len(prepared.static) + len(sitemaps)
+            report.files += len(prepared.public) + len(prepared.static) + len(lists)
 
     with session.timed("render"):
         written = render_routes(prepared.renderer, prepared.routes, sink, session.jobs,

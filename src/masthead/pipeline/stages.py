@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from masthead.content.load import CachedModel
+from masthead.emit.outputs import SiteContext
 from masthead.emit.search import build_search_index
 from masthead.errors import Diagnostic
 from masthead.pipeline.session import BuildSession
@@ -39,7 +39,7 @@ class Prepared:
     models_key: str
     models_changed: bool
     models_before: dict[str, CachedModel] | None
-    news_expires: datetime | None = None  # when the news sitemap's oldest post drops out
+    files: SiteContext  # what site-wide files are made from (see emit/outputs.py)
 
     @cached_property
     def fingerprints(self) -> Fingerprints:

@@ -16,11 +16,8 @@ from masthead.content.discover import (
 )
 from masthead.content.load import read_models
 from masthead.content.models import Entry
-from masthead.emit.sitemap import (
-    sitemap_files,
-    sitemap_names,
-    sitemap_rows,
-)
+from masthead.digests import digest, files_digest
+from masthead.emit.outputs import made_from_pages, page_list_fingerprints
 from masthead.errors import Reporter
 from masthead.incremental import Manifest
 from masthead.options import BuildOptions
@@ -28,16 +25,12 @@ from masthead.output import MARKER, MemorySink, write_atomic
 from masthead.paths import THEME_TEMPLATES
 from masthead.pipeline.session import BuildSession
 from masthead.pipeline.stages import REUSE_LIMIT, Prepared, search_index
-from masthead.render.fingerprint import digest, files_digest
 from masthead.render.pool import render_routes
 
 
 def manifest_of(prepared: Prepared, out_dir: Path) -> Manifest:
     files = {route.output_path: prepared.fingerprints.route(route) for route in prepared.routes}
-    rows = sitemap_rows(prepared.routes)  # exactly what the sitemap says
-    sitemap = digest("sitemap", prepared.site.config.base_url, rows)
-    for name in sitemap_names(len(rows)):
-        files[name] = sitemap
+    files.update(page_list_fingerprints(prepared.files))
     for rel, source in prepared.public.items():
         stat = source.stat()
         files[rel] = f"public:{stat.st_size}:{stat.st_mtime_ns}"
@@ -97,16 +90,16 @@ def update(session: BuildSession, prepared: Prepared, old: Manifest, out_dir: Pa
     session.finish(pending.abort)
     before_write()
     with session.timed("write"):
-        sitemaps = (sitemap_files(prepared.site.config, prepared.routes)
-                    if any(rel.startswith("sitemap") and rel.endswith(".xml") and
-                           rel not in prepared.public for rel in changed) else {})
+        lists = (made_from_pages(prepared.files) if any(
+            rel not in prepared.public and rel not in prepared.static and rel not in pending.files
+            for rel in changed) else {})
         for rel in changed:
             if rel in prepared.public:
                 replace_file(out_dir / rel, prepared.public[rel].read_bytes())
             elif rel in prepared.static:
                 replace_file(out_dir / rel, prepared.static[rel])
-            elif rel in sitemaps:
-                replace_file(out_dir / rel, sitemaps[rel])
+            elif rel in lists:
+                replace_file(out_dir / rel, lists[rel])
             elif rel in pending.files:
                 replace_file(out_dir / rel, pending.files[rel])
         for rel in removed:

@@ -15,7 +15,6 @@ is always what a clean build writes.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import fields, is_dataclass
 from pathlib import Path
@@ -23,28 +22,11 @@ from typing import Any
 
 from masthead import __version__
 from masthead.content.models import Author, Category, Entry, Page
+from masthead.digests import digest, files_digest
 from masthead.i18n import Strings
 from masthead.site.index import LanguageSite, Site, Tag
 from masthead.site.paginate import Pager
 from masthead.site.routes import Route
-
-
-def digest(*parts: object) -> str:
-    """A 128-bit digest of the parts (strings as they are, anything else by its repr)."""
-    text = "\x1f".join(part if isinstance(part, str) else repr(part) for part in parts)
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-
-def files_digest(folders: Iterable[Path]) -> str:
-    """Names, sizes and modification times of every file under ``folders``."""
-    rows = []
-    for folder in folders:
-        if folder.is_dir():
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    stat = path.stat()
-                    rows.append((str(path), stat.st_size, stat.st_mtime_ns))
-    return digest(rows)
 
 
 def _model_repr(model: Any) -> str:

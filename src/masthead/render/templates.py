@@ -20,6 +20,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from masthead.config import MenuItem, SiteConfig
+from masthead.config.feeds import FEED_FORMATS
 from masthead.content.dates import iso
 from masthead.content.embeds import youtube_facade
 from masthead.content.markdown import BODY_SIZES, BodyMedia, render_markdown
@@ -95,6 +96,7 @@ def make_environment(site_root: Path,
 
         configure(env)
     env.filters["iso"] = lambda moment: iso(moment) if moment else ""
+    env.globals["feed_formats"] = FEED_FORMATS
     return env
 
 

@@ -6,10 +6,12 @@ Two routes for one URL are an error naming both files (a page called
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from masthead.config.feeds import FEED_FILES
 from masthead.content.models import Entry
 from masthead.errors import Reporter
 from masthead.site.index import LanguageSite, Site
@@ -17,7 +19,6 @@ from masthead.site.paginate import paginate
 from masthead.site.urls import Urls
 
 SPECIAL_PAGES = ("about", "contact", "privacy")
-FEED_FILES = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}
 FEED_TEMPLATE = "@feed"  # made in Python (emit/feeds.py), not by a template
 
 
@@ -45,11 +46,14 @@ class Route:
         object.__setattr__(self, "output_path", path)
 
 
-def build_routes(site: Site, reporter: Reporter) -> list[Route]:
+def build_routes(site: Site, reporter: Reporter,
+                 reserved: Callable[[str], bool]) -> list[Route]:
+    """Every page of every language; ``reserved`` says which names at the top of the
+    output masthead writes itself (``emit/outputs.py``): a page there is an error."""
     routes: list[Route] = []
     for lang_site in site.languages.values():
         routes.extend(_language_routes(lang_site))
-    return _without_collisions(routes, reporter)
+    return _without_collisions(routes, reporter, reserved)
 
 
 def _language_routes(site: LanguageSite) -> list[Route]:
@@ -139,22 +143,15 @@ def _language_routes(site: LanguageSite) -> list[Route]:
     return routes
 
 
-# Files and folders masthead writes at the top of the output besides pages: a page or a
-# collection whose URL is one of them would replace it, or could not be written at all.
-RESERVED = frozenset({"sitemap.xml", "news-sitemap.xml", "robots.txt", "_headers",
-                      "nginx-headers.conf", "assets", "_img", "pagefind", "favicon.ico",
-                      ".masthead-output"})
-
-
-def _without_collisions(routes: list[Route], reporter: Reporter) -> list[Route]:
+def _without_collisions(routes: list[Route], reporter: Reporter,
+                        reserved: Callable[[str], bool]) -> list[Route]:
     seen: dict[str, Route] = {}
     kept = []
     for route in routes:
         path = route.output_path.lower()  # one URL on case-insensitive hosts too
         first = seen.get(path)
         top = path.split("/", 1)[0]
-        if first is None and (top in RESERVED or (top.startswith("sitemap-") and
-                                                  top.endswith(".xml"))):
+        if first is None and reserved(top):
             reporter.error(route.source or "content", 1,
                            f"the URL {unquote(route.url)} is a file masthead writes itself",
                            "rename the file (its name is the URL)")

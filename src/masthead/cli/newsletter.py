@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from masthead.cli.common import config_of, print_diagnostics
 from masthead.config import SiteConfig
 from masthead.errors import BuildFailed
 
@@ -17,15 +18,11 @@ if TYPE_CHECKING:  # the sending code is imported when a newsletter command runs
     from masthead.newsletter.editions import Choice
     from masthead.newsletter.send import Tally
 
-ConfigOf = Callable[[argparse.Namespace], SiteConfig | None]
-Diagnose = Callable[[BuildFailed, SiteConfig], None]
-
-
 def say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def register(commands: Any, config_of: ConfigOf, diagnose: Diagnose) -> None:
+def register(commands: Any) -> None:
     """The ``newsletter`` command and its four actions."""
     parser = commands.add_parser(
         "newsletter", help="send a story or a digest to the confirmed subscribers",
@@ -79,7 +76,7 @@ def register(commands: Any, config_of: ConfigOf, diagnose: Diagnose) -> None:
         try:
             return _ACTIONS[args.action](args, config)
         except BuildFailed as exc:
-            diagnose(exc, config)
+            print_diagnostics(exc.diagnostics, config.root)
             return 1
         except NewsletterError as exc:
             print(f"masthead: {exc}", file=sys.stderr)
@@ -170,3 +167,19 @@ def send_published(config: SiteConfig, url: str | None) -> int:
     except NewsletterError as exc:
         print(f"masthead: newsletter: {exc}", file=sys.stderr)
         return 1
+
+
+def newsletter_flags(parser: argparse.ArgumentParser) -> None:
+    """``--send-newsletter`` of build and deploy."""
+    parser.add_argument("--send-newsletter", action="store_true",
+                        help="then mail each story that became public since the last send "
+                             "to the subscribers (once each)")
+    parser.add_argument("--database", metavar="URL",
+                        help="with --send-newsletter: the API's database (default: "
+                             "SITE/.masthead/api.sqlite)")
+
+
+def send_after_build(args: argparse.Namespace) -> int:
+    """Mail what became public with the build or deploy that just ended."""
+    config = config_of(args)
+    return 1 if config is None else send_published(config, args.database)

@@ -27,7 +27,10 @@ import uvicorn
 
 from masthead.api.app import ApiSettings, create_app
 from masthead.api.clients import networks
-from masthead.api.store import Store, open_store
+from masthead.api.db import Database, open_database
+from masthead.api.features.contact import Messages
+from masthead.api.features.signups import Subscribers
+from masthead.api.features.views import ViewCounts
 from masthead.config import SiteConfig, load_config
 from tests.conftest import post, write_site
 
@@ -97,6 +100,22 @@ class PostgresCluster:
             "-c", "max_connections=200"]),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for_port(self.port, self.server)
+        self._wait_until_ready()
+
+    def _wait_until_ready(self, seconds: float = 60) -> None:
+        """The port opens while the server still recovers ("the database system is
+        starting up"): wait until it takes a session."""
+        import psycopg
+
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                psycopg.connect(f"{self.url}/postgres", connect_timeout=5).close()
+                return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
     def stop(self) -> None:
         """A fast shutdown, as `systemctl restart postgresql` does: every session is cut."""
@@ -210,10 +229,22 @@ def site_config(root: Path, smtp_port: int = 1) -> SiteConfig:
 @dataclass
 class RunningApi:
     url: str
-    store: Store
+    store: Database
     config: SiteConfig
     loop: asyncio.AbstractEventLoop
     api: Any = None  # the Api object behind the app (its methods run on ``loop``)
+
+    @property
+    def views(self) -> ViewCounts:
+        return ViewCounts(self.store)
+
+    @property
+    def subscribers(self) -> Subscribers:
+        return Subscribers(self.store)
+
+    @property
+    def messages(self) -> Messages:
+        return Messages(self.store)
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=10)
@@ -235,7 +266,7 @@ def start_api(config: SiteConfig, database: str, rate_limit: int,
               trusted: tuple[str, ...] = ()) -> Iterator[RunningApi]:
     """The API on a free port in a thread, configured as `masthead api` runs it (uvicorn
     reads no X-Forwarded-For; the API believes it from ``trusted`` proxies only)."""
-    store = open_store(database, config.root)
+    store = open_database(database, config.root)
     app = create_app(config, store, ApiSettings(rate_limit=rate_limit,
                                                 trusted_proxies=networks(trusted)))
     port = free_port()

@@ -21,8 +21,9 @@ ID = "0123456789abcdef"
 
 def snapshot(api: RunningApi) -> tuple[Any, ...]:
     """Everything the API stores, to show that a refused request changed nothing."""
-    return (api.call(api.store.view_counts()), api.call(api.store.confirmed_subscribers()),
-            api.call(api.store.messages()), api.call(api.store.subscriber("ann@example.org")))
+    return (api.call(api.views.view_counts()),
+            api.call(api.subscribers.confirmed_subscribers()), api.call(api.messages.messages()),
+            api.call(api.subscribers.subscriber("ann@example.org")))
 
 
 def link_in(message: Message, kind: str) -> str:
@@ -201,7 +202,7 @@ def test_links_are_random_kept_as_digests_and_each_email_has_its_own(
             dump = "\n".join(sqlite3.connect(running_api.store.path).iterdump())  # type: ignore[attr-defined]
             assert _token(confirm) not in dump and _token(leave) not in dump
         assert client.get(local(running_api, leave)).status_code == 200
-        assert running_api.call(running_api.store.confirmed_subscribers()) == []
+        assert running_api.call(running_api.subscribers.confirmed_subscribers()) == []
         # Leaving twice answers the same; a made-up token of the right shape does nothing.
         assert client.get(local(running_api, leave)).status_code == 200
         made_up = leave.replace(_token(leave), "A" * 32)
@@ -231,7 +232,7 @@ def test_unsubscribe_links_of_emails_sent_before_work_with_a_key_kept_apart(
                                       salt="masthead-unsubscribe").dumps("old@example.org")
     with api.client() as client:
         assert client.get(f"/api/unsubscribe?token={from_database}").status_code == 400
-    assert api.call(api.store.confirmed_subscribers())
+    assert api.call(api.subscribers.confirmed_subscribers())
     next(started, None)
     monkeypatch.setenv("MASTHEAD_API_SECRET", "kept in the environment")
     started = start_api(config, database, rate_limit=0)
@@ -243,9 +244,9 @@ def test_unsubscribe_links_of_emails_sent_before_work_with_a_key_kept_apart(
     with api.client() as client:
         assert client.get(f"/api/unsubscribe?token={from_database}").status_code == 400
         assert client.get(f"/api/unsubscribe?token={forged}").status_code == 400
-        assert api.call(api.store.confirmed_subscribers())
+        assert api.call(api.subscribers.confirmed_subscribers())
         assert client.get(f"/api/unsubscribe?token={old}").status_code == 200
-        assert api.call(api.store.confirmed_subscribers()) == []
+        assert api.call(api.subscribers.confirmed_subscribers()) == []
     next(started, None)
 
 
@@ -267,13 +268,13 @@ def test_contact_messages_are_stored_and_forwarded(running_api: RunningApi,
         [forwarded] = mailbox.wait(1)
         assert forwarded["X-Envelope-To"] == "editors@example.org"
         assert forwarded["Reply-To"] == "ann@example.org"
-        stored = running_api.call(running_api.store.messages())
+        stored = running_api.call(running_api.messages.messages())
         assert [(m[1], m[2], m[3]) for m in stored] == [
             ("Ann", "ann@example.org", "A tip about the dam.")]
         spam = client.post("/api/contact", json={"name": "Bot", "email": "b@example.org",
                                                  "message": "buy", "website": "x"})
         assert spam.status_code == 202  # the honeypot: answered, not kept
-        assert len(running_api.call(running_api.store.messages())) == 1
+        assert len(running_api.call(running_api.messages.messages())) == 1
 
 
 # --- bad input ---------------------------------------------------------------------------
@@ -351,7 +352,7 @@ def test_rate_limit_per_client(limited_api: RunningApi) -> None:
         codes = [client.post("/api/views", json={"path": PATHS[1], "id": f"{ID}{n}"})
                  .status_code for n in range(7)]
     assert codes == [200] * 5 + [429] * 2
-    assert limited_api.call(limited_api.store.view_counts([PATHS[1]])) == {PATHS[1]: 5}
+    assert limited_api.call(limited_api.views.view_counts([PATHS[1]])) == {PATHS[1]: 5}
 
 
 def test_cors_allows_only_the_site(running_api: RunningApi) -> None:
@@ -393,9 +394,9 @@ def test_logs_hold_no_personal_data(running_api: RunningApi, mailbox: Mailbox,
 
 
 def test_the_schema_migrates_once(running_api: RunningApi) -> None:
-    from masthead.api.store import prepare_store
+    from masthead.api.db import prepare_database
 
-    running_api.call(prepare_store(running_api.store))  # a second start: nothing to do
+    running_api.call(prepare_database(running_api.store))  # a second start: nothing to do
 
     def versions(cur: Any) -> list[int]:
         cur.execute("SELECT version FROM schema_migrations")

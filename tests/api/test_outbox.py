@@ -117,10 +117,10 @@ def test_a_sign_up_burst_against_a_slow_mail_server_leaves_readers_served(
         sent = dict(smtp.received)
     # Nothing lost: what was not sent yet waits in the outbox, in the database (a mail
     # cut off mid-send may be in both: it is sent again, at least once).
-    from masthead.api.store import open_store
+    from masthead.api.db import open_database
     from masthead.newsletter.editions import run_async
 
-    store = open_store(str(tmp_path / "api.sqlite"), site)
+    store = open_database(str(tmp_path / "api.sqlite"), site)
     try:
         waiting = run_async(store.run(lambda cur: [
             row[0] for row in cur.execute("SELECT email FROM outbox").fetchall()]))

@@ -130,7 +130,7 @@ def test_hostile_bodies_get_answers_not_tracebacks(
         answer = client.post("/api/contact", data={"name": "Анна", "email": "a@example.org",
                                                    "message": russian})
         assert answer.status_code == 303, answer.text
-        assert api.call(api.store.messages())[-1][3] == russian
+        assert api.call(api.messages.messages())[-1][3] == russian
     assert "Traceback" not in caplog.text
 
 
@@ -194,7 +194,7 @@ def test_a_message_stored_while_mail_fails_is_forwarded_later(
         answer = client.post("/api/contact", json={"name": "Анна", "email": "a@example.org",
                                                    "message": "Важное сообщение"})
         assert answer.status_code == 202
-        assert api.call(api.api.forward_messages()) == 0  # still down
+        assert api.call(api.api.contact.forward_messages()) == 0  # still down
         got: list[bytes] = []
 
         class Handler:
@@ -206,8 +206,8 @@ def test_a_message_stored_while_mail_fails_is_forwarded_later(
         controller = Controller(Handler(), hostname="127.0.0.1", port=port)
         controller.start()
         try:
-            assert api.call(api.api.forward_messages()) == 1
-            assert api.call(api.api.forward_messages()) == 0  # not twice
+            assert api.call(api.api.contact.forward_messages()) == 1
+            assert api.call(api.api.contact.forward_messages()) == 0  # not twice
         finally:
             controller.stop()
         from email import message_from_bytes, policy

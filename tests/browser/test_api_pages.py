@@ -58,7 +58,7 @@ def test_an_article_counts_its_view_and_shows_the_live_count(
         page.reload()
     wait_for(page,
         "document.querySelector('.views').textContent === '5 views'")
-    assert api.call(api.store.view_counts(["/posts/story-03"])) == {"/posts/story-03": 2}
+    assert api.call(api.views.view_counts(["/posts/story-03"])) == {"/posts/story-03": 2}
     assert {urlsplit(r.split()[1]).netloc for r in requests} == {urlsplit(url).netloc}
     assert page.evaluate("window.__csp") == []
     assert page.evaluate("document.cookie") == ""
@@ -76,7 +76,7 @@ def test_global_privacy_control_reads_but_never_counts(
     wait_for(page,
         "document.querySelector('.views').textContent === '7 views'")
     assert not any(r.startswith("POST") for r in requests)
-    assert api.call(api.store.view_counts(["/posts/story-07"])) == {"/posts/story-07": 0}
+    assert api.call(api.views.view_counts(["/posts/story-07"])) == {"/posts/story-07": 0}
     context.close()
 
 
@@ -109,6 +109,6 @@ def test_the_contact_form_works_without_javascript(
         "#contact-name": "Ann", "#contact-email": "ann@example.org",
         "#contact-message": "The ferry stopped running on Monday."}, ".contact-form", "contact")
     assert "reached the editors" in text
-    assert [m[3] for m in api.call(api.store.messages())] == [
+    assert [m[3] for m in api.call(api.messages.messages())] == [
         "The ferry stopped running on Monday."]
     assert mailbox.wait(1)[0]["X-Envelope-To"] == "editors@example.org"

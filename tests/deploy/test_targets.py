@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -210,3 +211,63 @@ def test_a_first_deploy_and_a_missing_remote_say_what_to_do(tmp_path: Path) -> N
     assert (folder / "index.html").is_file()
     assert ("hint: rclone has no remote named 'nosuchremote': set "
             "RCLONE_CONFIG_NOSUCHREMOTE_TYPE") in done.stdout, done.stdout
+
+
+class _Shelf:
+    """A kind of destination rclone does not know: files kept in a dict, for the test
+    that a new kind is a class and a line in ``KINDS``."""
+
+    stored: ClassVar[dict[str, bytes]] = {}
+
+    def __init__(self, destination: str) -> None:
+        self.destination = destination
+
+    def read(self, rel: str) -> bytes | None:
+        return self.stored.get(rel)
+
+    def prepare(self) -> None:
+        pass
+
+    def upload(self, source: Path, files: list[str], progress: object = None) -> None:
+        for rel in files:
+            self.stored[rel] = (source / rel).read_bytes()
+
+    def write(self, rel: str, data: bytes) -> None:
+        self.stored[rel] = data
+
+    def delete_partials(self) -> None:
+        pass
+
+    def delete(self, files: list[str]) -> None:
+        for rel in files:
+            self.stored.pop(rel, None)
+
+
+def test_a_kind_of_destination_is_a_transport_and_a_line(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from masthead.config import load_config
+    from masthead.deploy import deploy, transports
+
+    monkeypatch.setattr(transports, "KINDS", [("shelf:", _Shelf)])
+    monkeypatch.setattr(_Shelf, "stored", {})
+    root = write_site(tmp_path / "site", {
+        "content/posts/a.md": post(), "content/posts/b.md": post("B"),
+        "masthead.toml": TOML + '[[deploy]]\nname = "a"\nurl = "https://a.example.net/"\n'
+                                'to = "shelf:one"\n'})
+    built = subprocess.run([sys.executable, "-m", "masthead", "build", str(root)],
+                           capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, built.stderr
+    config = load_config(root)
+    [first] = deploy(config, root / "dist", list(config.deploy), verify=False,
+                     say=lambda _: None)
+    published = {p.relative_to(root / "dist").as_posix() for p in (root / "dist").rglob("*")
+                 if p.is_file() and p.name != ".masthead-output"}
+    assert first.error == "" and published <= set(_Shelf.stored)
+    assert _Shelf.stored["posts/b/index.html"] == (root / "dist/posts/b/index.html").read_bytes()
+    (root / "content/posts/b.md").unlink()
+    assert subprocess.run([sys.executable, "-m", "masthead", "build", str(root)],
+                          capture_output=True, timeout=120).returncode == 0
+    [second] = deploy(config, root / "dist", list(config.deploy), verify=False,
+                      say=lambda _: None)
+    assert second.error == "" and "posts/b/index.html" in second.deleted
+    assert "posts/b/index.html" not in _Shelf.stored

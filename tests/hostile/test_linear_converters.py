@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from masthead.importers.convert import Attachments, BodyConverter, autop
-from masthead.importers.markdown_sites import TemplateConverter
+from masthead.importers.templates import TemplateConverter
 from masthead.importers.wordpress import upload_links
 
 MB = 1_000_000

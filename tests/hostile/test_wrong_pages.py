@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from masthead.emit.outputs import SITE_FILES, SiteFile
 from masthead.errors import Diagnostic, Severity
 from tests.conftest import SiteBuilder, post, write_site
 
@@ -107,6 +108,27 @@ def test_a_page_at_a_url_masthead_writes_is_an_error(build_errors: Errors, name:
     found = messages(build_errors({"content/posts/a.md": post(),
                                    f"content/pages/{name}.md": '---\ntitle: "X"\n---\nX.\n'}))
     assert len(found) == 1 and found[0].startswith(f"content/pages/{name}.md:1: the URL /")
+
+
+# (A page file named _headers.md has the address /headers/: no page can be at /_headers.)
+@pytest.mark.parametrize("output", [o for o in SITE_FILES if not o.name.startswith("_")],
+                         ids=lambda output: output.name)
+def test_no_page_takes_the_name_of_a_site_file(build_errors: Errors, output: SiteFile) -> None:
+    """The names come from the registry of what a build writes: a file added there is
+    protected without another list to keep."""
+    page = '---\ntitle: "X"\n---\nX.\n'
+    found = messages(build_errors({"content/posts/a.md": post(),
+                                   f"content/pages/{output.name}.md": page}))
+    assert len(found) == 1 and "is a file masthead writes itself" in found[0]
+
+
+@pytest.mark.parametrize("output", [o for o in SITE_FILES if o.public_wins],
+                         ids=lambda output: output.name)
+def test_a_site_file_a_site_writes_itself_is_published_as_written(
+        build_site: SiteBuilder, output: SiteFile) -> None:
+    built = build_site({"content/posts/a.md": post(), f"public/{output.name}": "mine\n"})
+    assert built.sink.files[output.name] == b"mine\n"
+    assert not any(d.path == f"public/{output.name}" for d in built.report.diagnostics)
 
 
 @pytest.mark.parametrize("video", ["a/b", 'a"b', "a b", "../../x", "<script>"])

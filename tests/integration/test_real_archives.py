@@ -142,8 +142,8 @@ def test_an_import_says_what_it_left_and_builds_without_a_warning_per_date(
 
 
 def test_jekyll_and_hugo_dates_take_the_old_site_s_time_zone(tmp_path: Path) -> None:
-    from masthead.importers.markdown_sites import normal_date, source_zone
-    from masthead.importers.wordpress import ImportReport
+    from masthead.importers.markdown_source import normal_date, source_zone
+    from masthead.importers.records import ImportReport
 
     report = ImportReport()
     moscow = source_zone({"timezone": "Europe/Moscow"}, "timezone", report)

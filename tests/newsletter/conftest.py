@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from masthead.api.store import Store, open_store, prepare_store
+from masthead.api.db import Database, open_database, prepare_database
 from masthead.newsletter.editions import run_async
 from tests.api.conftest import (  # noqa: F401 (fixtures)
     database,
@@ -156,10 +156,10 @@ def _png() -> bytes:
 
 
 def subscribe(url: str, site: Path, addresses: list[tuple[str, str]],
-              status: str = "confirmed") -> Store:
+              status: str = "confirmed") -> Database:
     """Put subscribers (address, language) into the database as confirmed ones."""
-    store = open_store(url, site)
-    run_async(prepare_store(store))
+    store = open_database(url, site)
+    run_async(prepare_database(store))
 
     def work(cur: Any) -> None:
         for email, lang in addresses:
@@ -171,5 +171,5 @@ def subscribe(url: str, site: Path, addresses: list[tuple[str, str]],
     return store
 
 
-def close(store: Store) -> None:
+def close(store: Database) -> None:
     run_async(store.close())

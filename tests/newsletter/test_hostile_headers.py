@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from masthead.api.store import open_store
+from masthead.api.db import open_database
 from masthead.headertext import header_text
 from masthead.newsletter.compose import POLICY
 from masthead.newsletter.editions import run_async
@@ -75,7 +75,7 @@ def test_settings_no_header_can_carry_are_refused_before_anything_is_recorded(
         assert refused.returncode == 1 and "Traceback" not in refused.stderr
         assert "mail_from in masthead.toml has a line break or a control character" in \
             refused.stderr
-        store = open_store(db, site)
+        store = open_database(db, site)
         try:
             rows = store.transact(lambda cur: cur.execute(
                 "SELECT COUNT(*) FROM newsletters").fetchone()[0])

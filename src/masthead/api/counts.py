@@ -9,7 +9,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from masthead.api.store import open_store, prepare_store
+from masthead.api.db import open_database, prepare_database
+from masthead.api.features.views import ViewCounts
 
 
 class CountsUnavailable(Exception):
@@ -43,9 +44,9 @@ def _from_api(url: str) -> dict[str, int]:
 
 
 async def _from_database(source: str, site_root: Path) -> dict[str, int]:
-    store = open_store(source, site_root)
+    store = open_database(source, site_root)
     try:
-        await prepare_store(store)
-        return await store.view_counts()
+        await prepare_database(store)
+        return await ViewCounts(store).view_counts()
     finally:
         await store.close()

@@ -25,7 +25,7 @@ CHECK_EVERY = 60.0
 def article_paths(config: SiteConfig, layout: Layout, files: list[SourceFile]) -> set[str]:
     """Paths (no trailing slash) of every published story and collection item."""
     content = load_content(config, layout, files, PublicFiles(config.root / "public"),
-                           BuildOptions(), Reporter(), 1, None)
+                           BuildOptions(jobs=1), Reporter())
     site = index_site(config, layout, content, Reporter())
     paths = set()
     for lang_site in site.languages.values():

@@ -47,14 +47,14 @@ def register(commands: Any) -> None:
 def api_command(args: argparse.Namespace) -> int:
     from masthead.api.app import ApiSettings, create_app
     from masthead.api.clients import networks
+    from masthead.api.db import open_database
     from masthead.api.server import Listening, run_api
-    from masthead.api.store import open_store
 
     config = config_of(args)
     if config is None:
         return 1
     try:
-        store = open_store(args.database, config.root)
+        store = open_database(args.database, config.root)
     except (ValueError, OSError) as exc:
         print(f"masthead: cannot open the database: {exc}", file=sys.stderr)
         return 1

@@ -37,7 +37,7 @@ from masthead.content.text import read_text
 from masthead.errors import Diagnostic, Reporter, Severity, closest
 from masthead.media import PublicFiles
 from masthead.options import BuildOptions
-from masthead.parallel import fork_map
+from masthead.parallel import default_jobs, fork_map
 from masthead.safeurl import link_ok, source_ok
 
 _ENTRY_KEYS = {
@@ -70,15 +70,17 @@ class Content:
 
 def load_content(config: SiteConfig, layout: Layout, files: list[SourceFile],
                  public: PublicFiles, options: BuildOptions, reporter: Reporter,
-                 jobs: int = 1, cache: dict[str, CachedModel] | None = None,
+                 cache: dict[str, CachedModel] | None = None,
                  meanwhile: Callable[[], None] | None = None,
                  digests: bool = True,
                  progress: Callable[[int, int], None] | None = None) -> Content:
-    """Parse every file into its model, then put each language's content together.
-    ``meanwhile`` is work for this process while workers read (see ``fork_map``);
-    ``digests``: whether the cache entries need the digests of the files' text."""
-    models, kept = read_models(config, layout, files, public, reporter, jobs, cache,
-                               meanwhile, digests, progress)
+    """Parse every file into its model (in ``options.jobs`` workers), then put each
+    language's content together. ``meanwhile`` is work for this process while workers
+    read (see ``fork_map``); ``digests``: whether the cache entries need the digests of
+    the files' text."""
+    models, kept = read_models(config, layout, files, public, reporter,
+                               options.jobs or default_jobs(), cache, meanwhile, digests,
+                               progress)
     by_lang: dict[str, dict[tuple[str, str], Any]] = {code: {} for code in layout.languages}
     shared: dict[tuple[str, str], Any] = {}
     for source, model in zip(files, models, strict=True):

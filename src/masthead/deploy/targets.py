@@ -34,7 +34,8 @@ from masthead.deploy.plan import (
     manifest_of,
     plan,
 )
-from masthead.deploy.rclone import Rclone, TransportError, unlisted
+from masthead.deploy.rclone import TransportError, unlisted
+from masthead.deploy.transports import Transport, transport_for
 
 Say = Callable[[str], None]
 SAMPLE = 5  # unchanged pages fetched back besides the changed ones
@@ -136,7 +137,7 @@ def _deploy_one(config: SiteConfig, target: DeployTarget, source: Path,
             raise TransportError(f"{len(bad)} published file names have a line break or a "
                                  f"control character, e.g. {bad[0][:60]!r}: rename them "
                                  "in the site")
-        transport = Rclone(destination(config, target))
+        transport = transport_for(destination(config, target))
         remote = decode(transport.read(MANIFEST))
         todo = plan(local, remote, source)
         result.bytes = todo.bytes
@@ -178,7 +179,7 @@ def _transport_hint(target: DeployTarget, error: str) -> str:
     return ""
 
 
-def _apply(transport: Rclone, target: DeployTarget, source: Path, local: dict[str, str],
+def _apply(transport: Transport, target: DeployTarget, source: Path, local: dict[str, str],
            todo: Plan, say: Say) -> None:
     # A marker with nothing in it is no marker: rclone's ``cat`` of a missing key in a
     # bucket that has others answers with nothing and success.

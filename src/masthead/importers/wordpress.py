@@ -1,4 +1,5 @@
-"""``masthead import wordpress``: a WXR export into a site folder in masthead's layout."""
+"""``masthead import wordpress``: a WXR export read as import records (``records.py``),
+which the one import writer turns into a site folder in masthead's layout."""
 
 from __future__ import annotations
 
@@ -6,23 +7,29 @@ import datetime as dt
 import html
 import re
 import time
-from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import yaml
-
 from masthead.content.slugs import banter_slug
 from masthead.importers.convert import Attachments, BodyConverter
-from masthead.importers.files import SiteWriter, inside, readable_slug
-from masthead.importers.redirects import live_pages, safe_path, write_redirects
-from masthead.importers.settings import settings_file
+from masthead.importers.files import inside, readable_slug
+from masthead.importers.records import (
+    PROGRESS_EVERY,
+    Author,
+    Category,
+    Imported,
+    ImportReport,
+    Media,
+    Page,
+    Redirect,
+    SiteInfo,
+    Story,
+)
+from masthead.importers.writer import ImportWriter
 from masthead.importers.wxr import Export, Item, read_export
 
 Say = Callable[[str], None]
-PROGRESS_EVERY = 2.0  # seconds between two progress lines
 _TAGS = re.compile(r"<[^>]+>")
 _UPLOADS = re.compile(r"https?://[^\s\"'<>()]+?/wp-content/uploads/([^\s\"'<>()?#]+)")
 _WPCOM_FILES = re.compile(r"https?://[\w-]+\.files\.wordpress\.com/([^\s\"'<>()?#]+)")
@@ -33,33 +40,6 @@ _UPLOADS_PATH = re.compile(r"[^\s\"'<>()?#]+")
 _NO_DATE = "0000-00-00 00:00:00"
 PUBLISHED = {"publish", "future"}
 DRAFTS = {"draft", "pending", "private"}
-
-
-@dataclass
-class ImportReport:
-    counts: Counter[str] = field(default_factory=Counter)
-    skipped: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    missing_media: list[str] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)
-    written: int = 0
-    unchanged: int = 0
-
-    def lines(self) -> list[str]:
-        found = ", ".join(f"{n} {what}" for what, n in sorted(self.counts.items()))
-        result = [f"Imported {found}; {self.written} files written, {self.unchanged} "
-                  "unchanged."]
-        result += [f"skipped: {line}" for line in self.skipped]
-        result += [f"warning: {line}" for line in self.warnings]
-        if self.missing_media:
-            result.append(f"{len(self.missing_media)} media files were not in the uploads "
-                          "folder; their addresses were kept:")
-            result += [f"  {url}" for url in self.missing_media]
-        if self.kept:
-            result.append(f"{len(self.kept)} files edited since the last import were kept "
-                          "as they are (--force replaces them):")
-            result += [f"  {rel}" for rel in self.kept]
-        return result
 
 
 def _decoded(path: str) -> str:
@@ -118,34 +98,52 @@ def _date(item: Item, report: ImportReport, where: str) -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
-def _front_matter(fields: dict[str, object], body: str) -> bytes:
-    head = yaml.safe_dump({k: v for k, v in fields.items() if v not in (None, "", [])},
-                          allow_unicode=True, sort_keys=False, width=1000)
-    return f"---\n{head}---\n{body}".encode()
+class WordPressReader:
+    """A WXR export as records; ``planned`` is every address it gives a page."""
 
-
-class WordPressImport:
-    def __init__(self, export: Export, site: Path, uploads: Path | None, force: bool,
+    def __init__(self, export: Export, uploads: Path | None, report: ImportReport,
                  say: Say) -> None:
         self.export = export
-        self.site = site
         self.uploads = uploads
         self.say = say
-        self.writer = SiteWriter(site, force)
-        self.report = ImportReport()
+        self.report = report
         self.origin = f"{urlsplit(export.link).scheme}://{urlsplit(export.link).netloc}"
-        self.redirects: dict[str, str] = {}
         self.media: dict[str, str] = {}  # old URL -> new path, for files found
+        self.copies: list[Imported] = []  # media found since the last record was given
         self.authors = {a.login: a.name for a in export.authors}
+        self.planned: list[str] = []
         self._moved: tuple[dict[str, str], re.Pattern[str] | None] = ({}, None)
 
-    # --- the whole import ---------------------------------------------------------------
-
-    def run(self) -> ImportReport:
-        self._settings()
+    def records(self) -> Iterator[Imported]:
+        export = self.export
+        yield SiteInfo("WordPress", export.title, export.link, export.language or "en")
         attachments = self._attachments()
-        self._terms()
-        items = [i for i in self.export.items if i.type in ("post", "page")]
+        yield from self._taken()
+        yield from self._terms()
+        items = [i for i in export.items if i.type in ("post", "page")]
+        self._say_what_is_left(items)
+        new_urls = self._plan(items)
+        self.planned = list(new_urls.values())
+        # Old path -> new URL, and what finds links to the old site: made once, not per body.
+        self._moved = ({_decoded(urlsplit(i.link).path): new_urls[i.id]
+                        for i in export.items if i.id in new_urls and i.link},
+                       re.compile(re.escape(self.origin) + r"(/[^\s\"'<>()#?]*)")
+                       if self.origin != "://" else None)
+        started = last = time.monotonic()
+        for done, item in enumerate(items, 1):
+            yield from self._item(item, new_urls, attachments)
+            yield from self._taken()
+            if time.monotonic() - last > PROGRESS_EVERY:
+                last = time.monotonic()
+                self.say(f"import: {done} of {len(items)} posts and pages "
+                         f"({last - started:.0f} s)")
+
+    def _taken(self) -> Iterator[Imported]:
+        """The media files found since the last call."""
+        yield from self.copies
+        self.copies.clear()
+
+    def _say_what_is_left(self, items: list[Item]) -> None:
         menu = [item for item in self.export.items if item.type == "nav_menu_item"]
         if menu:
             self.report.skipped.append(f"{len(menu)} menu items: menus are not imported (write "
@@ -158,32 +156,6 @@ class WordPressImport:
         for item in self.export.items:
             if item.type not in ("post", "page", "attachment", "nav_menu_item"):
                 self.report.skipped.append(f"item {item.id} ({item.type}): not a post or page")
-        new_urls = self._plan(items)
-        # Old path -> new URL, and what finds links to the old site: made once, not per body.
-        self._moved = ({_decoded(urlsplit(i.link).path): new_urls[i.id]
-                        for i in self.export.items if i.id in new_urls and i.link},
-                       re.compile(re.escape(self.origin) + r"(/[^\s\"'<>()#?]*)")
-                       if self.origin != "://" else None)
-        started = last = time.monotonic()
-        for done, item in enumerate(items, 1):
-            self._item(item, new_urls, attachments)
-            if time.monotonic() - last > PROGRESS_EVERY:
-                last = time.monotonic()
-                self.say(f"import: {done} of {len(items)} posts and pages "
-                         f"({last - started:.0f} s)")
-        self._redirect_files(new_urls)
-        self.writer.save()
-        self.report.written = len(self.writer.written)
-        self.report.unchanged = len(self.writer.unchanged)
-        self.report.kept = self.writer.kept
-        return self.report
-
-    def _settings(self) -> None:
-        if (self.site / "masthead.toml").exists():
-            return  # a second import: the settings are the user's now
-        self.writer.write("masthead.toml", settings_file(
-            "WordPress", self.export.title, self.export.link, self.export.language or "en",
-            self.report.warnings.append))
 
     def _attachments(self) -> Attachments:
         found = Attachments()
@@ -195,52 +167,45 @@ class WordPressImport:
         return found
 
     def _local(self, url: str) -> str:
-        """The site's own copy of an uploaded file (copied now), or the old address
+        """The site's own copy of an uploaded file (to be copied), or the old address
         when the uploads folder does not have it."""
         if url in self.media:
             return self.media[url]
         match = _UPLOADS.match(url) or _WPCOM_FILES.match(url)
         rel = unquote(match.group(1)) if match else ""
         source = inside(self.uploads, rel) if self.uploads and rel else None
-        if source is None:
+        if source is None or self.uploads is None:
             if url not in self.report.missing_media:
                 self.report.missing_media.append(url)
             self.media[url] = url
             return url
-        assert self.uploads is not None
         rel = source.relative_to(self.uploads.resolve()).as_posix()  # no ../ left in it
-        self.writer.copy(f"public/uploads/{rel}", source)
-        self.report.counts["media files"] += 1
+        self.copies.append(Media(f"uploads/{rel}", source))
         self.media[url] = f"/uploads/{rel}"
         return self.media[url]
 
-    def _terms(self) -> None:
+    def _terms(self) -> Iterator[Imported]:
         parents = {c.slug: c for c in self.export.categories}
         for category in self.export.categories:
             slug = readable_slug(category.slug, banter_slug(category.name) or "category")
-            name = _plain(category.name) or slug
-            self.writer.write(f"content/categories/{slug}.md", _front_matter(
-                {"name": name, "description": _plain(category.description)}, ""))
-            self.report.counts["categories"] += 1
+            yield Category(slug, _plain(category.name) or slug, _plain(category.description))
             chain, seen = [category.slug], {category.slug}
             while parents.get(chain[0]) and parents[chain[0]].parent and \
                     parents[chain[0]].parent not in seen:
                 seen.add(parents[chain[0]].parent)
                 chain.insert(0, parents[chain[0]].parent)
-            self._redirect("/category/" + "/".join(unquote(c) for c in chain) + "/",
+            yield Redirect("/category/" + "/".join(unquote(c) for c in chain) + "/",
                            f"/categories/{slug}/")
         used = {t.slug for i in self.export.items if i.type == "post"
                 and i.status in PUBLISHED and not i.password for t in i.tags}
         for tag in self.export.tags:  # a tag no published story has: the list of tags
-            self._redirect(f"/tag/{unquote(tag.slug)}/",
+            yield Redirect(f"/tag/{unquote(tag.slug)}/",
                            f"/tags/{banter_slug(_plain(tag.name) or tag.slug)}/"
                            if tag.slug in used else "/tags/")
         for login, name in self.authors.items():
             slug = readable_slug(login, "author")
-            self.writer.write(f"content/authors/{slug}.md",
-                              _front_matter({"name": name, "role": "member"}, ""))
-            self.report.counts["authors"] += 1
-            self._redirect(f"/author/{login}/", f"/authors/{slug}/")
+            yield Author(slug, name)
+            yield Redirect(f"/author/{login}/", f"/authors/{slug}/")
 
     def _plan(self, items: list[Item]) -> dict[str, str]:
         """Each item's slug and new URL, settled before any body is written, so that
@@ -261,7 +226,8 @@ class WordPressImport:
             urls[item.id] = f"/posts/{slug}/" if kind == "posts" else f"/{slug}/"
         return urls
 
-    def _item(self, item: Item, new_urls: dict[str, str], attachments: Attachments) -> None:
+    def _item(self, item: Item, new_urls: dict[str, str], attachments: Attachments
+              ) -> Iterator[Imported]:
         where = f"item {item.id} '{_plain(item.title)[:60]}'"
         if item.status not in PUBLISHED | DRAFTS:
             self.report.skipped.append(f"{where}: status '{item.status}'")
@@ -294,16 +260,12 @@ class WordPressImport:
                 }.values())[::-1],
                 "description": _plain(item.excerpt)[:300], "image": image,
                 "draft": True if draft else None}
-            rel = f"content/posts/{slug}.md"
-            self.report.counts["drafts" if draft else (
-                "scheduled posts" if item.status == "future" else "posts")] += 1
+            yield Story(slug, fields, body, "drafts" if draft else (
+                "scheduled posts" if item.status == "future" else "posts"))
         else:
-            fields = {"title": title, "draft": True if draft else None}
-            rel = f"content/pages/{slug}.md"
-            self.report.counts["pages"] += 1
-        self.writer.write(rel, _front_matter(fields, body))
+            yield Page(slug, {"title": title, "draft": True if draft else None}, body)
         if item.link and not draft:
-            self._redirect(_decoded(urlsplit(item.link).path) or "/", url)
+            yield Redirect(_decoded(urlsplit(item.link).path) or "/", url)
 
     def _rewrite_links(self, body: str, new_urls: dict[str, str]) -> str:
         """Uploaded files to the site's copies; links to old posts to their new URLs."""
@@ -323,21 +285,12 @@ class WordPressImport:
 
         return pattern.sub(point, body)
 
-    def _redirect(self, old: str, new: str) -> None:
-        if old.rstrip("/") == new.rstrip("/"):
-            return
-        if not safe_path(old):
-            self.report.warnings.append(f"the old address {old[:80]!r} cannot be redirected "
-                                        "safely; left out")
-            return
-        self.redirects[old] = new
-
-    def _redirect_files(self, new_urls: dict[str, str]) -> None:
-        pages = live_pages([*new_urls.values(), *self.redirects.values()])
-        self.report.counts["redirects"] = write_redirects(
-            self.writer, self.redirects, self.export.link, pages, self.report.warnings.append)
-
 
 def import_wordpress(export: Path, site: Path, uploads: Path | None = None,
                      force: bool = False, say: Say = print) -> ImportReport:
-    return WordPressImport(read_export(export), site, uploads, force, say).run()
+    report = ImportReport()
+    reader = WordPressReader(read_export(export), uploads, report, say)
+    writer = ImportWriter(site, force, report)
+    for record in reader.records():
+        writer.write(record)
+    return writer.finish(reader.planned)

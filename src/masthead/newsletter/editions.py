@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from masthead.api.store import Store, open_store, prepare_store
+from masthead.api.db import Database, open_database, prepare_database
 from masthead.config import SiteConfig
 from masthead.headertext import has_control
 from masthead.i18n import load_strings
@@ -76,11 +76,11 @@ def mail_settings(config: SiteConfig) -> tuple[SmtpSettings, Envelope]:
 
 
 @contextmanager
-def database(config: SiteConfig, url: str | None) -> Iterator[Store]:
+def database(config: SiteConfig, url: str | None) -> Iterator[Database]:
     """The API's database, its schema brought up to date."""
     try:
-        store = open_store(url, config.root)
-        run_async(prepare_store(store))
+        store = open_database(url, config.root)
+        run_async(prepare_database(store))
     except Exception as exc:  # a bad URL, a server down: said, not a traceback
         raise NewsletterError(f"cannot open the database: {exc}") from None
     try:
@@ -107,7 +107,7 @@ def unsubscribe_url(config: SiteConfig) -> Callable[[str, str], str]:
 class Newsletters:
     """One site's newsletters: its stories, its emails, its database."""
 
-    def __init__(self, config: SiteConfig, store: Store | None, say: Say = print,
+    def __init__(self, config: SiteConfig, store: Database | None, say: Say = print,
                  now: dt.datetime | None = None) -> None:
         self.config = config
         self.store = store
@@ -140,7 +140,7 @@ class Newsletters:
         ledger.set_setting(store, LAST_DIGEST, self.now.isoformat(timespec="seconds"))
         return edition
 
-    def _story(self, store: Store, slug: str, resend: bool) -> ledger.Edition | None:
+    def _story(self, store: Database, slug: str, resend: bool) -> ledger.Edition | None:
         if not self.stories.exists(slug):
             raise NewsletterError(f"no published story with the slug '{slug}' (drafts and "
                                   "scheduled stories are not sent)")
@@ -270,13 +270,13 @@ class Newsletters:
             connection.close()
         return answers
 
-    def _store(self) -> Store:
+    def _store(self) -> Database:
         if self.store is None:
             raise NewsletterError("no database")
         return self.store
 
 
-def status_lines(store: Store) -> list[str]:
+def status_lines(store: Database) -> list[str]:
     lines = []
     for edition in ledger.editions(store):
         counts = ledger.counts(store, edition.id)

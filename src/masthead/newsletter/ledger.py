@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from masthead.api import links
-from masthead.api.store import Cursor, Store, now_text
+from masthead.api.db import Cursor, Database, now_text
 
 PENDING, ACCEPTED, DEFERRED, BOUNCED, SKIPPED, UNCERTAIN = (
     "pending", "accepted", "deferred", "bounced", "skipped", "uncertain")
@@ -30,7 +30,7 @@ class Edition:
     finished: str
 
 
-def find(store: Store, newsletter: str) -> Edition | None:
+def find(store: Database, newsletter: str) -> Edition | None:
     q = store.sql
 
     def work(cur: Cursor) -> Edition | None:
@@ -42,7 +42,7 @@ def find(store: Store, newsletter: str) -> Edition | None:
     return store.transact(work)
 
 
-def unfinished(store: Store, kind: str) -> Edition | None:
+def unfinished(store: Database, kind: str) -> Edition | None:
     """The newest newsletter of ``kind`` whose sending has not finished."""
     q = store.sql
 
@@ -56,7 +56,7 @@ def unfinished(store: Store, kind: str) -> Edition | None:
     return store.transact(work)
 
 
-def editions(store: Store) -> list[Edition]:
+def editions(store: Database) -> list[Edition]:
     def work(cur: Cursor) -> list[Edition]:
         cur.execute("SELECT id, kind, stories, created, finished FROM newsletters "
                     "ORDER BY created, id")
@@ -69,7 +69,7 @@ def _edition(row: tuple[str, str, str, str, str]) -> Edition:
     return Edition(row[0], row[1], tuple(json.loads(row[2])), row[3], row[4])
 
 
-def create(store: Store, newsletter: str, kind: str, subject: str,
+def create(store: Database, newsletter: str, kind: str, subject: str,
            stories: list[str]) -> Edition:
     """The newsletter and one pending delivery per confirmed subscriber, in one
     transaction: whoever confirms later is not part of it."""
@@ -88,7 +88,7 @@ def create(store: Store, newsletter: str, kind: str, subject: str,
     return store.transact(work)
 
 
-def to_send(store: Store, newsletter: str) -> list[tuple[str, str, int]]:
+def to_send(store: Database, newsletter: str) -> list[tuple[str, str, int]]:
     """(email, language, attempts) of every delivery not yet accepted or given up (the
     uncertain ones too), after skipping those whose subscriber left (or bounced) since
     the newsletter was made."""
@@ -106,7 +106,7 @@ def to_send(store: Store, newsletter: str) -> list[tuple[str, str, int]]:
     return store.transact(work)
 
 
-def still_subscribed(store: Store, email: str) -> bool:
+def still_subscribed(store: Database, email: str) -> bool:
     q = store.sql
 
     def work(cur: Cursor) -> bool:
@@ -117,7 +117,7 @@ def still_subscribed(store: Store, email: str) -> bool:
     return store.transact(work)
 
 
-def mark(store: Store, newsletter: str, email: str, status: str, detail: str = "",
+def mark(store: Database, newsletter: str, email: str, status: str, detail: str = "",
          then: Callable[[], None] | None = None, link: str = "") -> None:
     """Record what happened to one delivery; a bounce also marks the subscriber, who is
     never mailed again. ``link``: the digest of the message's unsubscribe token, valid
@@ -140,7 +140,7 @@ def mark(store: Store, newsletter: str, email: str, status: str, detail: str = "
     store.transact(work, then)
 
 
-def finish(store: Store, newsletter: str) -> None:
+def finish(store: Database, newsletter: str) -> None:
     q = store.sql
 
     def work(cur: Cursor) -> None:
@@ -150,7 +150,7 @@ def finish(store: Store, newsletter: str) -> None:
     store.transact(work)
 
 
-def counts(store: Store, newsletter: str) -> dict[str, int]:
+def counts(store: Database, newsletter: str) -> dict[str, int]:
     q = store.sql
 
     def work(cur: Cursor) -> dict[str, int]:
@@ -163,7 +163,7 @@ def counts(store: Store, newsletter: str) -> dict[str, int]:
     return store.transact(work)
 
 
-def setting(store: Store, name: str, default: str = "") -> str:
+def setting(store: Database, name: str, default: str = "") -> str:
     """A value kept in the API's settings table (set once when ``default`` is given)."""
     q = store.sql
 
@@ -178,7 +178,7 @@ def setting(store: Store, name: str, default: str = "") -> str:
     return store.transact(work)
 
 
-def set_setting(store: Store, name: str, value: str) -> None:
+def set_setting(store: Database, name: str, value: str) -> None:
     q = store.sql
 
     def work(cur: Cursor) -> None:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from masthead.api import links
-from masthead.api.store import Store
+from masthead.api.db import Database
 from masthead.newsletter import ledger
 from masthead.newsletter.compose import Email, Envelope, address
 from masthead.newsletter.smtp import (
@@ -108,7 +108,7 @@ class Letter:
     smtp: SmtpSettings
 
 
-def send(store: Store, newsletter: str, emails: dict[str, Email], fallback: str,
+def send(store: Database, newsletter: str, emails: dict[str, Email], fallback: str,
          unsubscribe: Callable[[str, str], str], env: Envelope, smtp: SmtpSettings, *,
          connections: int = 4, per_minute: int = 0, say: Say = print) -> Tally:
     """Mail every delivery of ``newsletter`` not yet accepted; ``emails`` by language
@@ -204,7 +204,7 @@ class _Worker:
         return True, said
 
 
-def _fork(letter: Letter, store: Store, part: list[Job], per_minute: float) -> _Worker:
+def _fork(letter: Letter, store: Database, part: list[Job], per_minute: float) -> _Worker:
     """A worker process mailing ``part`` (see :func:`_worker`)."""
     errors_read, errors_write = os.pipe()
     stop_read, stop_write = os.pipe()
@@ -234,7 +234,7 @@ def _fork(letter: Letter, store: Store, part: list[Job], per_minute: float) -> _
         os._exit(code)
 
 
-def _worker(letter: Letter, parent_store: Store, part: list[Job], per_minute: float,
+def _worker(letter: Letter, parent_store: Database, part: list[Job], per_minute: float,
             stop: int) -> str:
     """Mail ``part``; stop after the message in hand when the sender is gone or says
     stop. Returns the reason it gave up, or ''."""
@@ -259,7 +259,7 @@ def _said(stop: int) -> bool:
         return False
 
 
-def _mail(letter: Letter, store: Store, todo: deque[Job], limit: RateLimit,
+def _mail(letter: Letter, store: Database, todo: deque[Job], limit: RateLimit,
           connection: Connection, stopped: Callable[[], bool]) -> str:
     retries: list[Job] = []
     failures = 0
@@ -283,7 +283,7 @@ def _mail(letter: Letter, store: Store, todo: deque[Job], limit: RateLimit,
     return ""
 
 
-def _one(letter: Letter, store: Store, job: Job, connection: Connection, limit: RateLimit,
+def _one(letter: Letter, store: Database, job: Job, connection: Connection, limit: RateLimit,
          failures: int, retries: list[Job]) -> int:
     newsletter = letter.newsletter
     if not ledger.still_subscribed(store, job.email):

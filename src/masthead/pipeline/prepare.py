@@ -119,7 +119,7 @@ def prepare(session: BuildSession, cache: BuildCache | None,
             compiled.append(compile_templates(config.root))
 
         content = load_content(config, layout, files, public, options, reporter,
-                               session.jobs, cached, meanwhile=compile_while_reading,
+                               cached, meanwhile=compile_while_reading,
                                digests=cache is not None,
                                progress=session.stage("reading", "files"))
         report.skipped = content.skipped

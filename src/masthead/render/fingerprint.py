@@ -37,6 +37,20 @@ def _model_repr(model: Any) -> str:
     return repr(model)
 
 
+_TEXT_FIELDS = frozenset({"body", "extra"})  # a model's text, and what only its page shows
+_METADATA: dict[type, tuple[str, ...]] = {}
+
+
+def _metadata(model: Any) -> tuple[object, ...]:
+    """Every field of a model but its text, in declaration order."""
+    cls = type(model)
+    names = _METADATA.get(cls)
+    if names is None:
+        names = _METADATA[cls] = tuple(f.name for f in fields(model)
+                                       if f.name not in _TEXT_FIELDS)
+    return tuple(getattr(model, name) for name in names)
+
+
 class Fingerprints:
     """Digests for every route of one build."""
 
@@ -88,17 +102,15 @@ class Fingerprints:
             del self._entry[key]
 
     def card(self, site: LanguageSite, entry: Entry) -> str:
-        """What a card (or a compact list line) shows of a story."""
+        """What a card (or a compact list line) may show of a story: every field of the
+        story, its author and its category but their text, read from the models'
+        declarations (a field added to a model is covered without a change here)."""
         key = (site.lang, entry.collection, entry.slug)
         found = self._card.get(key)
         if found is None:
             author, category = site.author_of(entry), site.category_of(entry)
-            found = digest(
-                entry.collection, entry.slug, entry.title, entry.description, entry.image,
-                entry.date.isoformat(), entry.reading_minutes, entry.draft, entry.views,
-                (author.name, author.slug, author.is_external, author.external_link,
-                 author.image) if author else None,
-                (category.name, category.slug) if category else None)
+            found = digest(_metadata(entry), _metadata(author) if author else None,
+                           _metadata(category) if category else None)
             self._card[key] = found
         return found
 

@@ -1,0 +1,34 @@
+"""How files reach a target, by the kind of its destination. rclone reaches a folder and
+every remote it knows (S3, SFTP, WebDAV and the rest); a kind of destination it cannot
+reach is a class with the ``Transport`` methods and a line in ``KINDS``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from masthead.deploy.rclone import Rclone
+
+
+class Transport(Protocol):
+    """What a deploy asks of a destination."""
+
+    def read(self, rel: str) -> bytes | None: ...
+    def prepare(self) -> None: ...
+    def upload(self, source: Path, files: list[str],
+               progress: Callable[[str], None] | None = None) -> None: ...
+    def write(self, rel: str, data: bytes) -> None: ...
+    def delete_partials(self) -> None: ...
+    def delete(self, files: list[str]) -> None: ...
+
+
+# (prefix of the destination, what reaches it), first match wins; rclone takes the rest.
+KINDS: list[tuple[str, Callable[[str], Transport]]] = []
+
+
+def transport_for(destination: str) -> Transport:
+    for prefix, make in KINDS:
+        if destination.startswith(prefix):
+            return make(destination)
+    return Rclone(destination)

@@ -70,15 +70,21 @@ MIGRATIONS: list[dict[str, list[str]]] = [
 ]
 
 
-def apply_migrations(cur: Any, dialect: str, sql: Callable[[str], str]) -> int:
-    """Apply what is missing inside the caller's transaction; return the version."""
+Migrations = list[dict[str, list[str]]]
+
+
+def apply_migrations(cur: Any, dialect: str, sql: Callable[[str], str],
+                     migrations: Migrations | None = None) -> int:
+    """Apply what is missing inside the caller's transaction; return the version.
+    ``migrations``: another database's list (the desk keeps its own database)."""
     if dialect == "postgresql":
         cur.execute("SELECT pg_advisory_xact_lock(727274)")  # one starter migrates at once
     cur.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                 "applied TEXT NOT NULL)")
     cur.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
     current = int(cur.fetchone()[0])
-    for version, steps in enumerate(MIGRATIONS, start=1):
+    for version, steps in enumerate(MIGRATIONS if migrations is None else migrations,
+                                    start=1):
         if version <= current:
             continue
         for statement in [*steps.get("all", []), *steps.get(dialect, [])]:

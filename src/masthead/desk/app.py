@@ -1,0 +1,60 @@
+"""The desk's application: its doors (``web.py``) on the desk's own database. The editor
+and the content protocol join it here as they are built."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from masthead.api.db import Database
+from masthead.desk.accounts import Accounts
+from masthead.desk.web import Doors
+
+# Nothing of the desk may be framed, sniffed, cached or sent to another site.
+HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
+           "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+           "Content-Security-Policy": "frame-ancestors 'none'"}
+
+
+def create_desk_app(db: Database) -> Starlette:
+    accounts = Accounts(db)
+    doors = Doors(accounts)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await accounts.prepare()
+        try:
+            yield
+        finally:
+            await db.close()
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return JSONResponse({"error": "no such page"}, status_code=404)
+
+    app = Starlette(routes=doors.routes(), lifespan=lifespan,
+                    middleware=[Middleware(HeadersMiddleware)],
+                    exception_handlers={404: not_found})
+    app.state.accounts = accounts
+    return app
+
+
+class HeadersMiddleware:
+    """``HEADERS`` on every answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *(
+                    (k.lower().encode(), v.encode()) for k, v in HEADERS.items())]
+            await send(message)
+
+        await self.app(scope, receive, sending if scope["type"] == "http" else send)

@@ -1,0 +1,36 @@
+"""The desk's tables, in a database of its own (``.masthead/desk.sqlite`` or a
+PostgreSQL URL): accounts never share a file with what the public API serves.
+
+Applied on every start by the API's migration runner; a new version appends one."""
+
+from __future__ import annotations
+
+from masthead.api.migrations import Migrations
+
+DESK_MIGRATIONS: Migrations = [
+    {  # 1: accounts, invitations, sessions, failed logins, the audit log
+        "all": [
+            # state: invited | active | disabled; password: an Argon2id hash ('' until the
+            # invitation is taken); totp: the second factor's secret ('' until set up),
+            # totp_step: the last time step accepted (a code is good once).
+            "CREATE TABLE accounts (id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, "
+            "name TEXT NOT NULL, role TEXT NOT NULL, state TEXT NOT NULL, "
+            "password TEXT NOT NULL, totp TEXT NOT NULL, totp_step BIGINT NOT NULL, "
+            "created TEXT NOT NULL, invited_by TEXT NOT NULL)",
+            # Tokens are kept by their SHA-256 only: a copy of the database opens nothing.
+            "CREATE TABLE invitations (digest TEXT PRIMARY KEY, account TEXT NOT NULL, "
+            "created TEXT NOT NULL, used TEXT NOT NULL)",
+            "CREATE TABLE sessions (digest TEXT PRIMARY KEY, account TEXT NOT NULL, "
+            "created TEXT NOT NULL, expires TEXT NOT NULL, verified INTEGER NOT NULL)",
+            "CREATE INDEX sessions_account ON sessions (account)",
+            "CREATE TABLE failures (key TEXT NOT NULL, bucket BIGINT NOT NULL, "
+            "count INTEGER NOT NULL, PRIMARY KEY (key, bucket))",
+        ],
+        "sqlite": ["CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, "
+                   "account TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, "
+                   "detail TEXT NOT NULL)"],
+        "postgresql": ["CREATE TABLE audit (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+                       "at TEXT NOT NULL, account TEXT NOT NULL, action TEXT NOT NULL, "
+                       "target TEXT NOT NULL, detail TEXT NOT NULL)"],
+    },
+]

@@ -1,0 +1,187 @@
+"""The desk's doors over HTTP, served by uvicorn on loopback: the session cookie's
+attributes, writes from another site refused (a cross-site form, a foreign Origin),
+forged and expired sessions, the second factor before an editor may act, and the login
+limit."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyotp
+import pytest
+import uvicorn
+
+from masthead.api.db import open_database
+from masthead.desk.accounts import Accounts
+from masthead.desk.app import create_desk_app
+from masthead.desk.roles import Role
+from masthead.desk.web import COOKIE
+from tests.api.conftest import free_port
+
+PASSWORD = "a long pass phrase here"
+
+
+class Browser:
+    """An HTTP client that keeps the desk's cookie as a browser would on the desk's own
+    address (the cookie is Secure; on loopback the test carries it itself)."""
+
+    def __init__(self, url: str, database: Path) -> None:
+        self.url, self.database = url, database
+        self.http = httpx.Client(base_url=url, timeout=10)
+        self.token = ""
+        self.own = {"Origin": url, "Sec-Fetch-Site": "same-origin"}
+
+    def request(self, method: str, path: str, headers: dict[str, str] | None = None,
+                **kwargs: Any) -> httpx.Response:
+        sent = dict(headers if headers is not None else self.own)
+        if self.token:
+            sent["Cookie"] = f"{COOKIE}={self.token}"
+        answer = self.http.request(method, path, headers=sent, **kwargs)
+        cookie = answer.headers.get("set-cookie", "")
+        if cookie.startswith(f"{COOKIE}="):
+            value = cookie.split(";")[0].split("=", 1)[1].strip('"')
+            self.token = value if "max-age=0" not in cookie.lower() else ""
+        return answer
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, **kwargs)
+
+    def get(self, path: str) -> httpx.Response:
+        return self.request("GET", path)
+
+    def delete(self, path: str) -> httpx.Response:
+        return self.request("DELETE", path)
+
+    def run(self, work: Any) -> Any:
+        """Run ``work(accounts)`` on the desk's database from the test."""
+
+        async def main() -> Any:
+            db = open_database(str(self.database), self.database.parent)
+            try:
+                return await work(Accounts(db))
+            finally:
+                await db.close()
+
+        return asyncio.run(main())
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[Browser]:
+    database = tmp_path / "desk.sqlite"
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_desk_app(open_database(str(database),
+                                                                           tmp_path)),
+                                           host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the desk did not start"
+        time.sleep(0.02)
+    browser = Browser(f"http://127.0.0.1:{port}", database)
+    try:
+        yield browser
+    finally:
+        browser.http.close()
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def person(desk: Browser, email: str, role: Role) -> None:
+    async def make(accounts: Accounts) -> None:
+        _, token = await accounts.invite(None, email, email.split("@")[0], role)
+        await accounts.accept(token, PASSWORD)
+
+    desk.run(make)
+
+
+def sign_in(desk: Browser, email: str, password: str = PASSWORD) -> int:
+    return desk.post("/admin/session", json={"email": email, "password": password}
+                     ).status_code
+
+
+def test_the_session_cookie_is_secure_httponly_and_strict(desk: Browser) -> None:
+    person(desk, "ann@example.org", Role.CONTRIBUTOR)
+    answer = desk.post("/admin/session", json={"email": "ann@example.org",
+                                               "password": PASSWORD})
+    assert answer.status_code == 200 and answer.json()["second_factor"] == "none"
+    cookie = answer.headers["set-cookie"].lower()
+    assert cookie.startswith(COOKIE.lower() + "=")
+    assert all(part in cookie for part in ("httponly", "secure", "samesite=strict", "path=/"))
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert desk.get("/admin/session").json() == {"name": "ann", "role": "contributor",
+                                                 "ready": True}
+    assert desk.delete("/admin/session").status_code == 200
+    assert desk.get("/admin/session").status_code == 401
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+    {"Origin": "https://evil.example"},  # an older browser: no Sec-Fetch-Site
+    {"Origin": "same", "Sec-Fetch-Site": "cross-site"},
+    {},  # no Origin at all on a write
+])
+def test_a_write_from_another_site_is_refused(desk: Browser, headers: dict[str, str]
+                                              ) -> None:
+    person(desk, "ann@example.org", Role.CONTRIBUTOR)
+    headers = {k: desk.url if v == "same" else v for k, v in headers.items()}
+    answer = desk.post("/admin/session", data={"email": "ann@example.org",
+                                               "password": PASSWORD}, headers=headers)
+    assert answer.status_code == 403 and "set-cookie" not in answer.headers
+
+
+def test_a_form_from_the_desk_itself_must_be_json(desk: Browser) -> None:
+    person(desk, "ann@example.org", Role.CONTRIBUTOR)
+    answer = desk.post("/admin/session", data={"email": "ann@example.org",
+                                               "password": PASSWORD})
+    assert answer.status_code == 415
+
+
+def test_a_forged_or_expired_session_is_refused(desk: Browser) -> None:
+    person(desk, "ann@example.org", Role.CONTRIBUTOR)
+    desk.token = "forged-token-" + "x" * 30
+    assert desk.get("/admin/session").status_code == 401
+    desk.token = ""
+    assert sign_in(desk, "ann@example.org") == 200
+
+    async def expire(accounts: Accounts) -> None:
+        await accounts.db.run(lambda cur: cur.execute(
+            "UPDATE sessions SET expires = '2020-01-01T00:00:00+00:00'"))
+
+    desk.run(expire)
+    assert desk.get("/admin/session").status_code == 401
+
+
+def test_an_editor_acts_only_after_the_second_factor_and_a_code_works_once(
+        desk: Browser) -> None:
+    person(desk, "ed@example.org", Role.EDITOR)
+    answer = desk.post("/admin/session", json={"email": "ed@example.org",
+                                               "password": PASSWORD})
+    assert answer.json()["second_factor"] == "set up"
+    assert desk.get("/admin/session").json()["ready"] is False
+    uri = desk.post("/admin/second-factor/new").json()["otpauth"]
+    totp = pyotp.parse_uri(uri)
+    assert isinstance(totp, pyotp.TOTP)
+    code = totp.now()
+    assert desk.post("/admin/second-factor", json={"code": code}).status_code == 200
+    assert desk.get("/admin/session").json()["ready"] is True
+    desk.token = ""
+    assert sign_in(desk, "ed@example.org") == 200
+    replayed = desk.post("/admin/second-factor", json={"code": code})
+    assert replayed.status_code == 401 and desk.get("/admin/session").json()["ready"] is False
+    later = totp.at(time.time() + totp.interval)
+    assert desk.post("/admin/second-factor", json={"code": later}).status_code == 200
+
+
+def test_twenty_wrong_passwords_over_http(desk: Browser) -> None:
+    person(desk, "ann@example.org", Role.AUTHOR)
+    statuses = [sign_in(desk, "ann@example.org", f"wrong guess {n}") for n in range(20)]
+    assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}
+    assert sign_in(desk, "ann@example.org") == 429

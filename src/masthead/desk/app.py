@@ -1,20 +1,24 @@
-"""The desk's application: its doors (``web.py``) on the desk's own database. The editor
-and the content protocol join it here as they are built."""
+"""The desk's application: its doors (``web.py``) and the editor's protocol
+(``backend.py``) on the desk's own database."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from masthead.api.db import Database
 from masthead.desk.accounts import Accounts
-from masthead.desk.web import Doors
+from masthead.desk.backend import Backend
+from masthead.desk.site_files import SiteFiles
+from masthead.desk.web import Doors, json_body
 
 # Nothing of the desk may be framed, sniffed, cached or sent to another site.
 HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
@@ -22,9 +26,17 @@ HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
            "Content-Security-Policy": "frame-ancestors 'none'"}
 
 
-def create_desk_app(db: Database) -> Starlette:
+def create_desk_app(db: Database, site: Path) -> Starlette:
+    """The desk of the site in folder ``site``, on the desk's database ``db``."""
     accounts = Accounts(db)
     doors = Doors(accounts)
+    backend = Backend(SiteFiles(site), db, accounts)
+
+    async def protocol(request: Request) -> Response:
+        """The editor's one endpoint: every action with the session's role checked."""
+        session = await doors.session_of(request)
+        answer = await backend.handle(session.account, await json_body(request))
+        return JSONResponse(answer)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -37,7 +49,9 @@ def create_desk_app(db: Database) -> Starlette:
     async def not_found(request: Request, exc: Exception) -> Response:
         return JSONResponse({"error": "no such page"}, status_code=404)
 
-    app = Starlette(routes=doors.routes(), lifespan=lifespan,
+    routes = [*doors.routes(),
+              Route("/admin/api/v1", doors.guarded(protocol), methods=["POST"])]
+    app = Starlette(routes=routes, lifespan=lifespan,
                     middleware=[Middleware(HeadersMiddleware)],
                     exception_handlers={404: not_found})
     app.state.accounts = accounts

@@ -33,4 +33,13 @@ DESK_MIGRATIONS: Migrations = [
                        "at TEXT NOT NULL, account TEXT NOT NULL, action TEXT NOT NULL, "
                        "target TEXT NOT NULL, detail TEXT NOT NULL)"],
     },
+    {  # 2: stories in the workflow (not yet in the site's files), and who wrote each
+       # story that is (a contributor may change only their own)
+        "all": [
+            "CREATE TABLE drafts (key TEXT PRIMARY KEY, collection TEXT NOT NULL, "
+            "slug TEXT NOT NULL, path TEXT NOT NULL, raw TEXT NOT NULL, owner TEXT NOT NULL, "
+            "status TEXT NOT NULL, updated TEXT NOT NULL)",
+            "CREATE TABLE owners (path TEXT PRIMARY KEY, account TEXT NOT NULL)",
+        ],
+    },
 ]

@@ -3,7 +3,6 @@ made straight in its database."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections.abc import Iterator
@@ -15,10 +14,12 @@ import pytest
 import uvicorn
 
 from masthead.api.db import open_database
+from masthead.config import load_config
 from masthead.desk.accounts import Accounts
 from masthead.desk.app import create_desk_app
 from masthead.desk.roles import Role
 from masthead.desk.web import COOKIE
+from masthead.newsletter.editions import run_async
 from tests.api.conftest import free_port
 
 PASSWORD = "a long pass phrase here"
@@ -66,7 +67,7 @@ class Browser:
             finally:
                 await db.close()
 
-        return asyncio.run(main())
+        return run_async(main())
 
 
 @pytest.fixture
@@ -74,8 +75,10 @@ def desk(tmp_path: Path) -> Iterator[Browser]:
     database = tmp_path / "desk.sqlite"
     port = free_port()
     site = tmp_path / "site"
-    site.mkdir()
-    app = create_desk_app(open_database(str(database), tmp_path), site)
+    (site / "content/posts").mkdir(parents=True)
+    (site / "masthead.toml").write_text('title = "The Steppe Ledger"\n'
+                                        'languages = ["en", "ru"]\n')
+    app = create_desk_app(open_database(str(database), tmp_path), load_config(site))
     server = uvicorn.Server(uvicorn.Config(app,
                                            host="127.0.0.1", port=port,
                                            log_level="warning"))

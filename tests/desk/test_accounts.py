@@ -5,7 +5,6 @@ enforces, and the audit log."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -18,6 +17,7 @@ from masthead.api.db import Database, open_database
 from masthead.api.protection import BadInput
 from masthead.desk.accounts import ACCOUNT_FAILURES, Accounts, DeskError, digest
 from masthead.desk.roles import Action, Role, may
+from masthead.newsletter.editions import run_async
 from tests.api.conftest import database, postgres_server  # noqa: F401 (fixtures)
 
 T = TypeVar("T")
@@ -35,7 +35,7 @@ def run(url: str, tmp_path: Path, scenario: Callable[[Accounts, Database], Await
         finally:
             await db.close()
 
-    return asyncio.run(main())
+    return run_async(main())
 
 
 async def rows(db: Database, sql: str) -> list[tuple[object, ...]]:

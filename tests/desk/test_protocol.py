@@ -91,7 +91,6 @@ def test_a_path_out_of_the_content_folders_is_refused(desk: Browser, path: str) 
 def test_a_linked_file_is_refused(desk: Browser, tmp_path: Any) -> None:
     secret = tmp_path / "secret.md"
     secret.write_text("password")
-    (desk.site / "content/posts").mkdir(parents=True)
     (desk.site / "content/posts/leak.md").symlink_to(secret)
     as_person(desk, "ann@example.org", Role.CONTRIBUTOR)
     assert act(desk, "getEntry", path="content/posts/leak.md").status_code == 403
@@ -99,10 +98,8 @@ def test_a_linked_file_is_refused(desk: Browser, tmp_path: Any) -> None:
 
 def test_the_list_of_stories_comes_a_page_at_a_time(desk: Browser) -> None:
     folder = desk.site / "content/posts"
-    folder.mkdir(parents=True)
     for n in range(250):
         (folder / f"story-{n:03d}.md").write_text(f"---\ntitle: Story {n}\n---\n")
-    (desk.site / "masthead.toml").write_text('title = "T"\n')
     as_person(desk, "ann@example.org", Role.CONTRIBUTOR)
     page = act(desk, "entriesByFolder", folder="content/posts", extension="md", depth=1,
                options={"pagination": True, "page": 2, "pageSize": 20}).json()

@@ -38,6 +38,12 @@ def listen(host: str, port: int, backlog: int) -> socket.socket:
 
 def run_api(config: SiteConfig, app: object, dialect: str, where: Listening) -> int:
     """Serve ``app`` until Ctrl-C; the exit code."""
+    return serve_app(app, where, f"masthead api for {config.title} on "
+                                 f"http://{where.host}:{where.port}/api/ ({dialect})")
+
+
+def serve_app(app: object, where: Listening, announce: str) -> int:
+    """Serve ``app`` until Ctrl-C, saying ``announce`` once it listens; the exit code."""
     import uvicorn
 
     from masthead.api.logs import install
@@ -55,8 +61,7 @@ def run_api(config: SiteConfig, app: object, dialect: str, where: Listening) -> 
               + ("\n  hint: stop it, or give masthead api another --port" if busy else ""),
               file=sys.stderr)
         return 1
-    print(f"masthead api for {config.title} on http://{host}:{port}/api/ "
-          f"({dialect}); Ctrl-C stops it", flush=True)
+    print(f"{announce}; Ctrl-C stops it", flush=True)
     try:
         # No access log: it would record readers' addresses and the pages they read.
         # X-Forwarded-For is read by the API itself, from --trusted-proxy only; a cap on

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -15,8 +14,10 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from masthead.api.db import Database
+from masthead.config import SiteConfig
 from masthead.desk.accounts import Accounts
 from masthead.desk.backend import Backend
+from masthead.desk.editor import Editor
 from masthead.desk.site_files import SiteFiles
 from masthead.desk.web import Doors, json_body
 
@@ -26,11 +27,12 @@ HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
            "Content-Security-Policy": "frame-ancestors 'none'"}
 
 
-def create_desk_app(db: Database, site: Path) -> Starlette:
-    """The desk of the site in folder ``site``, on the desk's database ``db``."""
+def create_desk_app(db: Database, config: SiteConfig) -> Starlette:
+    """The desk of the site ``config`` describes, on the desk's database ``db``."""
     accounts = Accounts(db)
     doors = Doors(accounts)
-    backend = Backend(SiteFiles(site), db, accounts)
+    backend = Backend(SiteFiles(config.root), db, accounts)
+    editor = Editor(config)
 
     async def protocol(request: Request) -> Response:
         """The editor's one endpoint: every action with the session's role checked."""
@@ -50,7 +52,11 @@ def create_desk_app(db: Database, site: Path) -> Starlette:
         return JSONResponse({"error": "no such page"}, status_code=404)
 
     routes = [*doors.routes(),
-              Route("/admin/api/v1", doors.guarded(protocol), methods=["POST"])]
+              Route("/admin/api/v1", doors.guarded(protocol), methods=["POST"]),
+              Route("/admin/", editor.page, methods=["GET"]),
+              Route("/admin/desk.js", editor.script, methods=["GET"]),
+              Route("/admin/config.json", editor.settings, methods=["GET"]),
+              Route("/admin/editor/{name}", editor.file, methods=["GET"])]
     app = Starlette(routes=routes, lifespan=lifespan,
                     middleware=[Middleware(HeadersMiddleware)],
                     exception_handlers={404: not_found})
@@ -67,8 +73,11 @@ class HeadersMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *(
-                    (k.lower().encode(), v.encode()) for k, v in HEADERS.items())]
+                given = list(message.get("headers", []))
+                named = {bytes(k).lower() for k, _ in given}
+                message["headers"] = [*given, *(
+                    (k.lower().encode(), v.encode()) for k, v in HEADERS.items()
+                    if k.lower().encode() not in named)]
             await send(message)
 
         await self.app(scope, receive, sending if scope["type"] == "http" else send)

@@ -1,0 +1,147 @@
+"""The editor in the browser: Decap CMS from the desk's own address (``desk/editor/``,
+pinned, with its licences: a CDN may be blocked where the writers are), its configuration
+made from the site's content model, and the small page that signs a writer in first.
+
+The configuration says what Decap shows: stories per language (one folder per language
+when the site has several), authors, categories and pages, each front-matter field with
+its widget (relations for author and category, the Featured group, tags, image, dates,
+draft). The interface speaks Russian or English, as the writer's browser prefers."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+
+from masthead.config import SiteConfig
+from masthead.content.discover import Layout, detect_layout
+from masthead.desk.site_files import MEDIA_FOLDER
+
+EDITOR = Path(__file__).parent / "editor"
+DOOR = Path(__file__).parent / "door"  # the sign-in page and its script
+_EDITOR_FILE = re.compile(r"^(?:\d+\.)?decap-cms\.js$")
+PROXY = "/admin/api/v1"
+
+
+def _post_fields() -> list[dict[str, Any]]:
+    return [
+        {"label": "Title", "name": "title", "widget": "string"},
+        {"label": "Description", "name": "description", "widget": "text", "required": False},
+        {"label": "Date", "name": "date", "widget": "datetime", "format": "YYYY-MM-DDTHH:mm:ssZ"},
+        {"label": "Author", "name": "author", "widget": "relation", "collection": "authors",
+         "search_fields": ["name"], "value_field": "name", "display_fields": ["name"],
+         "required": False},
+        {"label": "Category", "name": "category", "widget": "relation",
+         "collection": "categories", "search_fields": ["name"], "value_field": "name",
+         "display_fields": ["name"], "required": False},
+        {"label": "Tags", "name": "tags", "widget": "list", "required": False},
+        {"label": "Image", "name": "image", "widget": "image", "required": False},
+        {"label": "Featured", "name": "group", "widget": "select", "required": False,
+         "options": ["Featured"]},
+        {"label": "Draft", "name": "draft", "widget": "boolean", "required": False,
+         "default": False},
+        {"label": "Body", "name": "body", "widget": "markdown"},
+    ]
+
+
+def editor_config(config: SiteConfig, layout: Layout, locale: str) -> dict[str, Any]:
+    """Decap CMS's configuration for this site."""
+    several = len(layout.languages) > 1 and layout.localized
+    posts: dict[str, Any] = {
+        "name": "posts", "label": "Stories", "folder": "content/posts", "create": True,
+        "slug": "{{slug}}", "extension": "md", "format": "frontmatter",
+        "fields": _post_fields(), "sortable_fields": ["date", "title"]}
+    if several:
+        posts["i18n"] = True
+        for field in posts["fields"]:
+            # Words are written per language; dates, people, sections and flags are one.
+            field["i18n"] = True if field["name"] in ("title", "description", "body",
+                                                      "tags") else "duplicate"
+    simple = [
+        {"name": "authors", "label": "Authors", "folder": f"content/{layout.authors_folder}",
+         "create": True, "extension": "md", "format": "frontmatter", "identifier_field": "name",
+         "fields": [{"label": "Name", "name": "name", "widget": "string"},
+                    {"label": "Role", "name": "role", "widget": "string", "required": False},
+                    {"label": "Title", "name": "title", "widget": "string", "required": False},
+                    {"label": "Image", "name": "image", "widget": "image", "required": False},
+                    {"label": "About", "name": "body", "widget": "markdown",
+                     "required": False}]},
+        {"name": "categories", "label": "Categories", "folder": "content/categories",
+         "create": True, "extension": "md", "format": "frontmatter",
+         "identifier_field": "name",
+         "fields": [{"label": "Name", "name": "name", "widget": "string"},
+                    {"label": "Description", "name": "description", "widget": "text",
+                     "required": False}]},
+        {"name": "pages", "label": "Pages", "folder": "content/pages", "create": True,
+         "extension": "md", "format": "frontmatter",
+         "fields": [{"label": "Title", "name": "title", "widget": "string"},
+                    {"label": "Body", "name": "body", "widget": "markdown"}]},
+    ]
+    made: dict[str, Any] = {
+        "backend": {"name": "proxy", "proxy_url": PROXY, "branch": "main"},
+        "publish_mode": "editorial_workflow", "locale": locale, "load_config_file": False,
+        "media_folder": MEDIA_FOLDER, "public_folder": "/" + MEDIA_FOLDER.split("/", 1)[1],
+        "site_url": config.base_url, "collections": [posts, *simple]}
+    if several:
+        made["i18n"] = {"structure": "multiple_folders", "locales": list(layout.languages),
+                        "default_locale": layout.default_language}
+    return made
+
+
+
+WORDS = {
+    "en": {"title": "The desk", "email": "Email", "password": "Password", "sign_in": "Sign in",
+           "code": "The code from your authenticator app", "confirm": "Confirm",
+           "setup": "Add this account to your authenticator app, then give its code.",
+           "app_link": "Open in the authenticator app",
+           "welcome": "Welcome to the desk. Choose your password (10 characters or more).",
+           "new_password": "New password", "save": "Save",
+           "saved": "Your password is set: sign in with it."},
+    "ru": {"title": "Редакция", "email": "Эл. почта", "password": "Пароль", "sign_in": "Войти",
+           "code": "Код из приложения-аутентификатора", "confirm": "Подтвердить",
+           "setup": "Добавьте эту учётную запись в приложение-аутентификатор и введите код.",
+           "app_link": "Открыть в приложении-аутентификаторе",
+           "welcome": "Добро пожаловать в редакцию. Придумайте пароль (не короче 10 знаков).",
+           "new_password": "Новый пароль", "save": "Сохранить",
+           "saved": "Пароль сохранён: войдите с ним."},
+}
+
+
+
+def preferred(request: Request) -> str:
+    """Russian for a browser that prefers it, else English."""
+    accepted = request.headers.get("accept-language", "").lower()
+    return "ru" if accepted.startswith("ru") or ",ru" in accepted.replace(" ", "") else "en"
+
+
+class Editor:
+    """``/admin/`` (the page), ``/admin/desk.js``, ``/admin/config.json`` and the
+    editor's files under ``/admin/editor/``."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.config = config
+
+    async def page(self, request: Request) -> Response:
+        lang = preferred(request)
+        page = (DOOR / "index.html").read_text(encoding="utf-8")
+        for key, value in {"lang": lang, **WORDS[lang]}.items():
+            page = page.replace("{" + key + "}", html.escape(value))
+        return HTMLResponse(page)
+
+    async def script(self, request: Request) -> Response:
+        return FileResponse(DOOR / "desk.js", media_type="text/javascript")
+
+    async def settings(self, request: Request) -> Response:
+        return JSONResponse(editor_config(self.config, detect_layout(self.config),
+                                          preferred(request)))
+
+    async def file(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if not _EDITOR_FILE.match(name) or not (EDITOR / name).is_file():
+            return JSONResponse({"error": "no such file"}, status_code=404)
+        return FileResponse(EDITOR / name, media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=86400"})

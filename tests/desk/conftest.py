@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -70,17 +71,20 @@ class Browser:
         return run_async(main())
 
 
-@pytest.fixture
-def desk(tmp_path: Path) -> Iterator[Browser]:
+SETTINGS = 'title = "The Steppe Ledger"\nlanguages = ["en", "ru"]\n'
+
+
+@contextmanager
+def serving(tmp_path: Path, settings: str = SETTINGS) -> Iterator[Browser]:
+    """A desk on a site with ``settings`` (its masthead.toml), served on loopback."""
     database = tmp_path / "desk.sqlite"
     port = free_port()
     site = tmp_path / "site"
     (site / "content/posts").mkdir(parents=True)
-    (site / "masthead.toml").write_text('title = "The Steppe Ledger"\n'
-                                        'languages = ["en", "ru"]\n')
-    app = create_desk_app(open_database(str(database), tmp_path), load_config(site))
-    server = uvicorn.Server(uvicorn.Config(app,
-                                           host="127.0.0.1", port=port,
+    (site / "masthead.toml").write_text(settings)
+    app = create_desk_app(open_database(str(database), tmp_path), load_config(site),
+                          verify=False)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -95,7 +99,13 @@ def desk(tmp_path: Path) -> Iterator[Browser]:
     finally:
         browser.http.close()
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout=30)
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[Browser]:
+    with serving(tmp_path) as browser:
+        yield browser
 
 
 def person(desk: Browser, email: str, role: Role) -> None:

@@ -18,6 +18,7 @@ from masthead.config import SiteConfig
 from masthead.desk.accounts import Accounts
 from masthead.desk.backend import Backend
 from masthead.desk.editor import Editor
+from masthead.desk.publisher import Publisher
 from masthead.desk.site_files import SiteFiles
 from masthead.desk.web import Doors, json_body
 
@@ -27,11 +28,13 @@ HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
            "Content-Security-Policy": "frame-ancestors 'none'"}
 
 
-def create_desk_app(db: Database, config: SiteConfig) -> Starlette:
-    """The desk of the site ``config`` describes, on the desk's database ``db``."""
+def create_desk_app(db: Database, config: SiteConfig, verify: bool = True) -> Starlette:
+    """The desk of the site ``config`` describes, on the desk's database ``db``;
+    ``verify``: fetch pages back from each target after a publish."""
     accounts = Accounts(db)
     doors = Doors(accounts)
-    backend = Backend(SiteFiles(config.root), db, accounts)
+    publisher = Publisher(config, db, verify)
+    backend = Backend(SiteFiles(config.root), db, accounts, publisher.request)
     editor = Editor(config)
 
     async def protocol(request: Request) -> Response:
@@ -40,12 +43,21 @@ def create_desk_app(db: Database, config: SiteConfig) -> Starlette:
         answer = await backend.handle(session.account, await json_body(request))
         return JSONResponse(answer)
 
+    async def publishes(request: Request) -> Response:
+        """What the last publishes did, target by target."""
+        await doors.session_of(request)
+        return JSONResponse(await publisher.recent())
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await accounts.prepare()
+        publisher.start()
+        if config.deploy:  # a scheduled story may have fallen due while the desk was down
+            publisher.asked.set()
         try:
             yield
         finally:
+            await publisher.stop()
             await db.close()
 
     async def not_found(request: Request, exc: Exception) -> Response:
@@ -56,7 +68,8 @@ def create_desk_app(db: Database, config: SiteConfig) -> Starlette:
               Route("/admin/", editor.page, methods=["GET"]),
               Route("/admin/desk.js", editor.script, methods=["GET"]),
               Route("/admin/config.json", editor.settings, methods=["GET"]),
-              Route("/admin/editor/{name}", editor.file, methods=["GET"])]
+              Route("/admin/editor/{name}", editor.file, methods=["GET"]),
+              Route("/admin/publishes", doors.guarded(publishes), methods=["GET"])]
     app = Starlette(routes=routes, lifespan=lifespan,
                     middleware=[Middleware(HeadersMiddleware)],
                     exception_handlers={404: not_found})

@@ -35,10 +35,12 @@ def _string(params: Params, key: str) -> str:
 class Backend:
     """One instance per desk; ``handle`` answers one action for one account."""
 
-    def __init__(self, files: SiteFiles, db: Database, accounts: Accounts) -> None:
+    def __init__(self, files: SiteFiles, db: Database, accounts: Accounts,
+                 changed: Callable[[str, str], Awaitable[int]] | None = None) -> None:
         self.files = files
         self.db = db
         self.accounts = accounts
+        self.changed = changed  # (account, what) after the site's files changed: publish
         self.actions: dict[str, Callable[[Account, Params], Awaitable[Any]]] = {
             "info": self.info, "entriesByFolder": self.entries_by_folder,
             "entriesByFiles": self.entries_by_files, "getEntry": self.get_entry,
@@ -139,6 +141,8 @@ class Backend:
         await self._check(account, Action.DELETE, await self._owner(file.rel), published=True)
         self.files.delete(file)
         await self.accounts.log(account.id, "delete", file.rel, "")
+        if self.changed is not None:
+            await self.changed(account.id, f"delete {file.rel}")
         return {"message": f"deleted file {file.rel}"}
 
     async def delete_files(self, account: Account, params: Params) -> Any:
@@ -259,6 +263,8 @@ class Backend:
 
         await self.db.run(work)
         await self.accounts.log(account.id, "publish", file.rel, "")
+        if self.changed is not None:
+            await self.changed(account.id, f"publish {file.rel}")
         return {"message": f"{collection}/{slug} published"}
 
     async def delete_unpublished(self, account: Account, params: Params) -> Any:

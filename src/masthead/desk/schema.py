@@ -42,4 +42,14 @@ DESK_MIGRATIONS: Migrations = [
             "CREATE TABLE owners (path TEXT PRIMARY KEY, account TEXT NOT NULL)",
         ],
     },
+    {  # 3: each publish (build and deploy) the desk ran: waiting, running, done, failed
+        "sqlite": ["CREATE TABLE publishes (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                   "requested TEXT NOT NULL, started TEXT NOT NULL DEFAULT '', "
+                   "finished TEXT NOT NULL DEFAULT '', state TEXT NOT NULL, "
+                   "by_account TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL)"],
+        "postgresql": ["CREATE TABLE publishes (id BIGINT GENERATED ALWAYS AS IDENTITY "
+                       "PRIMARY KEY, requested TEXT NOT NULL, started TEXT NOT NULL DEFAULT '', "
+                       "finished TEXT NOT NULL DEFAULT '', state TEXT NOT NULL, "
+                       "by_account TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL)"],
+    },
 ]

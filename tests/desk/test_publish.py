@@ -1,0 +1,114 @@
+"""Publishing from the desk puts the story on every target: the editor's publish builds
+the site incrementally and deploys it to two folder targets, the desk records what each
+target said; a story that does not build changes no target and the desk says why."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from masthead.desk.roles import Role
+from tests.desk.conftest import Browser, serving
+from tests.desk.test_protocol import act, as_person, save
+
+STORY = ('---\ntitle: "Калмыцкое радио"\ndate: "2026-12-01T10:00:00+03:00"\n'
+         'author: "Ann"\ncategory: "News"\n---\nТекст.\n')
+
+
+@pytest.fixture
+def published_desk(tmp_path: Path) -> Iterator[Browser]:
+    targets = "".join(f'[[deploy]]\nname = "{n}"\nurl = "https://{n}.example.net/"\n'
+                      f'to = "{tmp_path / n}"\n' for n in ("origin", "mirror"))
+    settings = ('title = "The Steppe Ledger"\nlanguages = ["en", "ru"]\n'
+                'base_url = "https://origin.example.net/"\n' + targets)
+    with serving(tmp_path, settings) as desk:
+        (desk.site / "content/posts/en").mkdir()
+        (desk.site / "content/posts/en/first.md").write_text(
+            '---\ntitle: "First"\ndate: "2026-11-01T10:00:00+00:00"\n---\nText.\n')
+        yield desk
+
+
+def desk_runs(desk: Browser) -> list[dict[str, Any]]:
+    """The publishes the desk recorded, newest first (read by an editor)."""
+    as_person(desk, "admin-reader@example.org", Role.EDITOR)
+    return list(desk.get("/admin/publishes").json())
+
+
+def finished(desk: Browser, reason: str, timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for run in desk.get("/admin/publishes").json():
+            if run["reason"] == reason and run["state"] in ("done", "failed"):
+                return dict(run)
+        time.sleep(0.1)
+    raise AssertionError(f"no finished publish for {reason}")
+
+
+def test_publishing_puts_the_story_on_every_target(published_desk: Browser,
+                                                   tmp_path: Path) -> None:
+    desk = published_desk
+    as_person(desk, "ed@example.org", Role.EDITOR)
+    assert save(desk, "radio", raw=STORY).status_code == 200
+    clicked = time.monotonic()
+    assert act(desk, "publishUnpublishedEntry", collection="posts",
+               slug="radio").status_code == 200
+    run = finished(desk, "publish content/posts/ru/radio.md")
+    live = time.monotonic() - clicked
+    assert run["state"] == "done", run
+    assert [t["ok"] for t in run["detail"]["targets"]] == [True, True]
+    for target in ("origin", "mirror"):
+        page = tmp_path / target / "ru/posts/radio/index.html"
+        assert "Калмыцкое радио" in page.read_text(encoding="utf-8")
+    print(f"publish to live on two folder targets: {live:.2f} s")
+
+
+def test_a_story_that_does_not_build_changes_no_target(published_desk: Browser,
+                                                        tmp_path: Path) -> None:
+    desk = published_desk
+    as_person(desk, "ed@example.org", Role.EDITOR)
+    assert save(desk, "good", raw=STORY).status_code == 200
+    assert act(desk, "publishUnpublishedEntry", collection="posts",
+               slug="good").status_code == 200
+    assert finished(desk, "publish content/posts/ru/good.md")["state"] == "done"
+    before = sorted(p.relative_to(tmp_path / "origin").as_posix()
+                    for p in (tmp_path / "origin").rglob("*") if p.is_file())
+    broken = "---\ntitle: [unclosed\n---\nText.\n"
+    assert save(desk, "broken", raw=broken).status_code == 200
+    assert act(desk, "publishUnpublishedEntry", collection="posts",
+               slug="broken").status_code == 200
+    run = finished(desk, "publish content/posts/ru/broken.md")
+    assert run["state"] == "failed" and "did not build" in run["detail"]["error"]
+    assert any("broken.md" in problem for problem in run["detail"]["problems"])
+    after = sorted(p.relative_to(tmp_path / "origin").as_posix()
+                   for p in (tmp_path / "origin").rglob("*") if p.is_file())
+    assert after == before
+
+
+def test_a_scheduled_story_goes_live_at_its_time_with_nobody_there(
+        published_desk: Browser, tmp_path: Path) -> None:
+    import datetime as dt
+
+    desk = published_desk
+    as_person(desk, "ed@example.org", Role.EDITOR)
+    soon = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=4)).isoformat(timespec="seconds")
+    story = STORY.replace("2026-12-01T10:00:00+03:00", soon)
+    assert save(desk, "later", raw=story).status_code == 200
+    assert act(desk, "publishUnpublishedEntry", collection="posts",
+               slug="later").status_code == 200
+    run = finished(desk, "publish content/posts/ru/later.md")
+    assert run["state"] == "done" and run["detail"]["next_scheduled"].startswith(soon[:16])
+    page = tmp_path / "origin/ru/posts/later/index.html"
+    assert not page.exists()  # not before its time
+    assert desk.delete("/admin/session").status_code == 200  # nobody signed in
+    pages = [tmp_path / f"{target}/ru/posts/later/index.html" for target in ("origin",
+                                                                          "mirror")]
+    deadline = time.monotonic() + 30
+    while not all(p.exists() for p in pages) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert all(p.exists() for p in pages)
+    scheduled = [r for r in desk_runs(published_desk) if r["reason"] == "scheduled"]
+    assert scheduled and scheduled[0]["state"] == "done"

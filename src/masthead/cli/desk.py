@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from masthead.cli.common import config_of, set_argument, site_argument
+from masthead.cli.common import config_of, overrides, set_argument, site_argument
+from masthead.config import load_config
 
 DEFAULT_PORT = 8002
 
@@ -29,6 +30,8 @@ def register(commands: Any) -> None:
                        help="the address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT,
                        help=f"the port to listen on (default: {DEFAULT_PORT})")
+    serve.add_argument("--no-verify", action="store_true",
+                       help="after a publish, do not fetch pages back from the targets")
     database_argument(serve)
     set_argument(serve)
     serve.set_defaults(handler=serve_command)
@@ -73,7 +76,9 @@ def serve_command(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         print(f"masthead: cannot open the desk's database: {exc}", file=sys.stderr)
         return 1
-    return serve_app(create_desk_app(db, config), Listening(args.host, args.port),
+    app = create_desk_app(db, config, verify=not args.no_verify,
+                          load=lambda: load_config(config.root, overrides(args)))
+    return serve_app(app, Listening(args.host, args.port),
                      f"masthead desk for {config.title} on "
                      f"http://{args.host}:{args.port}/admin/")
 

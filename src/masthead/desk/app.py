@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -28,12 +28,14 @@ HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
            "Content-Security-Policy": "frame-ancestors 'none'"}
 
 
-def create_desk_app(db: Database, config: SiteConfig, verify: bool = True) -> Starlette:
+def create_desk_app(db: Database, config: SiteConfig, verify: bool = True,
+                    load: Callable[[], SiteConfig] | None = None) -> Starlette:
     """The desk of the site ``config`` describes, on the desk's database ``db``;
-    ``verify``: fetch pages back from each target after a publish."""
+    ``verify``: fetch pages back from each target after a publish; ``load``: read the
+    settings again before each publish (with the command line's ``--set``)."""
     accounts = Accounts(db)
     doors = Doors(accounts)
-    publisher = Publisher(config, db, verify)
+    publisher = Publisher(config, db, verify, load)
     backend = Backend(SiteFiles(config.root), db, accounts, publisher.request)
     editor = Editor(config)
 

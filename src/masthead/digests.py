@@ -14,6 +14,12 @@ def digest(*parts: object) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
+def sha256_hex(data: bytes) -> str:
+    """SHA-256 of ``data`` in hex: what tells a file's versions apart where another
+    program compares them too (an import's record of what it wrote, the editor's ids)."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def files_digest(folders: Iterable[Path]) -> str:
     """Names, sizes and modification times of every file under ``folders``."""
     rows = []

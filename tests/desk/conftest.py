@@ -21,7 +21,10 @@ from masthead.desk.app import create_desk_app
 from masthead.desk.roles import Role
 from masthead.desk.web import COOKIE
 from masthead.newsletter.editions import run_async
-from tests.api.conftest import free_port
+from tests.api.conftest import (
+    free_port,
+    mailbox,  # noqa: F401 (a fixture for the desk tests)
+)
 
 PASSWORD = "a long pass phrase here"
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from masthead.desk.roles import Role
+from tests.api.conftest import Mailbox
 from tests.desk.conftest import Browser, serving
 from tests.desk.test_protocol import act, as_person, save
 
@@ -60,8 +62,22 @@ def test_publishing_puts_the_story_on_every_target(published_desk: Browser,
     print(f"publish to live on two folder targets: {live:.2f} s")
 
 
-def test_a_story_that_does_not_build_changes_no_target(published_desk: Browser,
-                                                        tmp_path: Path) -> None:
+def test_a_story_that_does_not_build_is_refused_and_kept(published_desk: Browser) -> None:
+    desk = published_desk
+    as_person(desk, "ed@example.org", Role.EDITOR)
+    broken = "---\ntitle: [unclosed\n---\nText.\n"
+    assert save(desk, "broken", raw=broken).status_code == 200
+    refused = act(desk, "publishUnpublishedEntry", collection="posts", slug="broken")
+    assert refused.status_code == 422
+    assert "content/posts/ru/broken.md:2" in refused.json()["error"]  # file and line
+    assert not (desk.site / "content/posts/ru/broken.md").exists()
+    kept = act(desk, "unpublishedEntryDataFile", collection="posts", slug="broken",
+               path="content/posts/ru/broken.md")
+    assert kept.json() == {"data": broken}  # nothing the writer wrote is lost
+
+
+def test_a_publish_that_fails_changes_no_target(published_desk: Browser,
+                                                tmp_path: Path) -> None:
     desk = published_desk
     as_person(desk, "ed@example.org", Role.EDITOR)
     assert save(desk, "good", raw=STORY).status_code == 200
@@ -70,13 +86,14 @@ def test_a_story_that_does_not_build_changes_no_target(published_desk: Browser,
     assert finished(desk, "publish content/posts/ru/good.md")["state"] == "done"
     before = sorted(p.relative_to(tmp_path / "origin").as_posix()
                     for p in (tmp_path / "origin").rglob("*") if p.is_file())
-    broken = "---\ntitle: [unclosed\n---\nText.\n"
-    assert save(desk, "broken", raw=broken).status_code == 200
+    settings = desk.site / "masthead.toml"  # someone breaks the settings meanwhile
+    settings.write_text(settings.read_text() + "languages = 3\n")
+    assert save(desk, "second", raw=STORY).status_code == 200
     assert act(desk, "publishUnpublishedEntry", collection="posts",
-               slug="broken").status_code == 200
-    run = finished(desk, "publish content/posts/ru/broken.md")
+               slug="second").status_code == 200
+    run = finished(desk, "publish content/posts/ru/second.md")
     assert run["state"] == "failed" and "did not build" in run["detail"]["error"]
-    assert any("broken.md" in problem for problem in run["detail"]["problems"])
+    assert any("masthead.toml" in problem for problem in run["detail"]["problems"])
     after = sorted(p.relative_to(tmp_path / "origin").as_posix()
                    for p in (tmp_path / "origin").rglob("*") if p.is_file())
     assert after == before
@@ -108,3 +125,68 @@ def test_a_scheduled_story_goes_live_at_its_time_with_nobody_there(
     assert all(p.exists() for p in pages)
     as_person(desk, "reader@example.org", Role.EDITOR)
     assert finished(desk, "scheduled")["state"] == "done"  # the run at the story's time
+
+
+def test_a_publish_is_a_commit_by_its_editor_when_the_site_is_a_git_repository(
+        published_desk: Browser) -> None:
+    from dulwich import porcelain
+    from dulwich.repo import Repo
+
+    desk = published_desk
+    developer = b"Dev <dev@example.org>"
+    with Repo.init(str(desk.site)) as repo:
+        (desk.site / "notes.txt").write_text("a developer's file, not staged\n")
+        porcelain.add(repo, [str(desk.site / "masthead.toml")])
+        porcelain.commit(repo, b"The site", author=developer, committer=developer)
+    as_person(desk, "ed@example.org", Role.EDITOR)
+    assert save(desk, "radio", raw=STORY).status_code == 200
+    assert act(desk, "publishUnpublishedEntry", collection="posts",
+               slug="radio").status_code == 200
+    with Repo(str(desk.site)) as repo:
+        head = repo[repo.head()]
+        assert head.author == b"ed <ed@example.org>"
+        assert head.message == b"Publish posts/radio"
+        changes = list(repo.object_store.tree_changes(repo[head.parents[0]].tree, head.tree))
+        assert [c[0][1] for c in changes] == [b"content/posts/ru/radio.md"]
+
+
+def test_a_site_that_mails_each_story_sends_it_once_after_its_publish(
+        tmp_path: Path, mailbox: Mailbox) -> None:
+    import datetime as dt
+
+    from tests.newsletter.conftest import close, subscribe
+
+    settings = ('title = "The Steppe Ledger"\nlanguages = ["en", "ru"]\n'
+                'base_url = "https://origin.example.net/"\nnewsletter_each_story = true\n'
+                f'smtp_host = "127.0.0.1"\nsmtp_port = {mailbox.port}\n'
+                'mail_from = "Steppe Ledger <news@example.org>"\n'
+                f'[[deploy]]\nname = "origin"\nurl = "https://origin.example.net/"\n'
+                f'to = "{tmp_path / "origin"}"\n')
+    with serving(tmp_path, settings) as desk:
+        close(subscribe(str(desk.site / ".masthead/api.sqlite"), desk.site,
+                        [("reader@example.org", "ru")]))
+        as_person(desk, "ed@example.org", Role.EDITOR)
+        lately = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)).isoformat(
+            timespec="seconds")
+        story = STORY.replace("2026-12-01T10:00:00+03:00", lately)
+        for attempt in range(2):  # published, then changed and published again
+            raw = story + ("Исправлено.\n" if attempt else "")
+            if attempt:
+                act(desk, "getEntry", path="content/posts/ru/radio.md")
+            assert save(desk, "radio", raw=raw).status_code == 200
+            assert act(desk, "publishUnpublishedEntry", collection="posts",
+                       slug="radio").status_code == 200
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                run = finished(desk, "publish content/posts/ru/radio.md")
+                if run["detail"].get("newsletter", "sending") != "sending":
+                    break
+                time.sleep(0.2)
+            assert run["state"] == "done", run
+            assert run["detail"]["newsletter"].startswith("sent"), run
+        messages = mailbox.wait(1)
+        time.sleep(0.5)
+        assert len(messages) == 1  # once, though published twice
+        assert messages[0]["X-Envelope-To"] == "reader@example.org"
+        subject = make_header(decode_header(str(messages[0]["Subject"])))
+        assert "Калмыцкое радио" in str(subject)

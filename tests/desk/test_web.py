@@ -20,7 +20,7 @@ def test_the_session_cookie_is_secure_httponly_and_strict(desk: Browser) -> None
     person(desk, "ann@example.org", Role.CONTRIBUTOR)
     answer = desk.post("/admin/session", json={"email": "ann@example.org",
                                                "password": PASSWORD})
-    assert answer.status_code == 200 and answer.json()["second_factor"] == "none"
+    assert answer.status_code == 200 and answer.json()["second_factor"] == "offered"
     cookie = answer.headers["set-cookie"].lower()
     assert cookie.startswith(COOKIE.lower() + "=")
     assert all(part in cookie for part in ("httponly", "secure", "samesite=strict", "path=/"))
@@ -94,3 +94,19 @@ def test_twenty_wrong_passwords_over_http(desk: Browser) -> None:
     statuses = [sign_in(desk, "ann@example.org", f"wrong guess {n}") for n in range(20)]
     assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}
     assert sign_in(desk, "ann@example.org") == 429
+
+
+def test_a_contributor_who_added_a_second_factor_is_asked_for_it(desk: Browser) -> None:
+    person(desk, "ann@example.org", Role.CONTRIBUTOR)
+    assert sign_in(desk, "ann@example.org") == 200
+    assert desk.post("/admin/api/v1", json={"action": "unpublishedEntries"}
+                     ).status_code == 200  # without one: the role needs none
+    uri = desk.post("/admin/second-factor/new").json()["otpauth"]
+    assert desk.post("/admin/second-factor",
+                     json={"code": pyotp.parse_uri(uri).now()}).status_code == 200
+    desk.token = ""
+    answer = desk.post("/admin/session", json={"email": "ann@example.org",
+                                               "password": PASSWORD})
+    assert answer.json()["second_factor"] == "needed"
+    assert desk.post("/admin/api/v1", json={"action": "unpublishedEntries"}
+                     ).status_code == 403  # the password alone no longer opens the desk

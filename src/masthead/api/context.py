@@ -51,8 +51,7 @@ class ApiContext:
         self.db = db
         self.settings = settings
         self.paths = paths if paths is not None else SitePaths(config)
-        self.mailer = Mailer(MailSettings(config.smtp_host, config.smtp_port,
-                                          config.smtp_starttls, config.mail_from))
+        self.mailer = Mailer(MailSettings.of(config))
         self.limits = Limits(db)
         self.strings: dict[str, Strings] = {}
         self.languages: tuple[str, ...] = ()

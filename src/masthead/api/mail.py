@@ -17,6 +17,7 @@ from email.utils import formatdate, make_msgid
 
 import anyio.to_thread
 
+from masthead.config import SiteConfig
 from masthead.headertext import header_text
 
 SMTP_POLICY = SMTP.clone(max_line_length=998)
@@ -33,6 +34,11 @@ class MailSettings:
     @property
     def enabled(self) -> bool:
         return bool(self.host and self.sender)
+
+    @classmethod
+    def of(cls, config: SiteConfig) -> MailSettings:
+        """The site's SMTP settings (masthead.toml)."""
+        return cls(config.smtp_host, config.smtp_port, config.smtp_starttls, config.mail_from)
 
 
 class MailError(Exception):

@@ -33,6 +33,10 @@ def register(commands: Any) -> None:
     serve.add_argument("--no-verify", action="store_true",
                        help="after a publish, do not fetch pages back from the targets")
     database_argument(serve)
+    serve.add_argument("--api-database", metavar="URL",
+                       help="the API's database, where the newsletter's subscribers are "
+                            "(default: SITE/.masthead/api.sqlite); used when "
+                            "newsletter_each_story = true")
     set_argument(serve)
     serve.set_defaults(handler=serve_command)
     invite = actions.add_parser("invite", help="invite someone (the first admin, from the "
@@ -77,7 +81,8 @@ def serve_command(args: argparse.Namespace) -> int:
         print(f"masthead: cannot open the desk's database: {exc}", file=sys.stderr)
         return 1
     app = create_desk_app(db, config, verify=not args.no_verify,
-                          load=lambda: load_config(config.root, overrides(args)))
+                          load=lambda: load_config(config.root, overrides(args)),
+                          api_database=args.api_database, settings=list(args.set))
     return serve_app(app, Listening(args.host, args.port),
                      f"masthead desk for {config.title} on "
                      f"http://{args.host}:{args.port}/admin/")

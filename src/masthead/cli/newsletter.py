@@ -31,7 +31,8 @@ def register(commands: Any) -> None:
                     "delivery is recorded in the API's database).")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    def common(sub: argparse.ArgumentParser, what: bool = True, db: bool = True) -> None:
+    def common(sub: argparse.ArgumentParser, what: bool = True, db: bool = True,
+               published: bool = False) -> None:
         sub.add_argument("site", nargs="?", type=Path, default=Path("."),
                          help="the site folder (default: the current folder)")
         if what:
@@ -39,6 +40,11 @@ def register(commands: Any) -> None:
             which.add_argument("--story", metavar="SLUG", help="one story, its whole text")
             which.add_argument("--digest", action="store_true",
                                help="the stories published since the last digest, as cards")
+            if published:
+                which.add_argument("--published", action="store_true",
+                                   help="each story that became public since the last "
+                                        "such send, each once (what deploy "
+                                        "--send-newsletter and the desk do)")
             sub.add_argument("--since", metavar="DATE", type=_date,
                              help="with --digest: the stories published after DATE "
                                   "(2026-12-01 or 2026-12-01T18:00+03:00)")
@@ -50,7 +56,7 @@ def register(commands: Any) -> None:
                          help="override a setting for this run (TOML value)")
 
     send = actions.add_parser("send", help="send it (and finish one that was interrupted)")
-    common(send)
+    common(send, published=True)
     send.add_argument("--resend", action="store_true",
                       help="send a story again to everyone, though it was sent before")
     send.add_argument("--connections", type=int, default=0,
@@ -103,6 +109,9 @@ def _choice(args: argparse.Namespace) -> Choice:
 
 def _send(args: argparse.Namespace, config: SiteConfig) -> int:
     from masthead.newsletter.editions import Newsletters, database
+
+    if args.published:
+        return send_published(config, args.database)
     with database(config, args.database) as store:
         letters = Newsletters(config, store, say)
         letters.ready()  # nothing recorded for a send that cannot start
@@ -154,17 +163,14 @@ _ACTIONS: dict[str, Callable[[argparse.Namespace, SiteConfig], int]] = {
 def send_published(config: SiteConfig, url: str | None) -> int:
     """After a build or a verified deploy: a newsletter for each story that became public
     since the last send, each once."""
-    from masthead.newsletter.editions import NewsletterError, Newsletters, database
+    from masthead.newsletter import editions
 
     try:
-        with database(config, url) as store:
-            letters = Newsletters(config, store, say)
-            letters.ready()
-            failed = 0
-            for edition in letters.published_lately():
-                failed |= _report(edition.id, letters.send(edition))
-            return failed
-    except NewsletterError as exc:
+        failed = 0
+        for name, tally in editions.send_published(config, url, say):
+            failed |= _report(name, tally)
+        return failed
+    except editions.NewsletterError as exc:
         print(f"masthead: newsletter: {exc}", file=sys.stderr)
         return 1
 

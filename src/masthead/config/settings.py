@@ -152,6 +152,9 @@ class SiteConfig:
     newsletter_rate: int = _doc("Newsletter messages a minute at most (a provider's quota); "
                                 "0: no limit.", 0)
     newsletter_connections: int = _doc("SMTP connections the newsletter uses at once.", 4)
+    newsletter_each_story: bool = _doc(
+        "Mail each story to the subscribers once it is live, when the desk publishes it "
+        "(or a scheduled story's time comes); each story once.", False)
     contact_to: str = _doc("Where contact messages are forwarded by email (they are "
                            "stored either way).", "")
     collections: tuple[CollectionConfig, ...] = _doc(

@@ -99,16 +99,34 @@ def folders_like_languages(config: SiteConfig, layout: Layout) -> list[str]:
                       and child.name not in layout.languages and child.is_dir())
 
 
+def kinds_of(layout: Layout) -> dict[str, str]:
+    """Each folder of ``content/`` that holds content, with the kind of what it holds."""
+    kinds = {"posts": "posts", layout.authors_folder: "authors", "categories": "categories",
+             "pages": "pages", "shared": "shared"}
+    kinds.update({c.folder: c.name for c in layout.collections})
+    return kinds
+
+
+def source_of(config: SiteConfig, layout: Layout, rel: str) -> SourceFile | None:
+    """The content file at ``rel`` (``content/posts/ru/a.md``) as ``discover`` would
+    find it, whether or not it exists yet; None outside the content folders."""
+    parts = rel.split("/")
+    kind = kinds_of(layout).get(parts[1]) if len(parts) > 2 and parts[0] == "content" else None
+    if kind is None:
+        return None
+    lang = parts[2] if len(parts) > 3 and parts[2] in layout.languages else None
+    slug = unicodedata.normalize("NFC", parts[-1].rsplit(".", 1)[0])
+    return SourceFile(str(config.root / rel), rel, kind, lang, slug)
+
+
 def discover(config: SiteConfig, layout: Layout, stat: bool = True,
              problems: list[Diagnostic] | None = None) -> list[SourceFile]:
     """Every content file, sorted by path so that builds are reproducible; with its size
     and modification time unless not ``stat`` (only the build cache asks for them, and
     a file's stat is most of the time this takes)."""
     content = config.root / "content"
-    kinds = ["posts", layout.authors_folder, "categories", "pages", "shared"]
-    kinds += [c.folder for c in layout.collections]
-    kind_names = {layout.authors_folder: "authors"}
-    kind_names.update({c.folder: c.name for c in layout.collections})
+    kind_names = kinds_of(layout)
+    kinds = list(kind_names)
     files: list[SourceFile] = []
     root_prefix = len(str(config.root)) + 1  # paths below are built from it, so slicing is exact
     languages = set(layout.languages)
@@ -116,7 +134,7 @@ def discover(config: SiteConfig, layout: Layout, stat: bool = True,
         base = content / folder
         if not base.is_dir():
             continue
-        kind = kind_names.get(folder, folder)
+        kind = kind_names[folder]
         add = files.append
         for entry, parts in _walk(str(base), ()):
             lang = parts[0] if parts and parts[0] in languages else None

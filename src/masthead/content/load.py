@@ -19,7 +19,7 @@ from typing import Any
 
 from masthead.config import SiteConfig
 from masthead.content.dates import EXAMPLE, ZERO_DATE, DateProblem, parse_date
-from masthead.content.discover import Layout, SourceFile
+from masthead.content.discover import Layout, SourceFile, source_of
 from masthead.content.frontmatter import Document, parse_document
 from masthead.content.markdown import count_words, media_refs
 from masthead.content.models import (
@@ -196,6 +196,22 @@ def read_models(config: SiteConfig, layout: Layout, files: list[SourceFile],
         models.append(entry.model)
         kept[source.rel] = entry
     return models, kept
+
+
+def check_file(config: SiteConfig, layout: Layout, rel: str, text: str) -> list[Diagnostic]:
+    """What the build would say of the content file ``rel`` if it held ``text``: its own
+    errors and warnings, with the line in ``text``. The desk asks before it writes a story
+    into the site, so that a story that cannot build never reaches the site's folder."""
+    source = source_of(config, layout, rel)
+    if source is None:
+        return [Diagnostic(rel, None, "not a content file", "stories go in content/posts/")]
+    parsed = parse_document(source, text)
+    if isinstance(parsed, Diagnostic):
+        return [parsed]
+    reporter = Reporter()
+    _Reader(config, PublicFiles(config.root / "public"), reporter).model(
+        parsed, source.lang or layout.default_language)
+    return reporter.diagnostics
 
 
 def _read_text(source: SourceFile, reporter: Reporter) -> str | None:

@@ -67,8 +67,10 @@ class Session:
 
     @property
     def ready(self) -> bool:
-        """May act: signed in, and with the second factor where the role needs one."""
-        return self.verified or not self.account.role.needs_second_factor
+        """May act: signed in, and with the second factor where the role needs one or
+        the account has one (a contributor who added one is asked for it too)."""
+        return self.verified or not (self.account.role.needs_second_factor
+                                     or self.account.has_totp)
 
 
 def digest(token: str) -> str:
@@ -172,6 +174,42 @@ class Accounts:
             return _account(row) if row else None
 
         return await self.db.run(work)
+
+    async def name_of(self, account_id: str) -> str:
+        found = await self.account(account_id)
+        return found.name if found else "someone"
+
+    async def everyone(self) -> list[Account]:
+        q = self.db.sql
+
+        def work(cur: Cursor) -> list[Account]:
+            cur.execute(q(f"SELECT {_COLUMNS} FROM accounts ORDER BY name"))
+            return [_account(tuple(row)) for row in cur.fetchall()]
+
+        return await self.db.run(work)
+
+    async def change(self, by: Account, account_id: str, role: Role | None,
+                     state: str | None) -> Account:
+        """An admin changes another's role, or disables (or enables again) an account:
+        a disabled account's sessions open nothing from then on."""
+        if not may(by.role, Action.ACCOUNTS):
+            raise DeskError("only an admin changes accounts", 403)
+        if account_id == by.id:
+            raise DeskError("ask another admin to change your own account", 403)
+        if state not in (None, "active", "disabled"):
+            raise DeskError("an account is active or disabled", 422)
+        found = await self.account(account_id)
+        if found is None:
+            raise DeskError("no such account", 404)
+        q = self.db.sql
+        new_role = role or found.role
+        new_state = state if state and found.state != "invited" else found.state
+        await self.db.run(lambda cur: cur.execute(
+            q("UPDATE accounts SET role = ?, state = ? WHERE id = ?"),
+            (new_role.value, new_state, account_id)))
+        await self.log(by.id, "account", account_id, f"{new_role.value} {new_state}")
+        return Account(found.id, found.email, found.name, new_role, new_state,
+                       found.has_totp)
 
     # --- signing in ---------------------------------------------------------------------
 

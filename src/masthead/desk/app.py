@@ -15,13 +15,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from masthead.api.db import Database
 from masthead.config import SiteConfig
+from masthead.content.discover import detect_layout
+from masthead.content.load import check_file
 from masthead.desk.accounts import Accounts
 from masthead.desk.backend import Backend
 from masthead.desk.editor import Editor
+from masthead.desk.history import History, commit_published
+from masthead.desk.mailing import Mailing
+from masthead.desk.people import People
 from masthead.desk.publisher import Publisher
 from masthead.desk.site_files import SiteFiles
+from masthead.desk.uploads import MAX_UPLOAD
 from masthead.desk.web import Doors, json_body
+from masthead.errors import Severity
 
+# A story saved with its pictures: two phone photos of MAX_UPLOAD, in base64, and text.
+PROTOCOL_BODY = 3 * MAX_UPLOAD
 # Nothing of the desk may be framed, sniffed, cached or sent to another site.
 HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
@@ -29,20 +38,32 @@ HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
 
 
 def create_desk_app(db: Database, config: SiteConfig, verify: bool = True,
-                    load: Callable[[], SiteConfig] | None = None) -> Starlette:
+                    load: Callable[[], SiteConfig] | None = None,
+                    api_database: str | None = None,
+                    settings: list[str] | None = None) -> Starlette:
     """The desk of the site ``config`` describes, on the desk's database ``db``;
     ``verify``: fetch pages back from each target after a publish; ``load``: read the
-    settings again before each publish (with the command line's ``--set``)."""
+    settings again before each publish (with the command line's ``--set``, given as
+    ``settings`` too, for the newsletter's own process); ``api_database``: where the
+    newsletter's subscribers and ledger are (the API's database)."""
     accounts = Accounts(db)
     doors = Doors(accounts)
     publisher = Publisher(config, db, verify, load)
-    backend = Backend(SiteFiles(config.root), db, accounts, publisher.request)
+    publisher.mailing = Mailing(config.root, api_database, settings or [],
+                                publisher.newsletter_said)
+    backend = Backend(SiteFiles(config.root), db, accounts, publisher.request,
+                      check=lambda path, text: _problems(config, path, text),
+                      commit=lambda paths, account, message: commit_published(
+                          config.root, paths, account, message))
     editor = Editor(config)
+    people = People(accounts, doors, config)
+    history = History(backend, doors)
 
     async def protocol(request: Request) -> Response:
         """The editor's one endpoint: every action with the session's role checked."""
         session = await doors.session_of(request)
-        answer = await backend.handle(session.account, await json_body(request))
+        body = await json_body(request, PROTOCOL_BODY)
+        answer = await backend.handle(session.account, body)
         return JSONResponse(answer)
 
     async def publishes(request: Request) -> Response:
@@ -65,10 +86,13 @@ def create_desk_app(db: Database, config: SiteConfig, verify: bool = True,
     async def not_found(request: Request, exc: Exception) -> Response:
         return JSONResponse({"error": "no such page"}, status_code=404)
 
-    routes = [*doors.routes(),
+    routes = [*doors.routes(), *people.routes(), *history.routes(),
               Route("/admin/api/v1", doors.guarded(protocol), methods=["POST"]),
               Route("/admin/", editor.page, methods=["GET"]),
               Route("/admin/desk.js", editor.script, methods=["GET"]),
+              Route("/admin/history.html", editor.history_page, methods=["GET"]),
+              Route("/admin/history.js", editor.script, methods=["GET"]),
+              Route("/admin/preview.css", editor.preview_style, methods=["GET"]),
               Route("/admin/config.json", editor.settings, methods=["GET"]),
               Route("/admin/editor/{name}", editor.file, methods=["GET"]),
               Route("/admin/publishes", doors.guarded(publishes), methods=["GET"])]
@@ -77,6 +101,12 @@ def create_desk_app(db: Database, config: SiteConfig, verify: bool = True,
                     exception_handlers={404: not_found})
     app.state.accounts = accounts
     return app
+
+
+def _problems(config: SiteConfig, path: str, text: str) -> list[str]:
+    """The errors the build would find in a story's file, as ``file:line: message``."""
+    found = check_file(config, detect_layout(config), path, text)
+    return [d.format() for d in found if d.severity is Severity.ERROR]
 
 
 class HeadersMiddleware:

@@ -10,6 +10,7 @@ draft). The interface speaks Russian or English, as the writer's browser prefers
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
+from masthead.assets.static import THEME_STATIC
 from masthead.config import SiteConfig
 from masthead.content.discover import Layout, detect_layout
 from masthead.desk.site_files import MEDIA_FOLDER
@@ -96,20 +98,51 @@ def editor_config(config: SiteConfig, layout: Layout, locale: str) -> dict[str, 
 WORDS = {
     "en": {"title": "The desk", "email": "Email", "password": "Password", "sign_in": "Sign in",
            "code": "The code from your authenticator app", "confirm": "Confirm",
-           "setup": "Add this account to your authenticator app, then give its code.",
+           "setup": "Add this account to your authenticator app, then give its code "
+                    "(editors and admins must; for everyone it keeps a stolen password "
+                    "from opening the desk).",
            "app_link": "Open in the authenticator app",
            "welcome": "Welcome to the desk. Choose your password (10 characters or more).",
            "new_password": "New password", "save": "Save",
-           "saved": "Your password is set: sign in with it."},
+           "saved": "Your password is set: sign in with it.",
+           "later": "Later",
+           "history": "History of a story", "back": "Back to the desk",
+           "story": "The story's file name (slug)", "show": "Show",
+           "compare": "Compare with now", "restore": "Restore",
+           "restored": "Restored as a draft: open the story at the desk (Workflow) to "
+                       "review and publish it.",
+           "same": "This version is what the story holds now."},
     "ru": {"title": "Редакция", "email": "Эл. почта", "password": "Пароль", "sign_in": "Войти",
            "code": "Код из приложения-аутентификатора", "confirm": "Подтвердить",
-           "setup": "Добавьте эту учётную запись в приложение-аутентификатор и введите код.",
+           "setup": "Добавьте эту учётную запись в приложение-аутентификатор и введите код "
+                    "(обязательно для редакторов и администраторов; для всех — защита на "
+                    "случай кражи пароля).",
            "app_link": "Открыть в приложении-аутентификаторе",
            "welcome": "Добро пожаловать в редакцию. Придумайте пароль (не короче 10 знаков).",
            "new_password": "Новый пароль", "save": "Сохранить",
-           "saved": "Пароль сохранён: войдите с ним."},
+           "saved": "Пароль сохранён: войдите с ним.",
+           "later": "Позже",
+           "history": "История правок", "back": "Вернуться в редакцию",
+           "story": "Имя файла материала (slug)", "show": "Показать",
+           "compare": "Сравнить с текущей", "restore": "Восстановить",
+           "restored": "Восстановлено как черновик: откройте материал в редакции "
+                       "(«Рабочий процесс»), чтобы проверить и опубликовать.",
+           "same": "Эта версия совпадает с текущей."},
 }
 
+
+
+PREVIEW_EXTRA = "\nbody{padding:1rem 1.5rem}.article{max-width:44rem;margin:0 auto}\n"
+
+
+def _page(name: str, lang: str) -> str:
+    """One of the desk's own pages, in ``lang``, every word escaped."""
+    page = (DOOR / name).read_text(encoding="utf-8")
+    words = WORDS[lang]
+    for key, value in {"lang": lang, "words": json.dumps(words, ensure_ascii=False),
+                       **words}.items():
+        page = page.replace("{" + key + "}", html.escape(value))
+    return page
 
 
 def preferred(request: Request) -> str:
@@ -126,14 +159,22 @@ class Editor:
         self.config = config
 
     async def page(self, request: Request) -> Response:
-        lang = preferred(request)
-        page = (DOOR / "index.html").read_text(encoding="utf-8")
-        for key, value in {"lang": lang, **WORDS[lang]}.items():
-            page = page.replace("{" + key + "}", html.escape(value))
-        return HTMLResponse(page)
+        return HTMLResponse(_page("index.html", preferred(request)))
+
+    async def history_page(self, request: Request) -> Response:
+        return HTMLResponse(_page("history.html", preferred(request)))
 
     async def script(self, request: Request) -> Response:
-        return FileResponse(DOOR / "desk.js", media_type="text/javascript")
+        name = "history.js" if request.url.path.endswith("history.js") else "desk.js"
+        return FileResponse(DOOR / name, media_type="text/javascript")
+
+    async def preview_style(self, request: Request) -> Response:
+        """The site's style sheet (its own ``static/style.css`` or the theme's) for the
+        editor's preview, which lays a story out as the story page does."""
+        own = self.config.root / "static" / "style.css"
+        sheet = own if own.is_file() and not own.is_symlink() else THEME_STATIC / "style.css"
+        return Response(sheet.read_text(encoding="utf-8") + PREVIEW_EXTRA,
+                        media_type="text/css")
 
     async def settings(self, request: Request) -> Response:
         return JSONResponse(editor_config(self.config, detect_layout(self.config),

@@ -23,6 +23,7 @@ import anyio.to_thread
 
 from masthead.api.db import Cursor, Database, now_text
 from masthead.config import SiteConfig, load_config
+from masthead.desk.mailing import Mailing
 from masthead.errors import BuildFailed, ConfigError
 from masthead.incremental import CACHE_DIR, BuildCache
 from masthead.options import BuildOptions
@@ -36,11 +37,13 @@ class Publisher:
     """Builds and deploys the site when asked, and when a scheduled story falls due."""
 
     def __init__(self, config: SiteConfig, db: Database, verify: bool = True,
-                 load: Callable[[], SiteConfig] | None = None) -> None:
+                 load: Callable[[], SiteConfig] | None = None,
+                 mailing: Mailing | None = None) -> None:
         self.config = config
         self.db = db
         self.verify = verify  # fetch pages back from each target's address
         self.load = load or (lambda: load_config(config.root))
+        self.mailing = mailing  # the newsletter, when the site mails each story
         self.asked = asyncio.Event()
         self.due: dt.datetime | None = None  # the next scheduled story's time
         self.task: asyncio.Task[None] | None = None
@@ -49,6 +52,8 @@ class Publisher:
         self.task = asyncio.create_task(self._work())
 
     async def stop(self) -> None:
+        if self.mailing is not None:
+            await self.mailing.stop()
         if self.task is not None:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -107,6 +112,23 @@ class Publisher:
                                                finished, made))
 
         await self.db.run(record)
+        if state == "done" and detail.get("newsletter") and self.mailing is not None:
+            self.mailing.after(ids)
+
+    async def newsletter_said(self, ids: list[int], said: str) -> None:
+        """Keep what the newsletter's send said with the publishes it was for."""
+        q = self.db.sql
+
+        def work(cur: Cursor) -> None:
+            for made in ids:
+                cur.execute(q("SELECT detail FROM publishes WHERE id = ?"), (made,))
+                row = cur.fetchone()
+                detail = json.loads(row[0]) if row and row[0] else {}
+                detail["newsletter"] = said
+                cur.execute(q("UPDATE publishes SET detail = ? WHERE id = ?"),
+                            (json.dumps(detail, ensure_ascii=False), made))
+
+        await self.db.run(work)
 
     async def _scheduled(self) -> int:
         q = self.db.sql
@@ -156,7 +178,8 @@ class Publisher:
         return ("failed" if any(r.error for r in results) else "done"), {
             "targets": targets, "pages": report.pages, "build_seconds": round(built, 2),
             "seconds": round(time.monotonic() - started, 2),
-            "next_scheduled": self.due.isoformat() if self.due else ""}
+            "next_scheduled": self.due.isoformat() if self.due else "",
+            "newsletter": "sending" if config.newsletter_each_story else ""}
 
     async def recent(self, limit: int = 20) -> list[dict[str, Any]]:
         q = self.db.sql

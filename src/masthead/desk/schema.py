@@ -51,5 +51,25 @@ DESK_MIGRATIONS: Migrations = [
                        "PRIMARY KEY, requested TEXT NOT NULL, started TEXT NOT NULL DEFAULT '', "
                        "finished TEXT NOT NULL DEFAULT '', state TEXT NOT NULL, "
                        "by_account TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL)"],
+    },    {  # 4: every file of a story in the workflow (one per language), the pictures sent
+       # with it (published with it, not before), what each account last opened (a save
+       # over someone else's newer one is a conflict), and every save kept as a revision
+        "all": [
+            "CREATE TABLE draft_files (key TEXT NOT NULL, path TEXT NOT NULL, "
+            "raw TEXT NOT NULL, PRIMARY KEY (key, path))",
+            "INSERT INTO draft_files (key, path, raw) SELECT key, path, raw FROM drafts",
+            "CREATE TABLE draft_media (key TEXT NOT NULL, path TEXT NOT NULL, "
+            "data TEXT NOT NULL, PRIMARY KEY (key, path))",
+            "CREATE TABLE seen (account TEXT NOT NULL, path TEXT NOT NULL, "
+            "version TEXT NOT NULL, PRIMARY KEY (account, path))",
+        ],
+        "sqlite": ["CREATE TABLE revisions (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                   "path TEXT NOT NULL, account TEXT NOT NULL, at TEXT NOT NULL, "
+                   "raw TEXT NOT NULL)",
+                   "CREATE INDEX revisions_path ON revisions (path, id)"],
+        "postgresql": ["CREATE TABLE revisions (id BIGINT GENERATED ALWAYS AS IDENTITY "
+                       "PRIMARY KEY, path TEXT NOT NULL, account TEXT NOT NULL, "
+                       "at TEXT NOT NULL, raw TEXT NOT NULL)",
+                       "CREATE INDEX revisions_path ON revisions (path, id)"],
     },
 ]

@@ -8,7 +8,6 @@ atomically (a reader of the folder never meets half a story)."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ _NAME = re.compile(r"^[^\x00-\x1f\x7f/\\]+$")
 
 
 @dataclass(frozen=True)
-class SiteFile:
+class DeskPath:
     rel: str  # relative to the site, with '/'
     path: Path
 
@@ -32,7 +31,7 @@ class SiteFiles:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
 
-    def confine(self, rel: object, media: bool = False) -> SiteFile:
+    def confine(self, rel: object, media: bool = False) -> DeskPath:
         """The file ``rel`` names, when the desk may touch it; DeskError 403 otherwise."""
         if not isinstance(rel, str) or not rel or len(rel) > 400:
             raise DeskError("a file's path is missing", 400)
@@ -52,19 +51,19 @@ class SiteFiles:
             raise DeskError(f"{rel[:80]!r} leads out of the site", 403)
         if path.is_symlink():
             raise DeskError(f"{rel[:80]!r} is a link", 403)
-        return SiteFile(rel, path)
+        return DeskPath(rel, path)
 
-    def read(self, file: SiteFile) -> bytes | None:
+    def read(self, file: DeskPath) -> bytes | None:
         try:
             return file.path.read_bytes()
         except (FileNotFoundError, IsADirectoryError):
             return None
 
-    def write(self, file: SiteFile, data: bytes) -> None:
+    def write(self, file: DeskPath, data: bytes) -> None:
         file.path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(file.path, data, 0o644)
 
-    def delete(self, file: SiteFile) -> None:
+    def delete(self, file: DeskPath) -> None:
         file.path.unlink(missing_ok=True)
 
     def listing(self, folder: str, extension: str, depth: int) -> list[str]:
@@ -90,7 +89,3 @@ class SiteFiles:
         if not allowed or not path.resolve().is_relative_to(self.root):
             raise DeskError(f"the desk does not list {str(folder)[:80]!r}", 403)
         return path
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

@@ -38,15 +38,17 @@ def same_origin(request: Request) -> bool:
     return origin is not None and urlsplit(origin).netloc == request.headers.get("host", "")
 
 
-async def json_body(request: Request) -> dict[str, Any]:
+async def json_body(request: Request, limit: int = MAX_BODY) -> dict[str, Any]:
+    """The request's JSON object; DeskError 413 past ``limit`` bytes, read as it comes
+    (never a whole oversized body in memory)."""
     if request.headers.get("content-type", "").split(";")[0].strip().lower() \
             != "application/json":
         raise DeskError("send JSON (Content-Type: application/json)", 415)
-    raw = b""
+    raw = bytearray()
     async for chunk in request.stream():
         raw += chunk
-        if len(raw) > MAX_BODY:
-            raise DeskError("the request is too large", 413)
+        if len(raw) > limit:
+            raise DeskError(f"the request is larger than {limit // 1024} KB", 413)
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -110,10 +112,12 @@ class Doors:
         account = await self.accounts.login(_text(data, "email"), _text(data, "password"),
                                             client_address(request))
         token = await self.accounts.open_session(account, verified=False)
-        needs = account.role.needs_second_factor
+        # needed: give the code; set up: add one first; offered: the role does not
+        # need one, and adding one is recommended (it can be skipped)
+        second = ("needed" if account.has_totp else "set up"
+                  if account.role.needs_second_factor else "offered")
         answer = JSONResponse({"name": account.name, "role": account.role.value,
-                               "second_factor": ("needed" if account.has_totp else "set up")
-                               if needs or account.has_totp else "none"})
+                               "second_factor": second})
         _set_cookie(answer, token)
         return answer
 

@@ -4,13 +4,14 @@ only while it is still what the import wrote, unless forced."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import unicodedata
 from pathlib import Path
 from urllib.parse import unquote
+
+from masthead.digests import sha256_hex
 
 STATE = Path(".masthead") / "import-state.json"
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffd/\\?%*:|\"<>#\[\]{}$;`'&]+")
@@ -33,10 +34,6 @@ def readable_slug(raw: str, fallback: str) -> str:
     return text or fallback
 
 
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 class SiteWriter:
     """Files of one site, written atomically, edits since the last import kept."""
 
@@ -56,9 +53,9 @@ class SiteWriter:
         path = self.root / rel
         if not path.resolve().is_relative_to(self.root.resolve()):
             raise ValueError(f"{rel} is outside the site")
-        new = digest(data)
+        new = sha256_hex(data)
         if path.exists():
-            current = digest(path.read_bytes())
+            current = sha256_hex(path.read_bytes())
             if current == new:
                 self.state[rel] = new
                 self.unchanged.append(rel)

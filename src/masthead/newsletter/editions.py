@@ -276,6 +276,17 @@ class Newsletters:
         return self.store
 
 
+def send_published(config: SiteConfig, url: str | None, say: Say = print
+                   ) -> list[tuple[str, Tally]]:
+    """After a build, a verified deploy or a publish at the desk: a newsletter for each
+    story that became public since the last send, each once (the ledger); what each
+    send did. NewsletterError when sending cannot start."""
+    with database(config, url) as store:
+        letters = Newsletters(config, store, say)
+        letters.ready()
+        return [(edition.id, letters.send(edition)) for edition in letters.published_lately()]
+
+
 def status_lines(store: Database) -> list[str]:
     lines = []
     for edition in ledger.editions(store):

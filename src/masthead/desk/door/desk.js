@@ -12,13 +12,49 @@
     script.src = '/admin/editor/decap-cms.js';
     script.onload = function () {
       call('GET', '/admin/config.json').then(function (r) { return r.json(); })
-        .then(function (config) { window.CMS.init({config: config}); });
+        .then(function (config) {
+          preview(window.CMS);
+          window.CMS.init({config: config});
+          historyLink(config.locale);
+        });
     };
     document.body.appendChild(script);
   }
-  function askCode(setUp) {
+  // The preview looks like the site: its own style sheet, and a story laid out as the
+  // story page lays it out (kicker, title, standfirst, byline, picture, text).
+  function preview(CMS) {
+    var h = window.h;
+    CMS.registerPreviewStyle('/admin/preview.css');
+    CMS.registerPreviewTemplate('posts', window.createClass({render: function () {
+      var entry = this.props.entry, data = function (key) { return entry.getIn(['data', key]); };
+      var image = data('image') ? this.props.getAsset(data('image')) : null;
+      var date = data('date') ? new Date(data('date')).toLocaleDateString() : '';
+      return h('article', {className: 'article'},
+        h('header', {className: 'article-header'},
+          data('category') ? h('span', {className: 'kicker'}, data('category')) : null,
+          h('h1', {className: 'article-title'}, data('title')),
+          data('description') ? h('p', {className: 'standfirst'}, data('description')) : null,
+          h('p', {className: 'meta'}, [data('author'), date].filter(Boolean).join(' · '))),
+        image ? h('figure', {className: 'hero'}, h('img', {src: image.toString(), alt: ''})) : null,
+        h('div', {className: 'prose'}, this.props.widgetFor('body')));
+    }}));
+  }
+  // A story's history (every save, by whom; compare, restore) on a page of its own.
+  function historyLink(locale) {
+    var link = document.createElement('a');
+    link.id = 'desk-history';
+    link.textContent = locale === 'ru' ? 'История правок' : 'History';
+    link.href = '/admin/history';
+    link.addEventListener('click', function () {
+      var open = /entries\/([^/?#]+)/.exec(location.hash);
+      link.href = '/admin/history' + (open ? '#story=' + open[1] : '');
+    });
+    document.body.appendChild(link);
+  }
+  function askCode(setUp, optional) {
     document.getElementById('sign-in').hidden = true;
     document.getElementById('code').hidden = false;
+    document.getElementById('later').hidden = !optional;
     if (setUp) {
       document.getElementById('setup').hidden = false;
       call('POST', '/admin/second-factor/new').then(function (r) { return r.json(); })
@@ -35,8 +71,8 @@
       .then(function (r) { return r.json().then(function (b) { return [r.status, b]; }); })
       .then(function (answer) {
         if (answer[0] !== 200) { said.textContent = answer[1].error; return; }
-        if (answer[1].second_factor === 'none') { editor(); } else {
-          askCode(answer[1].second_factor === 'set up'); }
+        var second = answer[1].second_factor;
+        if (second === 'needed') { askCode(false); } else { askCode(true, second === 'offered'); }
       });
   });
   document.getElementById('code').addEventListener('submit', function (event) {
@@ -47,6 +83,7 @@
         if (answer[0] === 200) { editor(); } else { said.textContent = answer[1].error; }
       });
   });
+  document.getElementById('later').addEventListener('click', function () { editor(); });
   var invited = /[#&]invitation=([A-Za-z0-9_-]+)/.exec(location.hash);
   document.getElementById('welcome').addEventListener('submit', function (event) {
     event.preventDefault();

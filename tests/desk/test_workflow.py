@@ -51,6 +51,15 @@ def test_both_languages_of_a_story_are_kept_and_published(desk: Browser) -> None
         assert (desk.site / path).read_text(encoding="utf-8") == raw
 
 
+def test_a_language_nobody_wrote_in_is_not_kept(desk: Browser) -> None:
+    as_person(desk, "ed@example.org", Role.EDITOR)
+    copied = '---\ndate: "2026-12-07T10:00:00+03:00"\nauthor: "Ann"\ndraft: false\n---\n'
+    files = {"content/posts/ru/radio.md": STORY, "content/posts/en/radio.md": copied}
+    assert persist(desk, "radio", files).status_code == 200
+    diffs = act(desk, "unpublishedEntry", collection="posts", slug="radio").json()["diffs"]
+    assert [d["path"] for d in diffs] == ["content/posts/ru/radio.md"]
+
+
 def test_the_second_of_two_saves_gets_a_conflict_not_an_overwrite(desk: Browser) -> None:
     path = "content/posts/ru/radio.md"
     (desk.site / "content/posts/ru").mkdir()

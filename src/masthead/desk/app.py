@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import contextlib
+import mimetypes
 from collections.abc import AsyncIterator, Callable
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,7 +25,7 @@ from masthead.desk.history import History, commit_published
 from masthead.desk.mailing import Mailing
 from masthead.desk.people import People
 from masthead.desk.publisher import Publisher
-from masthead.desk.site_files import SiteFiles
+from masthead.desk.site_files import MEDIA_FOLDER, SiteFiles
 from masthead.desk.uploads import MAX_UPLOAD
 from masthead.desk.web import Doors, json_body
 from masthead.errors import Severity
@@ -66,6 +67,22 @@ def create_desk_app(db: Database, config: SiteConfig, verify: bool = True,
         answer = await backend.handle(session.account, body)
         return JSONResponse(answer)
 
+    async def picture(request: Request) -> Response:
+        """A picture of the uploads folder, as the editor shows it (signed in only; never
+        run as a page, whatever it holds)."""
+        session = await doors.session_of(request)
+        file = backend.files.confine(f"{MEDIA_FOLDER}/{request.path_params['name']}",
+                                     media=True)
+        guarded = {"Content-Security-Policy": "default-src 'none'; style-src "
+                                              "'unsafe-inline'; sandbox"}
+        if file.path.is_file():
+            return FileResponse(file.path, headers=guarded)
+        waiting = await backend.draft_picture(session.account, file.rel)  # not yet public
+        if waiting is None:
+            return JSONResponse({"error": "no such picture"}, status_code=404)
+        kind = mimetypes.guess_type(file.rel)[0] or "application/octet-stream"
+        return Response(waiting, media_type=kind, headers=guarded)
+
     async def publishes(request: Request) -> Response:
         """What the last publishes did, target by target."""
         await doors.session_of(request)
@@ -90,12 +107,16 @@ def create_desk_app(db: Database, config: SiteConfig, verify: bool = True,
               Route("/admin/api/v1", doors.guarded(protocol), methods=["POST"]),
               Route("/admin/", editor.page, methods=["GET"]),
               Route("/admin/desk.js", editor.script, methods=["GET"]),
-              Route("/admin/history.html", editor.history_page, methods=["GET"]),
+              Route("/admin/history.html", editor.own_page, methods=["GET"]),
               Route("/admin/history.js", editor.script, methods=["GET"]),
+              Route("/admin/people.html", editor.own_page, methods=["GET"]),
+              Route("/admin/people.js", editor.script, methods=["GET"]),
               Route("/admin/preview.css", editor.preview_style, methods=["GET"]),
               Route("/admin/config.json", editor.settings, methods=["GET"]),
               Route("/admin/editor/{name}", editor.file, methods=["GET"]),
-              Route("/admin/publishes", doors.guarded(publishes), methods=["GET"])]
+              Route("/admin/publishes", doors.guarded(publishes), methods=["GET"]),
+              Route("/" + MEDIA_FOLDER.split("/", 1)[1] + "/{name}", doors.guarded(picture),
+                    methods=["GET"])]
     app = Starlette(routes=routes, lifespan=lifespan,
                     middleware=[Middleware(HeadersMiddleware)],
                     exception_handlers={404: not_found})

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from masthead.api.db import Cursor, Database, now_text
+from masthead.content.frontmatter import load_yaml
 from masthead.desk.accounts import Account, Accounts, DeskError
 from masthead.desk.drafts import Draft, Drafts
 from masthead.desk.roles import Action, Role, may
@@ -52,6 +53,19 @@ def front_matter(data: bytes) -> str:
         if end != -1:
             return text[:end + 4] + "\n"
     return text[:2000]
+
+
+def unwritten(raw: str) -> bool:
+    """A language of a story nobody wrote in: no title and no text. The editor sends a
+    file for every language of the site, with the fields it copies between languages
+    (date, author) even where nobody translated the story; such a file is not kept."""
+    head, _, body = raw.removeprefix("---").partition("\n---")
+    try:
+        meta = load_yaml(head)
+    except Exception:  # broken front matter is someone's writing: kept, and checked
+        return False
+    title = meta.get("title") if isinstance(meta, dict) else None
+    return not (isinstance(title, str) and title.strip()) and not body.strip(" -\n")
 
 
 class Backend:
@@ -257,7 +271,8 @@ class Backend:
         if not entries or len(entries) > MAX_FILES or not all(
                 isinstance(e, dict) and isinstance(e.get("raw"), str) for e in entries):
             raise DeskError("'dataFiles' must be a list of {slug, path, raw}", 422)
-        files = {self.files.confine(e.get("path")).rel: e["raw"] for e in entries}
+        files = {self.files.confine(e.get("path")).rel: e["raw"] for n, e in
+                 enumerate(entries) if n == 0 or not unwritten(e["raw"])}
         slug, collection = _string(entries[0], "slug"), _string(options, "collectionName")
         key = f"{collection}/{slug}"
         draft = await self.drafts.get(key)
@@ -283,9 +298,11 @@ class Backend:
                 if account.role is not Role.CONTRIBUTOR or owner == account.id]
 
     async def _own_draft(self, account: Account, params: Params) -> tuple[str, str, Draft]:
-        key = params.get("id")
-        collection, slug = (key.split("/", 1) if isinstance(key, str) and "/" in key
-                            else (params.get("collection"), params.get("slug")))
+        key = params.get("id")  # unpublishedEntry may name the story by its key alone
+        collection, slug = params.get("collection"), params.get("slug")
+        if not (isinstance(collection, str) and isinstance(slug, str)) \
+                and isinstance(key, str) and "/" in key:
+            collection, slug = key.split("/", 1)
         if not isinstance(collection, str) or not isinstance(slug, str):
             raise DeskError("'collection' and 'slug' are missing", 422)
         draft = await self.drafts.get(f"{collection}/{slug}")
@@ -322,6 +339,16 @@ class Backend:
             raise DeskError("no such picture in this story", 404)
         return {"id": path, "content": data, "encoding": "base64", "path": path,
                 "name": str(path).rsplit("/", 1)[-1]}
+
+    async def draft_picture(self, account: Account, path: str) -> bytes | None:
+        """A picture sent with a story in the workflow that ``account`` may see."""
+        for key, owner in await self.drafts.keys():
+            if account.role is Role.CONTRIBUTOR and owner != account.id:
+                continue
+            draft = await self.drafts.get(key)
+            if draft is not None and path in draft.media:
+                return base64.b64decode(draft.media[path])
+        return None
 
     async def update_status(self, account: Account, params: Params) -> Any:
         _collection, _slug, draft = await self._own_draft(account, params)

@@ -50,11 +50,38 @@ def _post_fields() -> list[dict[str, Any]]:
     ]
 
 
+# The labels of collections and fields in Russian (the editor's own words come from
+# Decap's locales); English is what the configuration is written in.
+RUSSIAN = {"Stories": "Материалы", "Story": "Материал", "Authors": "Авторы",
+           "Author": "Автор", "Categories": "Рубрики", "Category": "Рубрика",
+           "Pages": "Страницы", "Page": "Страница", "Title": "Заголовок",
+           "Description": "Подзаголовок", "Date": "Дата публикации", "Tags": "Теги",
+           "Image": "Иллюстрация", "Featured": "На главной", "Draft": "Черновик",
+           "Body": "Текст", "Name": "Имя", "Role": "Должность", "About": "Об авторе"}
+
+
+def _translated(value: Any) -> Any:
+    """``value`` (a configuration) with its labels in Russian."""
+    if isinstance(value, list):
+        return [_translated(item) for item in value]
+    if isinstance(value, dict):
+        return {key: RUSSIAN.get(item, item) if key in ("label", "label_singular")
+                and isinstance(item, str) else _translated(item)
+                for key, item in value.items()}
+    return value
+
+
 def editor_config(config: SiteConfig, layout: Layout, locale: str) -> dict[str, Any]:
-    """Decap CMS's configuration for this site."""
+    """Decap CMS's configuration for this site, its labels in ``locale``."""
+    made = _editor_config(config, layout, locale)
+    return _translated(made) if locale == "ru" else made
+
+
+def _editor_config(config: SiteConfig, layout: Layout, locale: str) -> dict[str, Any]:
     several = len(layout.languages) > 1 and layout.localized
     posts: dict[str, Any] = {
-        "name": "posts", "label": "Stories", "folder": "content/posts", "create": True,
+        "name": "posts", "label": "Stories", "label_singular": "Story",
+        "folder": "content/posts", "create": True,
         "slug": "{{slug}}", "extension": "md", "format": "frontmatter",
         "fields": _post_fields(), "sortable_fields": ["date", "title"]}
     if several:
@@ -64,7 +91,8 @@ def editor_config(config: SiteConfig, layout: Layout, locale: str) -> dict[str, 
             field["i18n"] = True if field["name"] in ("title", "description", "body",
                                                       "tags") else "duplicate"
     simple = [
-        {"name": "authors", "label": "Authors", "folder": f"content/{layout.authors_folder}",
+        {"name": "authors", "label": "Authors", "label_singular": "Author",
+         "folder": f"content/{layout.authors_folder}",
          "create": True, "extension": "md", "format": "frontmatter", "identifier_field": "name",
          "fields": [{"label": "Name", "name": "name", "widget": "string"},
                     {"label": "Role", "name": "role", "widget": "string", "required": False},
@@ -72,13 +100,15 @@ def editor_config(config: SiteConfig, layout: Layout, locale: str) -> dict[str, 
                     {"label": "Image", "name": "image", "widget": "image", "required": False},
                     {"label": "About", "name": "body", "widget": "markdown",
                      "required": False}]},
-        {"name": "categories", "label": "Categories", "folder": "content/categories",
+        {"name": "categories", "label": "Categories", "label_singular": "Category",
+         "folder": "content/categories",
          "create": True, "extension": "md", "format": "frontmatter",
          "identifier_field": "name",
          "fields": [{"label": "Name", "name": "name", "widget": "string"},
                     {"label": "Description", "name": "description", "widget": "text",
                      "required": False}]},
-        {"name": "pages", "label": "Pages", "folder": "content/pages", "create": True,
+        {"name": "pages", "label": "Pages", "label_singular": "Page",
+         "folder": "content/pages", "create": True,
          "extension": "md", "format": "frontmatter",
          "fields": [{"label": "Title", "name": "title", "widget": "string"},
                     {"label": "Body", "name": "body", "widget": "markdown"}]},
@@ -111,7 +141,16 @@ WORDS = {
            "compare": "Compare with now", "restore": "Restore",
            "restored": "Restored as a draft: open the story at the desk (Workflow) to "
                        "review and publish it.",
-           "same": "This version is what the story holds now."},
+           "same": "This version is what the story holds now.",
+           "people": "People", "name": "Name", "role": "Role", "state": "State",
+           "invite": "Invite someone", "send": "Send the invitation",
+           "contributor": "contributor (writes, cannot publish)",
+           "author": "author (publishes own stories)", "editor": "editor (any story)",
+           "admin": "admin (and accounts)", "state_active": "active",
+           "state_invited": "invited", "state_disabled": "disabled",
+           "disable": "Disable", "enable": "Enable", "changed": "Saved.",
+           "mailed": "The invitation is on its way.",
+           "not_mailed": "The invitation was NOT mailed; give them this link yourself:"},
     "ru": {"title": "Редакция", "email": "Эл. почта", "password": "Пароль", "sign_in": "Войти",
            "code": "Код из приложения-аутентификатора", "confirm": "Подтвердить",
            "setup": "Добавьте эту учётную запись в приложение-аутентификатор и введите код "
@@ -127,7 +166,16 @@ WORDS = {
            "compare": "Сравнить с текущей", "restore": "Восстановить",
            "restored": "Восстановлено как черновик: откройте материал в редакции "
                        "(«Рабочий процесс»), чтобы проверить и опубликовать.",
-           "same": "Эта версия совпадает с текущей."},
+           "same": "Эта версия совпадает с текущей.",
+           "people": "Сотрудники", "name": "Имя", "role": "Роль", "state": "Состояние",
+           "invite": "Пригласить", "send": "Отправить приглашение",
+           "contributor": "внештатный автор (пишет, не публикует)",
+           "author": "автор (публикует свои материалы)", "editor": "редактор (все материалы)",
+           "admin": "администратор (и учётные записи)", "state_active": "активен",
+           "state_invited": "приглашён", "state_disabled": "отключён",
+           "disable": "Отключить", "enable": "Включить", "changed": "Сохранено.",
+           "mailed": "Приглашение отправлено.",
+           "not_mailed": "Приглашение НЕ отправлено; передайте ссылку сами:"},
 }
 
 
@@ -161,12 +209,15 @@ class Editor:
     async def page(self, request: Request) -> Response:
         return HTMLResponse(_page("index.html", preferred(request)))
 
-    async def history_page(self, request: Request) -> Response:
-        return HTMLResponse(_page("history.html", preferred(request)))
+    async def own_page(self, request: Request) -> Response:
+        """``history.html`` or ``people.html``."""
+        name = request.url.path.rsplit("/", 1)[-1]
+        return HTMLResponse(_page(name, preferred(request)))
 
     async def script(self, request: Request) -> Response:
-        name = "history.js" if request.url.path.endswith("history.js") else "desk.js"
-        return FileResponse(DOOR / name, media_type="text/javascript")
+        """``desk.js``, ``history.js`` or ``people.js``."""
+        return FileResponse(DOOR / request.url.path.rsplit("/", 1)[-1],
+                            media_type="text/javascript")
 
     async def preview_style(self, request: Request) -> Response:
         """The site's style sheet (its own ``static/style.css`` or the theme's) for the

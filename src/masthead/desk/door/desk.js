@@ -44,12 +44,20 @@
     var link = document.createElement('a');
     link.id = 'desk-history';
     link.textContent = locale === 'ru' ? 'История правок' : 'History';
-    link.href = '/admin/history';
+    link.href = '/admin/history.html';
     link.addEventListener('click', function () {
       var open = /entries\/([^/?#]+)/.exec(location.hash);
-      link.href = '/admin/history' + (open ? '#story=' + open[1] : '');
+      link.href = '/admin/history.html' + (open ? '#story=' + open[1] : '');
     });
     document.body.appendChild(link);
+    call('GET', '/admin/session').then(function (r) { return r.json(); }).then(function (me) {
+      if (me.role !== 'admin') { return; }
+      var people = document.createElement('a');
+      people.id = 'desk-people';
+      people.textContent = locale === 'ru' ? 'Сотрудники' : 'People';
+      people.href = '/admin/people.html';
+      document.body.appendChild(people);
+    });
   }
   function askCode(setUp, optional) {
     document.getElementById('sign-in').hidden = true;

@@ -15,7 +15,10 @@ class BuildOptions:
     """Drafts and scheduled posts are left out unless asked for; warnings fail the build
     only when ``strict``; ``preview`` is the dev server's build (variants made on request,
     its reload script, no placeholder-address warning); ``jobs`` 0 means one worker per
-    core."""
+    core; ``index_search`` False leaves the search index as it was (the output keeps the
+    previous one) for a caller that indexes afterwards
+    (:func:`masthead.emit.search.build_search_index`): the desk puts a story live first and brings
+    search up to date in the background (Pagefind re-reads every page: 35 s at 10,000)."""
 
     drafts: bool = False
     future: bool = False
@@ -26,3 +29,4 @@ class BuildOptions:
     strict: bool = False
     preview: bool = False
     jobs: int = field(default=0, compare=False)
+    index_search: bool = field(default=True, compare=False)

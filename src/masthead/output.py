@@ -21,6 +21,15 @@ _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 
     | getattr(os, "O_BINARY", 0)
 
 
+def link_or_copy(source: str, target: str) -> None:
+    """A hard link of ``source`` at ``target``, or a copy where the file system cannot
+    link (a folder on another disk): the same bytes, cheaply where it can be."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
     """Write a file so that a reader (a web server, another build) sees the old or the new
     one, never half of it; nothing is left behind if writing fails."""

@@ -17,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ import pytest
 import yaml
 
 from tests.api.conftest import PATHS, api_site, free_port, listening
-from tests.nginx import NGINX, need_nginx
+from tests.recipes import blocks, nginx_with, verified_unit
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "content" / "posts" / "api.md"
 COMPOSE_NGINX = GUIDE.parents[2] / "production" / "nginx-compose.conf"
@@ -36,7 +37,7 @@ FLOOD_SECONDS = 12.0  # longer than client_header_timeout: the slow ones are cut
 
 
 def _blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", GUIDE.read_text(encoding="utf-8"), re.S)
+    return blocks(GUIDE, language)
 
 
 def _unit() -> str:
@@ -84,15 +85,7 @@ def _api_as_the_unit_runs_it(tmp_path: Path, site: Path, database: str
             .replace("/srv/mysite", str(site))
             .replace("--port 8001", f"--port {port}")
             .replace("postgresql://masthead@/masthead", database))
-    (tmp_path / "masthead-api.service").write_text(unit)
-    analyze = shutil.which("systemd-analyze")
-    if analyze is None:
-        pytest.skip("systemd-analyze is not installed (scripts/test installs systemd)")
-    check = subprocess.run([analyze, "verify", str(tmp_path / "masthead-api.service")],
-                           capture_output=True, text=True, timeout=60)
-    problems = [line for line in check.stderr.splitlines()
-                if str(tmp_path) in line]  # what it says of this unit, not of the machine
-    assert check.returncode == 0 and problems == [], check.stderr
+    verified_unit(unit, tmp_path, "masthead-api.service")
     service = _service(unit)
     environment = dict(line.split("=", 1) for line in Path(
         service["EnvironmentFile"]).read_text().splitlines() if "=" in line)
@@ -112,41 +105,12 @@ def _api_as_the_unit_runs_it(tmp_path: Path, site: Path, database: str
 @contextmanager
 def _nginx_as_the_guide_sets_it(tmp_path: Path, dist: Path, api_port: int
                                 ) -> Iterator[tuple[int, Path]]:
-    need_nginx()
     main, site = _nginx_blocks()
-    work = tmp_path / "nginx"
-    work.mkdir()
-    port = free_port()
     main = re.sub(r"worker_rlimit_nofile \d+",
                   f"worker_rlimit_nofile {min(65536, _open_files())}", main)
-    (work / "mysite.conf").write_text(
-        site.replace("listen 80;", f"listen 127.0.0.1:{port};")
-        .replace("/srv/mysite/dist", str(dist))
-        .replace("127.0.0.1:8001", f"127.0.0.1:{api_port}"))
-    mime = Path("/etc/nginx/mime.types")
-    (work / "nginx.conf").write_text(f"""
-user root;
-daemon off;
-worker_processes auto;
-pid {work}/nginx.pid;
-error_log {work}/error.log;
-{main}
-http {{
-    {f"include {mime};" if mime.is_file() else ""}
-    access_log {work}/access.log;
-    client_body_temp_path {work}/body;
-    proxy_temp_path {work}/proxy;
-    fastcgi_temp_path {work}/fastcgi;
-    uwsgi_temp_path {work}/uwsgi;
-    scgi_temp_path {work}/scgi;
-    include {work}/mysite.conf;
-}}
-""")
-    check = subprocess.run([NGINX, "-t", "-c", str(work / "nginx.conf"), "-p", str(work)],
-                           capture_output=True, text=True)
-    assert check.returncode == 0, check.stderr
-    process = subprocess.Popen([NGINX, "-c", str(work / "nginx.conf"), "-p", str(work)])
-    with listening(process, port, timeout=10, stop_timeout=10):
+    work = tmp_path / "nginx"
+    with nginx_with(site.replace("/srv/mysite/dist", str(dist))
+                    .replace("127.0.0.1:8001", f"127.0.0.1:{api_port}"), work, main) as port:
         yield port, work
 
 
@@ -200,8 +164,9 @@ def test_the_documented_setup_serves_readers_through_a_flood(tmp_path: Path,
             export = reader.get("/api/subscribers.csv", headers={
                 "Authorization": f"Bearer {secret['MASTHEAD_API_TOKEN']}"})
             assert export.status_code == 200  # the environment file reached the API
-            flood = asyncio.new_event_loop()
-            done = flood.run_in_executor(None, lambda: asyncio.run(_flood(port, FLOOD_SECONDS)))
+            # on a thread of its own: a browser test's event loop may run on this one
+            flood = threading.Thread(target=lambda: asyncio.run(_flood(port, FLOOD_SECONDS)))
+            flood.start()
             time.sleep(1.0)  # the flood is open
             slowest, served = 0.0, 0
             until = time.monotonic() + FLOOD_SECONDS - 1.5
@@ -213,8 +178,7 @@ def test_the_documented_setup_serves_readers_through_a_flood(tmp_path: Path,
                     assert answer.status_code == 200, (path, answer.status_code)
                     served += 1
                 time.sleep(0.2)
-            flood.run_until_complete(done)
-            flood.close()
+            flood.join()
         assert served > 20 and slowest < 1.0, (served, slowest)
         api.terminate()
         _out, api_log = api.communicate(timeout=30)

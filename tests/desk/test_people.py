@@ -75,6 +75,7 @@ def test_admins_change_roles_and_disable_accounts(desk: Browser) -> None:
     assert desk.post(f"/admin/people/{ann_id}", json={"role": "author"}).json()["role"] \
         == "author"
     own = people["boss@example.org"]["id"]
+    assert people["boss@example.org"]["me"] and not people["ann@example.org"]["me"]
     assert desk.post(f"/admin/people/{own}", json={"role": "contributor"}).status_code == 403
     assert desk.post(f"/admin/people/{ann_id}", json={"state": "disabled"}
                      ).status_code == 200

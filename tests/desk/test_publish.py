@@ -60,6 +60,18 @@ def test_publishing_puts_the_story_on_every_target(published_desk: Browser,
         page = tmp_path / target / "ru/posts/radio/index.html"
         assert "Калмыцкое радио" in page.read_text(encoding="utf-8")
     print(f"publish to live on two folder targets: {live:.2f} s")
+    # Search catches up once the story is live: the new index reaches every target.
+    deadline = time.monotonic() + 60
+    while run["detail"].get("search") == "updating" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        run = next(r for r in desk.get("/admin/publishes").json() if r["id"] == run["id"])
+    assert run["detail"]["search"].startswith("updated in"), run
+    built = desk.site / ".masthead/desk/site/pagefind"
+    index = sorted(p.relative_to(built).as_posix() for p in built.rglob("*"))
+    assert any(name.startswith("fragment/") for name in index)
+    for target in ("origin", "mirror"):
+        assert sorted(p.relative_to(tmp_path / target / "pagefind").as_posix()
+                      for p in (tmp_path / target / "pagefind").rglob("*")) == index
 
 
 def test_a_story_that_does_not_build_is_refused_and_kept(published_desk: Browser) -> None:

@@ -32,6 +32,10 @@ def register(commands: Any) -> None:
                        help=f"the port to listen on (default: {DEFAULT_PORT})")
     serve.add_argument("--no-verify", action="store_true",
                        help="after a publish, do not fetch pages back from the targets")
+    serve.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
+                       help="a proxy (or network) in front of the desk whose "
+                            "X-Forwarded-For is believed, e.g. 127.0.0.1 for nginx on the "
+                            "same machine; may be given again (default: none)")
     database_argument(serve)
     serve.add_argument("--api-database", metavar="URL",
                        help="the API's database, where the newsletter's subscribers are "
@@ -69,6 +73,7 @@ def _database(args: argparse.Namespace, root: Path) -> Any:
 
 
 def serve_command(args: argparse.Namespace) -> int:
+    from masthead.api.clients import networks
     from masthead.api.server import Listening, serve_app
     from masthead.desk.app import create_desk_app
 
@@ -76,13 +81,19 @@ def serve_command(args: argparse.Namespace) -> int:
     if config is None:
         return 1
     try:
+        trusted = networks(args.trusted_proxy)
+    except ValueError as exc:
+        print(f"masthead: {exc}", file=sys.stderr)
+        return 2
+    try:
         db = _database(args, config.root)
     except (ValueError, OSError) as exc:
         print(f"masthead: cannot open the desk's database: {exc}", file=sys.stderr)
         return 1
     app = create_desk_app(db, config, verify=not args.no_verify,
                           load=lambda: load_config(config.root, overrides(args)),
-                          api_database=args.api_database, settings=list(args.set))
+                          api_database=args.api_database, settings=list(args.set),
+                          trusted=trusted)
     return serve_app(app, Listening(args.host, args.port),
                      f"masthead desk for {config.title} on "
                      f"http://{args.host}:{args.port}/admin/")

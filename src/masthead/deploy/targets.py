@@ -36,6 +36,8 @@ from masthead.deploy.plan import (
 )
 from masthead.deploy.rclone import TransportError, unlisted
 from masthead.deploy.transports import Transport, transport_for
+from masthead.digests import sha256_hex
+from masthead.output import link_or_copy, write_atomic
 
 Say = Callable[[str], None]
 SAMPLE = 5  # unchanged pages fetched back besides the changed ones
@@ -93,7 +95,9 @@ def deploy(config: SiteConfig, out_dir: Path, targets: list[DeployTarget], *,
     if key is not None:
         primary = next((t.url for t in config.deploy if t.primary), config.base_url)
         write_mirror_list(config, out_dir, key, primary)
-    local = manifest_of(out_dir)
+    # the digests are kept per output folder (the desk builds into its own)
+    local = manifest_of(out_dir, config.root / ".masthead" / "deploy" /
+                        f"digests-{sha256_hex(str(out_dir.resolve()).encode())[:12]}.json")
 
     def one(target: DeployTarget) -> DeployResult:
         return _deploy_one(config, target, out_dir, local, dry_run, verify, say)
@@ -120,6 +124,9 @@ def rollback(config: SiteConfig, targets: list[DeployTarget], *,
             shutil.rmtree(kept / "undone", ignore_errors=True)
             os.replace(kept / "current", kept / "undone")
             os.replace(previous, kept / "current")
+            (kept / "current.json").unlink(missing_ok=True)
+            if (kept / "previous.json").is_file():
+                os.replace(kept / "previous.json", kept / "current.json")
         return result
 
     with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
@@ -150,7 +157,7 @@ def _deploy_one(config: SiteConfig, target: DeployTarget, source: Path,
         _apply(transport, target, source, local, todo, say)
         result.uploaded, result.deleted = todo.uploads, todo.delete
         if keep:
-            _keep(config, target, source)
+            _keep(config, target, source, local)
         if verify:
             try:
                 result.verified = _verify(target, source, todo)
@@ -203,25 +210,56 @@ def _apply(transport: Transport, target: DeployTarget, source: Path, local: dict
     transport.delete([UNFINISHED])
 
 
-def _keep(config: SiteConfig, target: DeployTarget, source: Path) -> None:
-    """What the target now holds, as hard links (a copy where links cannot be made)."""
+def _keep(config: SiteConfig, target: DeployTarget, source: Path,
+          local: dict[str, str]) -> None:
+    """What the target now holds, as hard links (a copy where links cannot be made), with
+    its list of files; the version before it stays as ``previous`` for a rollback.
+
+    The new snapshot is the one before the previous, brought up to date: only the files
+    that changed since are linked again (10,000 stories, a story added: 1,700 links
+    instead of 33,000, and as many fewer deleted)."""
     kept = snapshots(config, target)
     kept.mkdir(parents=True, exist_ok=True)
     fresh = kept / "next"
     shutil.rmtree(fresh, ignore_errors=True)
-    shutil.copytree(source, fresh, copy_function=_link_or_copy,
-                    ignore=shutil.ignore_patterns(".masthead-output"))
-    shutil.rmtree(kept / "previous", ignore_errors=True)
+    oldest = _listed(kept, "previous")
+    (kept / "previous.json").unlink(missing_ok=True)  # no list is trusted while it moves
+    if oldest is not None and (kept / "previous").is_dir():
+        os.replace(kept / "previous", fresh)
+        _bring_up_to_date(fresh, oldest, source, local)
+    else:
+        shutil.rmtree(kept / "previous", ignore_errors=True)
+        shutil.copytree(source, fresh, copy_function=link_or_copy,
+                        ignore=shutil.ignore_patterns(".masthead-output"))
     if (kept / "current").is_dir():
         os.replace(kept / "current", kept / "previous")
+        if (kept / "current.json").is_file():
+            os.replace(kept / "current.json", kept / "previous.json")
+    (kept / "current.json").unlink(missing_ok=True)
     os.replace(fresh, kept / "current")
+    write_atomic(kept / "current.json", encode(local))
 
 
-def _link_or_copy(source: str, target: str) -> None:
+def _listed(kept: Path, name: str) -> dict[str, str] | None:
+    """The list of files of the snapshot ``name``, when it was kept."""
     try:
-        os.link(source, target)
+        return decode((kept / f"{name}.json").read_bytes()) or None
     except OSError:
-        shutil.copy2(source, target)
+        return None
+
+
+def _bring_up_to_date(folder: Path, holds: dict[str, str], source: Path,
+                      wanted: dict[str, str]) -> None:
+    """Make ``folder``, which holds ``holds``, hold ``source``'s files ``wanted``."""
+    for rel, sha in wanted.items():
+        if holds.get(rel) != sha:
+            path = folder / rel
+            path.unlink(missing_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            link_or_copy(str(source / rel), str(path))
+    for rel in holds:
+        if rel not in wanted:
+            (folder / rel).unlink(missing_ok=True)
 
 
 class VerifyError(Exception):

@@ -14,6 +14,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from masthead.api.clients import Network
 from masthead.api.db import Database
 from masthead.config import SiteConfig
 from masthead.content.discover import detect_layout
@@ -35,20 +36,23 @@ PROTOCOL_BODY = 3 * MAX_UPLOAD
 # Nothing of the desk may be framed, sniffed, cached or sent to another site.
 HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
-           "Content-Security-Policy": "frame-ancestors 'none'"}
+           "Content-Security-Policy": "frame-ancestors 'none'",
+           "X-Robots-Tag": "noindex, nofollow"}  # the desk is nobody's search result
 
 
 def create_desk_app(db: Database, config: SiteConfig, verify: bool = True,
                     load: Callable[[], SiteConfig] | None = None,
                     api_database: str | None = None,
-                    settings: list[str] | None = None) -> Starlette:
+                    settings: list[str] | None = None,
+                    trusted: tuple[Network, ...] = ()) -> Starlette:
     """The desk of the site ``config`` describes, on the desk's database ``db``;
     ``verify``: fetch pages back from each target after a publish; ``load``: read the
     settings again before each publish (with the command line's ``--set``, given as
     ``settings`` too, for the newsletter's own process); ``api_database``: where the
-    newsletter's subscribers and ledger are (the API's database)."""
+    newsletter's subscribers and ledger are (the API's database); ``trusted``: the
+    proxies whose X-Forwarded-For names the client."""
     accounts = Accounts(db)
-    doors = Doors(accounts)
+    doors = Doors(accounts, trusted)
     publisher = Publisher(config, db, verify, load)
     publisher.mailing = Mailing(config.root, api_database, settings or [],
                                 publisher.newsletter_said)

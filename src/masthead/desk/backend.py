@@ -252,16 +252,24 @@ class Backend:
     async def _not_conflicting(self, account: Account, path: str) -> None:
         """DeskError 409 when someone else saved ``path`` after ``account`` opened it."""
         current = await self._version(path)
-        if not current or current == await self.drafts.seen(account.id, path):
+        seen = await self.drafts.seen(account.id, path)
+        if not current or current == seen:
             return
         newest = await self.drafts.revisions(path, limit=1)
         if newest and newest[0].account == account.id:
             return  # their own newer save (another tab): theirs to overwrite
-        who = await self.accounts.name_of(newest[0].account) if newest else "someone"
-        when = newest[0].at[:16].replace("T", " ") if newest else "meanwhile"
-        raise DeskError(f"{who} saved {path} at {when} UTC, after you opened it. Your "
-                        f"text is still in the editor: copy it, open the story again and "
-                        f"add your changes to theirs (History shows both).", 409)
+        if not newest and not seen:
+            raise DeskError(f"{path} is already a story of the site and you have not opened "
+                            f"it: open it at the desk first, then add your changes.", 409)
+        again = ("Your text is still in the editor: copy it, open the story again and add "
+                 "your changes to theirs")
+        if not newest:
+            raise DeskError(f"{path} was changed on the server after you opened it. "
+                            f"{again}.", 409)
+        who = await self.accounts.name_of(newest[0].account)
+        when = newest[0].at[:16].replace("T", " ")
+        raise DeskError(f"{who} saved {path} at {when} UTC, after you opened it. {again} "
+                        f"(History shows both).", 409)
 
     async def persist_entry(self, account: Account, params: Params) -> Any:
         found = params.get("options")

@@ -72,8 +72,9 @@ class People:
         return account
 
     async def listing(self, request: Request) -> Response:
-        await self._admin(request)
-        return JSONResponse([_shown(a) for a in await self.accounts.everyone()])
+        by = await self._admin(request)  # their own row is for another admin to change
+        return JSONResponse([{**_shown(a), "me": a.id == by.id}
+                             for a in await self.accounts.everyone()])
 
     async def invite(self, request: Request) -> Response:
         by = await self._admin(request)

@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,7 +25,8 @@ import anyio.to_thread
 from masthead.api.db import Cursor, Database, now_text
 from masthead.config import SiteConfig, load_config
 from masthead.desk.mailing import Mailing
-from masthead.errors import BuildFailed, ConfigError
+from masthead.emit.search import new_search_index, swap_search_index
+from masthead.errors import BuildFailed, ConfigError, Diagnostic
 from masthead.incremental import CACHE_DIR, BuildCache
 from masthead.options import BuildOptions
 from masthead.pipeline import build_site
@@ -47,17 +49,25 @@ class Publisher:
         self.asked = asyncio.Event()
         self.due: dt.datetime | None = None  # the next scheduled story's time
         self.task: asyncio.Task[None] | None = None
+        self.output = config.root / CACHE_DIR / "desk" / "site"  # what the targets get
+        self.generation = 0  # publishes built so far
+        self.deploying = threading.Lock()  # one deploy at a time to the targets
+        self.search_asked = asyncio.Event()
+        self.search_for: list[int] = []  # the publishes whose pages search does not have
+        self.search_task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self.task = asyncio.create_task(self._work())
+        self.search_task = asyncio.create_task(self._search_work())
 
     async def stop(self) -> None:
         if self.mailing is not None:
             await self.mailing.stop()
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+        for task in (self.task, self.search_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def request(self, by: str, reason: str) -> int:
         """Ask for a publish; the id of its record."""
@@ -114,9 +124,34 @@ class Publisher:
         await self.db.run(record)
         if state == "done" and detail.get("newsletter") and self.mailing is not None:
             self.mailing.after(ids)
+        if state == "done" and detail.get("search") == "updating":
+            self.search_for.extend(ids)  # the story is live; search catches up
+            self.search_asked.set()
+
+    async def _search_work(self) -> None:
+        """Bring search up to date after publishes, one index at a time, beside the
+        publishes: a publish asked for meanwhile does not wait for the index (35 s for
+        10,000 stories), and the index made while one ran is made again."""
+        while True:
+            await self.search_asked.wait()
+            self.search_asked.clear()
+            ids, self.search_for = self.search_for, []
+            try:
+                said = await anyio.to_thread.run_sync(self._index_search)
+            except Exception as exc:  # keep the worker; the next publish tries again
+                log.exception("indexing for search failed")
+                said = f"not updated: {exc}"
+            if said is not None:
+                await self._note(ids, "search", said)
+            else:
+                self.search_for = ids + self.search_for
 
     async def newsletter_said(self, ids: list[int], said: str) -> None:
         """Keep what the newsletter's send said with the publishes it was for."""
+        await self._note(ids, "newsletter", said)
+
+    async def _note(self, ids: list[int], key: str, said: str) -> None:
+        """Add ``key``: ``said`` to what the publishes ``ids`` did."""
         q = self.db.sql
 
         def work(cur: Cursor) -> None:
@@ -124,7 +159,7 @@ class Publisher:
                 cur.execute(q("SELECT detail FROM publishes WHERE id = ?"), (made,))
                 row = cur.fetchone()
                 detail = json.loads(row[0]) if row and row[0] else {}
-                detail["newsletter"] = said
+                detail[key] = said
                 cur.execute(q("UPDATE publishes SET detail = ? WHERE id = ?"),
                             (json.dumps(detail, ensure_ascii=False), made))
 
@@ -142,20 +177,31 @@ class Publisher:
 
         return await self.db.run(work)
 
-    def _publish(self) -> tuple[str, dict[str, Any]]:
-        """Build and deploy (on a worker thread); ("done" or "failed", what happened)."""
-        from masthead.deploy import deploy
-        from masthead.deploy.mirrorlist import MirrorKeyError, signing_key
+    def _config(self) -> SiteConfig:
+        """The site's settings as they are now, at the address the targets serve."""
         from masthead.deploy.policy import canonical_address
 
+        config = self.load()
+        address = canonical_address(config)
+        return config if address is None else load_config(config.root,
+                                                          {"base_url": address})
+
+    def _publish(self) -> tuple[str, dict[str, Any]]:
+        """Build and deploy (on a worker thread); ("done" or "failed", what happened).
+        Not while search's new index goes up: that deploy reads the same folder."""
+        with self.deploying:
+            return self._build_and_deploy()
+
+    def _build_and_deploy(self) -> tuple[str, dict[str, Any]]:
+        from masthead.deploy import deploy
+        from masthead.deploy.mirrorlist import MirrorKeyError, signing_key
+
         started = time.monotonic()
+        self.generation += 1  # an index being made of the pages before is no longer theirs
         try:
-            config = self.load()
-            address = canonical_address(config)
-            if address is not None:
-                config = load_config(config.root, {"base_url": address})
-            out = config.root / CACHE_DIR / "desk" / "site"
-            report = build_site(config, out, BuildOptions(jobs=1),
+            config = self._config()
+            # The pages first: search is brought up to date once the story is live.
+            report = build_site(config, self.output, BuildOptions(jobs=1, index_search=False),
                                 cache=BuildCache(config.root / CACHE_DIR / "desk"))
         except (BuildFailed, ConfigError) as exc:
             said = [d.format(self.config.root) for d in exc.diagnostics][:20]
@@ -171,7 +217,7 @@ class Publisher:
             key = signing_key(config)
         except MirrorKeyError as exc:
             return "failed", {"error": f"the mirror list cannot be signed: {exc}"}
-        results = deploy(config, out, list(config.deploy), verify=self.verify,
+        results = deploy(config, self.output, list(config.deploy), verify=self.verify,
                          say=lambda line: None, key=key)
         targets = [{"target": r.target, "ok": not r.error, "said": r.summary()}
                    for r in results]
@@ -179,7 +225,43 @@ class Publisher:
             "targets": targets, "pages": report.pages, "build_seconds": round(built, 2),
             "seconds": round(time.monotonic() - started, 2),
             "next_scheduled": self.due.isoformat() if self.due else "",
-            "newsletter": "sending" if config.newsletter_each_story else ""}
+            "newsletter": "sending" if config.newsletter_each_story else "",
+            "search": "updating" if config.search else ""}
+
+    def _index_search(self) -> str | None:
+        """Index the published pages for search and give the index to every target (on a
+        worker thread); what happened, in a line; None when a publish changed the pages
+        meanwhile (the index is then made again)."""
+        from masthead.deploy import deploy
+        from masthead.deploy.mirrorlist import MirrorKeyError, signing_key
+
+        started, generation = time.monotonic(), self.generation
+        try:
+            config = self._config()
+        except ConfigError as exc:
+            return f"not updated: {exc}"
+        try:
+            made = new_search_index(self.output)
+        except OSError:  # the pages were replaced under it
+            made = None
+        with self.deploying:
+            if made is None or self.generation != generation:
+                return None
+            if isinstance(made, Diagnostic):
+                return f"not updated: {made.message}; readers search the previous index"
+            index = swap_search_index(self.output, made)
+            if isinstance(index, Diagnostic):
+                return f"not updated: {index.message}"
+            try:
+                key = signing_key(config)
+            except MirrorKeyError as exc:
+                return f"not updated: {exc}"
+            results = deploy(config, self.output, list(config.deploy), verify=False,
+                             say=lambda line: None, key=key)
+        failed = [f"{r.target}: {r.error}" for r in results if r.error]
+        if failed:
+            return "not updated on " + "; ".join(failed)
+        return f"updated in {time.monotonic() - started:.1f} s ({index.files} files)"
 
     async def recent(self, limit: int = 20) -> list[dict[str, Any]]:
         q = self.db.sql

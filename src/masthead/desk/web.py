@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from masthead.api.clients import Network, client_key
 from masthead.api.protection import MAX_BODY, BadInput
 from masthead.desk.accounts import SESSION_HOURS, Accounts, DeskError, Session
 
@@ -25,8 +26,12 @@ COOKIE = "__Host-masthead-desk"
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else ""
+def client_address(request: Request, trusted: tuple[Network, ...] = ()) -> str:
+    """Whom the sign-in limits count: the connection's address, or behind a proxy the
+    desk is told to trust (``--trusted-proxy``), the address it forwards. Without it,
+    everyone behind nginx would be one address, and one guesser would lock all out."""
+    peer = request.client.host if request.client else ""
+    return client_key(peer, request.headers.get("x-forwarded-for", ""), trusted)
 
 
 def same_origin(request: Request) -> bool:
@@ -68,8 +73,9 @@ def _text(data: dict[str, Any], key: str) -> str:
 class Doors:
     """The routes for signing in and out; ``session_of`` for every other part."""
 
-    def __init__(self, accounts: Accounts) -> None:
+    def __init__(self, accounts: Accounts, trusted: tuple[Network, ...] = ()) -> None:
         self.accounts = accounts
+        self.trusted = trusted  # proxies whose X-Forwarded-For is believed
 
     def routes(self) -> list[Route]:
         return [Route("/admin/session", self.guarded(self.sign_in), methods=["POST"]),
@@ -110,7 +116,7 @@ class Doors:
     async def sign_in(self, request: Request) -> Response:
         data = await json_body(request)
         account = await self.accounts.login(_text(data, "email"), _text(data, "password"),
-                                            client_address(request))
+                                            client_address(request, self.trusted))
         token = await self.accounts.open_session(account, verified=False)
         # needed: give the code; set up: add one first; offered: the role does not
         # need one, and adding one is recommended (it can be skipped)
@@ -141,7 +147,7 @@ class Doors:
     async def second_factor(self, request: Request) -> Response:
         session = await self.session_of(request, ready=False)
         data = await json_body(request)
-        code, address = _text(data, "code"), client_address(request)
+        code, address = _text(data, "code"), client_address(request, self.trusted)
         check = (self.accounts.second_factor if session.account.has_totp
                  else self.accounts.confirm_second_factor)
         if not await check(session.account, code, address):

@@ -101,7 +101,7 @@ def build_site(config: SiteConfig, out_dir: Path, options: BuildOptions | None =
             searchable: list[str] = []
             write_all(session, prepared, sink, searchable if config.search else None)
             session.finish(sink.abort)
-            search_index(session, sink.tmp, sink.abort, searchable)
+            search_index(session, sink.tmp, sink.abort, searchable, previous=out_dir)
             with session.timed("commit"):
                 sink.commit()
             done = manifest_of(prepared, out_dir) if cache else None

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from masthead.content.load import CachedModel
 from masthead.emit.outputs import SiteContext
-from masthead.emit.search import build_search_index
+from masthead.emit.search import build_search_index, keep_index
 from masthead.errors import Diagnostic
 from masthead.pipeline.session import BuildSession
 from masthead.render.fingerprint import Fingerprints
@@ -57,10 +57,16 @@ class BuildState:
 
 
 def search_index(session: BuildSession, site_dir: Path, abort: Callable[[], None],
-                 pages: list[str] | None = None) -> None:
+                 pages: list[str] | None = None, previous: Path | None = None) -> None:
     """Index the pages for search (skipped when the site turns search off): ``pages``
-    when the build knows which pages ask to be indexed, else every page of the site."""
+    when the build knows which pages ask to be indexed, else every page of the site.
+    When the build is asked to leave the index to its caller, the index of ``previous``
+    (the output being replaced) is kept in ``site_dir``."""
     if not session.config.search:
+        return
+    if not session.options.index_search:  # the caller indexes afterwards
+        if previous is not None and previous != site_dir:
+            keep_index(previous, site_dir)
         return
     shown = session.stage("search index", "pages")
     total = len(pages) if pages is not None else 0

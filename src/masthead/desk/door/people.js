@@ -32,12 +32,13 @@
           option.selected = role === person.role; select.appendChild(option);
         });
         select.addEventListener('change', function () { change(person.id, {role: select.value}); });
+        select.disabled = person.me === true;
         cell(row, '').appendChild(select);
         cell(row, words['state_' + person.state] || person.state);
         var act = document.createElement('button');
         act.type = 'button';
         act.textContent = person.state === 'disabled' ? words.enable : words.disable;
-        act.hidden = person.state === 'invited';
+        act.hidden = person.state === 'invited' || person.me === true;
         act.addEventListener('click', function () {
           change(person.id, {state: person.state === 'disabled' ? 'active' : 'disabled'});
         });

@@ -106,6 +106,13 @@ def test_the_list_of_stories_comes_a_page_at_a_time(desk: Browser) -> None:
     assert [e["file"]["path"] for e in page] == [
         f"content/posts/story-{n:03d}.md" for n in range(20, 40)]
     assert page[0]["data"].startswith("---\ntitle: Story 20")
+    # The list is kept between looks, and a story changed meanwhile is listed anew.
+    (folder / "story-020.md").write_text("---\ntitle: Story twenty\n---\n")
+    whole = act(desk, "entriesByFolder", folder="content/posts", extension="md", depth=1)
+    assert whole.headers["content-encoding"] == "gzip"  # 250 stories: worth compressing
+    listed = {e["file"]["path"]: e["data"] for e in whole.json()}
+    assert len(listed) == 250
+    assert listed["content/posts/story-020.md"].startswith("---\ntitle: Story twenty")
     assert act(desk, "entriesByFolder", folder="content/../", extension="md",
                depth=1).status_code == 403
 

@@ -17,6 +17,8 @@ import binascii
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import anyio.to_thread
+
 from masthead.api.db import Cursor, Database, now_text
 from masthead.content.frontmatter import load_yaml
 from masthead.desk.accounts import Account, Accounts, DeskError
@@ -81,6 +83,8 @@ class Backend:
         self.changed = changed
         self.check = check
         self.commit = commit
+        # the list's entries by path, with the size, time and inode they were read at
+        self.listed: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
         self.actions: dict[str, Callable[[Account, Params], Awaitable[Any]]] = {
             "info": self.info, "entriesByFolder": self.entries_by_folder,
             "entriesByFiles": self.entries_by_files, "getEntry": self.get_entry,
@@ -155,15 +159,40 @@ class Backend:
     async def entries_by_folder(self, account: Account, params: Params) -> Any:
         folder = _string(params, "folder")
         depth = params.get("depth")
-        listed = self.files.listing(folder, str(params.get("extension") or "md"),
-                                    depth if isinstance(depth, int) else 1)
+        extension = str(params.get("extension") or "md")
         given = params.get("options")
         options: Params = given if isinstance(given, dict) else {}
         page, size = options.get("page"), options.get("pageSize")
-        if options.get("pagination") and isinstance(page, int) and isinstance(size, int) \
-                and page >= 1 and 1 <= size <= PAGE_SIZE_LIMIT:
-            listed = listed[(page - 1) * size:page * size]
-        return [self._entry(self.files.confine(rel), listed=True) for rel in listed]
+
+        def work() -> list[dict[str, Any]]:
+            listed = self.files.listing(folder, extension, depth if isinstance(depth, int)
+                                        else 1)
+            if options.get("pagination") and isinstance(page, int) \
+                    and isinstance(size, int) and page >= 1 and 1 <= size <= PAGE_SIZE_LIMIT:
+                listed = listed[(page - 1) * size:page * size]
+            return [self._listed_entry(rel) for rel in listed]
+
+        # off the event loop: 10,000 files are read the first time, and meanwhile the
+        # desk answers everyone else
+        return await anyio.to_thread.run_sync(work)
+
+    def _listed_entry(self, rel: str) -> dict[str, Any]:
+        """A story as the list shows it, kept while its file's size, time and inode stay
+        the same: the list is read again each time the editor shows it (10,000 stories:
+        9 s the first time, then a look at each file)."""
+        path = self.files.root / rel
+        try:
+            info = path.stat()
+        except OSError:
+            info = None
+        stamp = (info.st_size, info.st_mtime_ns, info.st_ino) if info else None
+        kept = self.listed.get(rel)
+        if stamp is not None and kept is not None and kept[0] == stamp:
+            return kept[1]
+        entry = self._entry(self.files.confine(rel), listed=True)
+        if stamp is not None:
+            self.listed[rel] = (stamp, entry)
+        return entry
 
     async def entries_by_files(self, account: Account, params: Params) -> Any:
         files = params.get("files")

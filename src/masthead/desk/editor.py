@@ -57,7 +57,8 @@ RUSSIAN = {"Stories": "Материалы", "Story": "Материал", "Author
            "Pages": "Страницы", "Page": "Страница", "Title": "Заголовок",
            "Description": "Подзаголовок", "Date": "Дата публикации", "Tags": "Теги",
            "Image": "Иллюстрация", "Featured": "На главной", "Draft": "Черновик",
-           "Body": "Текст", "Name": "Имя", "Role": "Должность", "About": "Об авторе"}
+           "Body": "Текст", "Name": "Имя", "Role": "Должность", "About": "Об авторе",
+           "Docs": "Документы", "Videos": "Видео"}
 
 
 def _translated(value: Any) -> Any:
@@ -84,13 +85,23 @@ def _editor_config(config: SiteConfig, layout: Layout, locale: str) -> dict[str,
         "folder": "content/posts", "create": True,
         "slug": "{{slug}}", "extension": "md", "format": "frontmatter",
         "fields": _post_fields(), "sortable_fields": ["date", "title"]}
+    # The site's other collections (the docs and videos of a Banter site), as stories
+    # without authors and sections.
+    others: list[dict[str, Any]] = [
+        {"name": c.name, "label": c.name.capitalize(), "folder": f"content/{c.folder}",
+         "create": True, "slug": "{{slug}}", "extension": "md", "format": "frontmatter",
+         "sortable_fields": ["date", "title"],
+         "fields": [f for f in _post_fields() if f["name"] in (
+             "title", "description", "date", "image", "draft", "body")]}
+        for c in layout.collections]
     if several:
-        posts["i18n"] = True
-        for field in posts["fields"]:
-            # Words are written per language; dates, people, sections and flags are one.
-            field["i18n"] = True if field["name"] in ("title", "description", "body",
-                                                      "tags") else "duplicate"
-    simple = [
+        for collection in (posts, *others):
+            collection["i18n"] = True
+            for field in collection["fields"]:
+                # Words are written per language; dates, people, sections and flags are one.
+                field["i18n"] = True if field["name"] in ("title", "description", "body",
+                                                          "tags") else "duplicate"
+    simple: list[dict[str, Any]] = [
         {"name": "authors", "label": "Authors", "label_singular": "Author",
          "folder": f"content/{layout.authors_folder}",
          "create": True, "extension": "md", "format": "frontmatter", "identifier_field": "name",
@@ -117,7 +128,14 @@ def _editor_config(config: SiteConfig, layout: Layout, locale: str) -> dict[str,
         "backend": {"name": "proxy", "proxy_url": PROXY, "branch": "main"},
         "publish_mode": "editorial_workflow", "locale": locale, "load_config_file": False,
         "media_folder": MEDIA_FOLDER, "public_folder": "/" + MEDIA_FOLDER.split("/", 1)[1],
-        "site_url": config.base_url, "collections": [posts, *simple]}
+        "site_url": config.base_url, "collections": [posts, *simple, *others]}
+    people = config.root / "content" / layout.authors_folder
+    if several and any((people / lang).is_dir() for lang in layout.languages):
+        simple[0]["i18n"] = True  # people/en, people/ru: a page of each person per language
+        fields: list[dict[str, Any]] = simple[0]["fields"]
+        for field in fields:
+            field["i18n"] = True if field["name"] in ("title", "role", "body") \
+                else "duplicate"
     if several:
         made["i18n"] = {"structure": "multiple_folders", "locales": list(layout.languages),
                         "default_locale": layout.default_language}

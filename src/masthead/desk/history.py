@@ -18,12 +18,9 @@ from masthead.desk.accounts import Account, DeskError
 from masthead.desk.backend import Backend
 from masthead.desk.drafts import Draft
 from masthead.desk.roles import Role
-from masthead.desk.site_files import ENTRY_FOLDERS
+from masthead.desk.site_files import SiteFiles
 from masthead.desk.web import Doors
 from masthead.digests import sha256_hex
-
-COLLECTIONS = {"content/posts": "posts", "content/authors": "authors",
-               "content/categories": "categories", "content/pages": "pages"}
 
 
 class History:
@@ -45,7 +42,7 @@ class History:
         """A contributor sees the history of their own stories only."""
         if account.role is not Role.CONTRIBUTOR:
             return
-        key = _key_of(path)
+        key = _key_of(self.backend.files, path)
         draft = await self.backend.drafts.get(key) if key else None
         owner = draft.owner if draft else await self.backend.owner_of(path)
         if owner != account.id:
@@ -92,7 +89,7 @@ class History:
         revision = await self.backend.drafts.revision(request.path_params["id"])
         if revision is None:
             raise DeskError("no such revision", 404)
-        key = _key_of(revision.path)
+        key = _key_of(self.backend.files, revision.path)
         if key is None:
             raise DeskError("this file is not a story the desk edits", 403)
         draft = await self.backend.drafts.get(key)
@@ -109,12 +106,12 @@ class History:
         return JSONResponse({"status": "restored", "key": key, "status_of_story": status})
 
 
-def _key_of(path: str) -> str | None:
+def _key_of(files: SiteFiles, path: str) -> str | None:
     """The workflow's key (collection/slug) of a story's file."""
-    folder = next((f for f in ENTRY_FOLDERS if path.startswith(f + "/")), None)
-    if folder is None:
+    collection = files.collection_of(path)
+    if collection is None:
         return None
-    return f"{COLLECTIONS[folder]}/{path.rsplit('/', 1)[-1].rsplit('.', 1)[0]}"
+    return f"{collection}/{path.rsplit('/', 1)[-1].rsplit('.', 1)[0]}"
 
 
 async def commit_published(root: Path, paths: list[str], account: Account,

@@ -241,7 +241,7 @@ class Publisher:
         except ConfigError as exc:
             return f"not updated: {exc}"
         try:
-            made = new_search_index(self.output)
+            made = new_search_index(self.output, nice=10)  # publishes first
         except OSError:  # the pages were replaced under it
             made = None
         with self.deploying:

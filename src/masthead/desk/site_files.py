@@ -12,10 +12,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from masthead.content.discover import Layout
 from masthead.desk.accounts import DeskError
 from masthead.output import write_atomic
 
 ENTRY_FOLDERS = ("content/posts", "content/authors", "content/categories", "content/pages")
+COLLECTION_NAMES = ("posts", "authors", "categories", "pages")
 MEDIA_FOLDER = "public/images/uploads"
 MEDIA_TYPES = (".jpg", ".jpeg", ".png", ".webp", ".avif", ".gif", ".svg", ".pdf", ".mp3")
 _NAME = re.compile(r"^[^\x00-\x1f\x7f/\\]+$")
@@ -28,8 +30,29 @@ class DeskPath:
 
 
 class SiteFiles:
-    def __init__(self, root: Path) -> None:
+    """The files of one site the desk may read and write: its content folders (those of
+    its content model: ``people`` for authors, ``docs`` and ``videos`` where it has them)
+    and its uploads."""
+
+    def __init__(self, root: Path, collections: dict[str, str] | None = None) -> None:
         self.root = root.resolve()
+        # each content folder with the name of the editor's collection for it
+        self.collections = collections or dict(zip(ENTRY_FOLDERS, COLLECTION_NAMES,
+                                                   strict=True))
+        self.folders = tuple(self.collections)
+
+    @classmethod
+    def of(cls, root: Path, layout: Layout) -> SiteFiles:
+        """The folders of ``layout``, the site's content model."""
+        return cls(root, {"content/posts": "posts",
+                          f"content/{layout.authors_folder}": "authors",
+                          "content/categories": "categories", "content/pages": "pages",
+                          **{f"content/{c.folder}": c.name for c in layout.collections}})
+
+    def collection_of(self, rel: str) -> str | None:
+        """The editor's collection of the file ``rel``, if it is in one."""
+        return next((name for folder, name in self.collections.items()
+                     if rel.startswith(folder + "/")), None)
 
     def confine(self, rel: object, media: bool = False) -> DeskPath:
         """The file ``rel`` names, when the desk may touch it; DeskError 403 otherwise."""
@@ -39,7 +62,7 @@ class SiteFiles:
         if rel.startswith("/") or any(p in ("", ".", "..") or not _NAME.match(p)
                                       for p in parts):
             raise DeskError(f"{rel[:80]!r} is not a path inside the site", 403)
-        folders = (MEDIA_FOLDER,) if media else ENTRY_FOLDERS
+        folders = (MEDIA_FOLDER,) if media else self.folders
         folder = next((f for f in folders if rel.startswith(f + "/")), None)
         extension = Path(rel).suffix.lower()
         if folder is None or (extension not in MEDIA_TYPES if media else extension != ".md"):
@@ -83,8 +106,8 @@ class SiteFiles:
         one (``content/posts/ru``)."""
         name = folder.strip("/") if isinstance(folder, str) else ""
         top, _, rest = name.rpartition("/") if name.count("/") > 1 else (name, "", "")
-        allowed = (name in (*ENTRY_FOLDERS, MEDIA_FOLDER)
-                   or (top in ENTRY_FOLDERS and bool(_NAME.match(rest)) and rest != ".."))
+        allowed = (name in (*self.folders, MEDIA_FOLDER)
+                   or (top in self.folders and bool(_NAME.match(rest)) and rest != ".."))
         path = self.root / name
         if not allowed or not path.resolve().is_relative_to(self.root):
             raise DeskError(f"the desk does not list {str(folder)[:80]!r}", 403)

@@ -7,6 +7,7 @@ category, author, tag and year and the date to sort by, one index per page langu
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -51,10 +52,12 @@ class FreshIndex:
     started: float
 
 
-def new_search_index(site_dir: Path, pages: list[str] | None = None
+def new_search_index(site_dir: Path, pages: list[str] | None = None, nice: int = 0
                      ) -> FreshIndex | Diagnostic:
     """The index of the pages under ``site_dir``, made in a folder of its own beside the
-    current one (see :func:`build_search_index`)."""
+    current one (see :func:`build_search_index`). With ``nice``, Pagefind runs at that
+    lower priority: the desk indexes while the next publish builds, and the publish
+    comes first."""
     started = time.perf_counter()
     failures: list[BaseException] = []
     fresh = site_dir / f".{INDEX_DIR}.new"
@@ -67,6 +70,9 @@ def new_search_index(site_dir: Path, pages: list[str] | None = None
     def run() -> None:  # in a thread of its own: the caller may be inside an event loop
         import asyncio  # here: most builds without a search change never need it
 
+        if nice and hasattr(os, "setpriority"):  # this thread, and Pagefind started from it
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
         try:
             asyncio.run(_index(source, fresh))
         except BaseException as exc:

@@ -162,3 +162,27 @@ def test_history_shows_who_saved_what_and_restores_it(desk: Browser) -> None:
     assert act(desk, "unpublishedEntryDataFile", collection="posts", slug="radio",
                path=path).json()["data"] == first
     assert [r["by"] for r in history(desk, path)] == ["ann", "ed", "ann"]
+
+
+def test_the_media_library_shows_small_pictures_and_stories_name_the_originals(
+        desk: Browser) -> None:
+    as_person(desk, "ed@example.org", Role.EDITOR)
+    photo = io.BytesIO()  # a photo as the build would make variants of it
+    Image.frombytes("RGB", (1600, 1000), os.urandom(1600 * 1000 * 3)).save(photo, "JPEG",
+                                                                         quality=90)
+    original = photo.getvalue()
+    assert act(desk, "persistMedia", asset=asset("steppe.jpg", original)).status_code == 200
+    assert act(desk, "persistMedia", asset=asset("dot.png", picture())).status_code == 200
+    library = {m["path"]: m for m in act(desk, "getMedia",
+                                         mediaFolder="public/images/uploads").json()}
+    shown = base64.b64decode(library["public/images/uploads/steppe.jpg"]["content"])
+    assert len(shown) < len(original) / 4
+    with Image.open(io.BytesIO(shown)) as small:
+        assert small.width < 1600 and small.format in ("WEBP", "AVIF")
+    # never more than the picture itself
+    dot = base64.b64decode(library["public/images/uploads/dot.png"]["content"])
+    assert len(dot) <= len(picture())
+    Image.open(io.BytesIO(dot)).verify()
+    # opened on its own, and in a story, a picture is the original
+    whole = act(desk, "getMediaFile", path="public/images/uploads/steppe.jpg").json()
+    assert base64.b64decode(whole["content"]) == original

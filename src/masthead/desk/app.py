@@ -26,6 +26,7 @@ from masthead.desk.editor import Editor
 from masthead.desk.history import History, commit_published
 from masthead.desk.mailing import Mailing
 from masthead.desk.people import People
+from masthead.desk.previews import Previews
 from masthead.desk.publisher import Publisher
 from masthead.desk.site_files import MEDIA_FOLDER, SiteFiles
 from masthead.desk.uploads import MAX_UPLOAD
@@ -61,7 +62,8 @@ def create_desk_app(db: Database, config: SiteConfig, verify: bool = True,
     backend = Backend(files, db, accounts, publisher.request,
                       check=lambda path, text: _problems(config, path, text),
                       commit=lambda paths, account, message: commit_published(
-                          config.root, paths, account, message))
+                          config.root, paths, account, message),
+                      previews=Previews(config).of)
     editor = Editor(config)
     people = People(accounts, doors, config)
     history = History(backend, doors)

@@ -75,8 +75,10 @@ class Backend:
 
     def __init__(self, files: SiteFiles, db: Database, accounts: Accounts,
                  changed: Changed | None = None, check: Checker | None = None,
-                 commit: Committer | None = None) -> None:
+                 commit: Committer | None = None,
+                 previews: Callable[[list[str]], dict[str, bytes]] | None = None) -> None:
         self.files = files
+        self.previews = previews  # small pictures for the media library
         self.db = db
         self.accounts = accounts
         self.drafts = Drafts(db)
@@ -208,14 +210,29 @@ class Backend:
         return entry
 
     async def get_media(self, account: Account, params: Params) -> Any:
-        return [self._media(self.files.confine(rel, media=True))
-                for rel in self.files.listing(_string(params, "mediaFolder"), "*", 1)
-                if "." in rel.rsplit("/", 1)[-1]]
+        folder = _string(params, "mediaFolder")
+
+        def work() -> list[dict[str, Any]]:
+            files = [self.files.confine(rel, media=True)
+                     for rel in self.files.listing(folder, "*", 1)
+                     if "." in rel.rsplit("/", 1)[-1]]
+            small = self.previews([f.rel for f in files]) if self.previews else {}
+            return [self._media(f, small.get(f.rel)) for f in files]
+
+        return await anyio.to_thread.run_sync(work)  # pictures may be encoded meanwhile
 
     async def get_media_file(self, account: Account, params: Params) -> Any:
         return self._media(self.files.confine(params.get("path"), media=True))
 
-    def _media(self, file: DeskPath) -> dict[str, Any]:
+    def _media(self, file: DeskPath, shown: bytes | None = None) -> dict[str, Any]:
+        """A file of the uploads folder; ``shown`` instead of its bytes when the library
+        is sent a small picture of it (its id stays the file's own)."""
+        if shown is not None:
+            info = file.path.stat()
+            ident = sha256_hex(f"{file.rel}:{info.st_size}:{info.st_mtime_ns}".encode())
+            return {"id": ident, "content": base64.b64encode(shown).decode(),
+                    "encoding": "base64", "path": file.rel,
+                    "name": file.rel.rsplit("/", 1)[-1]}
         data = self.files.read(file)
         if data is None:
             raise DeskError(f"no file {file.rel}", 404)

@@ -143,8 +143,9 @@ class Publisher:
                 said = f"not updated: {exc}"
             if said is not None:
                 await self._note(ids, "search", said)
-            else:
+            else:  # a publish changed the pages meanwhile: index them as they are now
                 self.search_for = ids + self.search_for
+                self.search_asked.set()
 
     async def newsletter_said(self, ids: list[int], said: str) -> None:
         """Keep what the newsletter's send said with the publishes it was for."""

@@ -3,6 +3,7 @@ checked by systemd-analyze, and nginx started with its site block."""
 
 from __future__ import annotations
 
+import configparser
 import re
 import shutil
 import subprocess
@@ -31,6 +32,14 @@ def blocks(guide: Path, language: str) -> list[str]:
         elif inside is not None:
             lines.append(line)
     return found
+
+
+def service(unit: str) -> configparser.SectionProxy:
+    """The ``[Service]`` section of a systemd unit, its keys as written."""
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read_string(unit)
+    return parser["Service"]
 
 
 def verified_unit(unit: str, folder: Path, name: str) -> None:

@@ -9,7 +9,6 @@ runs the suite."""
 from __future__ import annotations
 
 import asyncio
-import configparser
 import re
 import resource
 import shlex
@@ -29,6 +28,7 @@ import yaml
 
 from tests.api.conftest import PATHS, api_site, free_port, listening
 from tests.recipes import blocks, nginx_with, verified_unit
+from tests.recipes import service as recipe_service
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "content" / "posts" / "api.md"
 COMPOSE_NGINX = GUIDE.parents[2] / "production" / "nginx-compose.conf"
@@ -65,13 +65,6 @@ def _open_files() -> int:
     return int(hard) if hard != resource.RLIM_INFINITY else 1 << 20
 
 
-def _service(unit_text: str) -> configparser.SectionProxy:
-    parser = configparser.ConfigParser(interpolation=None, strict=False)
-    parser.optionxform = str  # type: ignore[assignment,method-assign]
-    parser.read_string(unit_text)
-    return parser["Service"]
-
-
 @contextmanager
 def _api_as_the_unit_runs_it(tmp_path: Path, site: Path, database: str
                              ) -> Iterator[tuple[int, subprocess.Popen[str]]]:
@@ -86,7 +79,7 @@ def _api_as_the_unit_runs_it(tmp_path: Path, site: Path, database: str
             .replace("--port 8001", f"--port {port}")
             .replace("postgresql://masthead@/masthead", database))
     verified_unit(unit, tmp_path, "masthead-api.service")
-    service = _service(unit)
+    service = recipe_service(unit)
     environment = dict(line.split("=", 1) for line in Path(
         service["EnvironmentFile"]).read_text().splitlines() if "=" in line)
     limit = min(int(service["LimitNOFILE"]), _open_files())

@@ -7,7 +7,6 @@ with its people and the stories waiting at it."""
 
 from __future__ import annotations
 
-import configparser
 import shlex
 import shutil
 import subprocess
@@ -25,6 +24,7 @@ from tests.api.conftest import free_port, listening
 from tests.desk.conftest import SETTINGS, Browser
 from tests.desk.test_protocol import act, save
 from tests.recipes import blocks, nginx_with, verified_unit
+from tests.recipes import service as recipe_service
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "content" / "posts" / "desk.md"
 PASSWORDS = {"ed": "an editor reads it twice", "ann": "wind over the river delta"}
@@ -55,10 +55,7 @@ def _desk_as_the_unit_runs_it(tmp_path: Path, site: Path, port: int
             .replace("/etc/masthead/desk.env", str(env_file))
             .replace("/srv/mysite", str(site)).replace("--port 8002", f"--port {port}"))
     verified_unit(unit, tmp_path, "masthead-desk.service")
-    parser = configparser.ConfigParser(interpolation=None, strict=False)
-    parser.optionxform = str  # type: ignore[assignment,method-assign]
-    parser.read_string(unit)
-    service = parser["Service"]
+    service = recipe_service(unit)
     environment = dict(line.split("=", 1) for line in
                        Path(service["EnvironmentFile"]).read_text().splitlines() if "=" in line)
     process = subprocess.Popen(shlex.split(service["ExecStart"]),

@@ -24,6 +24,7 @@ import anyio.to_thread
 
 from masthead.api.db import Cursor, Database, now_text
 from masthead.config import SiteConfig, load_config
+from masthead.deploy import DeployResult
 from masthead.desk.mailing import Mailing
 from masthead.emit.search import new_search_index, swap_search_index
 from masthead.errors import BuildFailed, ConfigError, Diagnostic
@@ -193,9 +194,17 @@ class Publisher:
         with self.deploying:
             return self._build_and_deploy()
 
-    def _build_and_deploy(self) -> tuple[str, dict[str, Any]]:
+    def _deploy(self, config: SiteConfig, verify: bool) -> list[DeployResult]:
+        """Give the desk's output to every target, with the mirror list signed; raises
+        MirrorKeyError when the list cannot be signed."""
         from masthead.deploy import deploy
-        from masthead.deploy.mirrorlist import MirrorKeyError, signing_key
+        from masthead.deploy.mirrorlist import signing_key
+
+        return deploy(config, self.output, list(config.deploy), verify=verify,
+                      say=lambda line: None, key=signing_key(config))
+
+    def _build_and_deploy(self) -> tuple[str, dict[str, Any]]:
+        from masthead.deploy.mirrorlist import MirrorKeyError
 
         started = time.monotonic()
         self.generation += 1  # an index being made of the pages before is no longer theirs
@@ -215,11 +224,9 @@ class Publisher:
         self.due = min(later) if later else None
         built = time.monotonic() - started
         try:
-            key = signing_key(config)
+            results = self._deploy(config, self.verify)
         except MirrorKeyError as exc:
             return "failed", {"error": f"the mirror list cannot be signed: {exc}"}
-        results = deploy(config, self.output, list(config.deploy), verify=self.verify,
-                         say=lambda line: None, key=key)
         targets = [{"target": r.target, "ok": not r.error, "said": r.summary()}
                    for r in results]
         return ("failed" if any(r.error for r in results) else "done"), {
@@ -233,8 +240,7 @@ class Publisher:
         """Index the published pages for search and give the index to every target (on a
         worker thread); what happened, in a line; None when a publish changed the pages
         meanwhile (the index is then made again)."""
-        from masthead.deploy import deploy
-        from masthead.deploy.mirrorlist import MirrorKeyError, signing_key
+        from masthead.deploy.mirrorlist import MirrorKeyError
 
         started, generation = time.monotonic(), self.generation
         try:
@@ -254,11 +260,9 @@ class Publisher:
             if isinstance(index, Diagnostic):
                 return f"not updated: {index.message}"
             try:
-                key = signing_key(config)
+                results = self._deploy(config, verify=False)
             except MirrorKeyError as exc:
                 return f"not updated: {exc}"
-            results = deploy(config, self.output, list(config.deploy), verify=False,
-                             say=lambda line: None, key=key)
         failed = [f"{r.target}: {r.error}" for r in results if r.error]
         if failed:
             return "not updated on " + "; ".join(failed)

@@ -271,3 +271,61 @@ def test_a_kind_of_destination_is_a_transport_and_a_line(tmp_path: Path,
                       say=lambda _: None)
     assert second.error == "" and "posts/b/index.html" in second.deleted
     assert "posts/b/index.html" not in _Shelf.stored
+
+
+def _folder_site(tmp_path: Path) -> tuple[Path, Path]:
+    target = tmp_path / "www"
+    root = write_site(tmp_path / "site", {
+        "content/posts/a.md": post(), "content/posts/b.md": post("B"),
+        "masthead.toml": TOML + f'[[deploy]]\nname = "a"\nurl = "https://a.example.net/"\n'
+                                f'to = "{target}"\n'})
+    built = subprocess.run([sys.executable, "-m", "masthead", "build", str(root)],
+                           capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, built.stderr
+    return root, target
+
+
+def test_a_folder_target_gets_whole_files_readable_as_the_umask_says(tmp_path: Path) -> None:
+    from masthead.config import load_config
+    from masthead.deploy import deploy
+    from masthead.deploy.plan import UNFINISHED
+
+    root, target = _folder_site(tmp_path)
+    config = load_config(root)
+    (target / "posts").mkdir(parents=True)
+    # what a deploy killed half-way leaves: its marker and a file half written
+    (target / UNFINISHED).write_text("a deploy is writing here\n")
+    (target / "posts" / "index.html.1a2b3c4d.partial").write_text("<html><bo")
+    lines: list[str] = []
+    old = os.umask(0o022)
+    try:
+        [result] = deploy(config, root / "dist", list(config.deploy), verify=False,
+                          say=lines.append)
+    finally:
+        os.umask(old)
+    assert result.error == "", result.error
+    assert any("finishing the deploy that was interrupted" in line for line in lines)
+    left = [p for p in target.rglob("*") if p.name.endswith(".partial")]
+    assert not left and not (target / UNFINISHED).exists()
+    page = target / "posts/b/index.html"
+    assert page.read_bytes() == (root / "dist/posts/b/index.html").read_bytes()
+    assert page.stat().st_mode & 0o777 == 0o644  # nginx, another user, can read it
+
+
+def test_a_folder_target_never_deletes_outside_itself(tmp_path: Path) -> None:
+    """The list of files a target holds is read back from the target: one that names a
+    file outside it (written by whoever could write there) deletes nothing outside."""
+    from masthead.config import load_config
+    from masthead.deploy import deploy
+    from masthead.deploy.plan import MANIFEST, encode
+
+    root, target = _folder_site(tmp_path)
+    config = load_config(root)
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep me")
+    target.mkdir()
+    (target / MANIFEST).write_bytes(encode({"../precious.txt": "0" * 64}))
+    [result] = deploy(config, root / "dist", list(config.deploy), verify=False,
+                      say=lambda _: None)
+    assert outside.read_text() == "keep me"
+    assert "'../precious.txt' is not a file name inside the site" in result.error

@@ -12,10 +12,10 @@ def test_every_kind_of_page_is_built(build_site: SiteBuilder) -> None:
         "content/pages/corrections.md": '---\ntitle: "Corrections"\n---\nWe fix mistakes.\n',
     })
     expected = {
-        "index.html", "page/2/index.html", "posts/a/index.html", "posts/b/index.html",
-        "posts/c/index.html", "authors/ann/index.html", "authors/ann/page/2/index.html",
+        "index.html", "page/1/index.html", "posts/a/index.html", "posts/b/index.html",
+        "posts/c/index.html", "authors/ann/index.html", "authors/ann/page/1/index.html",
         "categories/news/index.html",
-        "categories/news/page/2/index.html", "tags/rivers/index.html", "tags/дельта/index.html",
+        "categories/news/page/1/index.html", "tags/rivers/index.html", "tags/дельта/index.html",
         "about/index.html", "corrections/index.html", "404.html", "categories/index.html",
         "authors/index.html", "tags/index.html", "archive/index.html",
     }
@@ -34,8 +34,9 @@ def test_home_shows_featured_latest_and_pager(build_site: SiteBuilder) -> None:
     latest = home[home.index('id="latest-heading"'):]
     assert latest.index("New story") < latest.index("Lead story")
     assert "Old story" not in latest[: latest.index('class="pager"')]
-    assert 'href="/page/2/"' in home
-    assert "Old story" in built.html("/page/2/")
+    # the archive behind the first page is counted from the oldest story
+    assert 'rel="next" href="/page/1/"' in home
+    assert "Old story" in built.html("/page/1/")
     most_read = home[home.index('id="most-read-heading"'):]
     assert most_read.index("New story") < most_read.index("Old story")
 

@@ -1,6 +1,7 @@
-"""How files reach a target, by the kind of its destination. rclone reaches a folder and
-every remote it knows (S3, SFTP, WebDAV and the rest); a kind of destination it cannot
-reach is a class with the ``Transport`` methods and a line in ``KINDS``."""
+"""How files reach a target, by the kind of its destination. A folder on this machine is
+copied to directly; rclone reaches every remote it knows (S3, SFTP, WebDAV and the rest);
+another kind of destination is a class with the ``Transport`` methods and a line in
+``KINDS``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from masthead.deploy.folder import Folder
 from masthead.deploy.rclone import Rclone
 
 
@@ -24,7 +26,8 @@ class Transport(Protocol):
 
 
 # (prefix of the destination, what reaches it), first match wins; rclone takes the rest.
-KINDS: list[tuple[str, Callable[[str], Transport]]] = []
+# A folder here is an absolute path (``destination`` makes a relative one absolute).
+KINDS: list[tuple[str, Callable[[str], Transport]]] = [("/", Folder)]
 
 
 def transport_for(destination: str) -> Transport:

@@ -51,17 +51,22 @@ class Publisher:
         self.due: dt.datetime | None = None  # the next scheduled story's time
         self.task: asyncio.Task[None] | None = None
         self.output = config.root / CACHE_DIR / "desk" / "site"  # what the targets get
+        # kept between publishes, as ``serve`` keeps its own: the stories read last time
+        # are not read back from the disk (each is checked against its file as ever)
+        self.cache = BuildCache(config.root / CACHE_DIR / "desk")
         self.generation = 0  # publishes built so far
         self.deploying = threading.Lock()  # one deploy at a time to the targets
         self.search_asked = asyncio.Event()
         self.search_for: list[int] = []  # the publishes whose pages search does not have
         self.search_task: asyncio.Task[None] | None = None
+        self.search_stop = threading.Event()  # set: the index being made is stale
 
     def start(self) -> None:
         self.task = asyncio.create_task(self._work())
         self.search_task = asyncio.create_task(self._search_work())
 
     async def stop(self) -> None:
+        self.search_stop.set()
         if self.mailing is not None:
             await self.mailing.stop()
         for task in (self.task, self.search_task):
@@ -190,7 +195,9 @@ class Publisher:
 
     def _publish(self) -> tuple[str, dict[str, Any]]:
         """Build and deploy (on a worker thread); ("done" or "failed", what happened).
-        Not while search's new index goes up: that deploy reads the same folder."""
+        Not while search's new index goes up: that deploy reads the same folder; and an
+        index being made is stopped, as it would be of the pages before."""
+        self.search_stop.set()
         with self.deploying:
             return self._build_and_deploy()
 
@@ -212,7 +219,7 @@ class Publisher:
             config = self._config()
             # The pages first: search is brought up to date once the story is live.
             report = build_site(config, self.output, BuildOptions(jobs=1, index_search=False),
-                                cache=BuildCache(config.root / CACHE_DIR / "desk"))
+                                cache=self.cache)
         except (BuildFailed, ConfigError) as exc:
             said = [d.format(self.config.root) for d in exc.diagnostics][:20]
             return "failed", {"error": "the site did not build; the targets keep the "
@@ -243,12 +250,13 @@ class Publisher:
         from masthead.deploy.mirrorlist import MirrorKeyError
 
         started, generation = time.monotonic(), self.generation
+        self.search_stop = stop = threading.Event()
         try:
             config = self._config()
         except ConfigError as exc:
             return f"not updated: {exc}"
-        try:
-            made = new_search_index(self.output, nice=10)  # publishes first
+        try:  # publishes first: one stops it, and it runs at a lower priority
+            made = new_search_index(self.output, nice=10, stop=stop)
         except OSError:  # the pages were replaced under it
             made = None
         with self.deploying:

@@ -10,6 +10,10 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -41,6 +45,7 @@ def build_search_index(site_dir: Path, pages: list[str] | None = None
     since it would otherwise parse every listing page only to drop it (10,000 posts:
     29 s -> 25 s). The index is the same."""
     made = new_search_index(site_dir, pages)
+    assert made is not None  # only an index asked to stop is None
     return made if isinstance(made, Diagnostic) else swap_search_index(site_dir, made)
 
 
@@ -52,43 +57,83 @@ class FreshIndex:
     started: float
 
 
-def new_search_index(site_dir: Path, pages: list[str] | None = None, nice: int = 0
-                     ) -> FreshIndex | Diagnostic:
+def new_search_index(site_dir: Path, pages: list[str] | None = None, nice: int = 0,
+                     stop: threading.Event | None = None
+                     ) -> FreshIndex | Diagnostic | None:
     """The index of the pages under ``site_dir``, made in a folder of its own beside the
-    current one (see :func:`build_search_index`). With ``nice``, Pagefind runs at that
-    lower priority: the desk indexes while the next publish builds, and the publish
-    comes first."""
+    current one (see :func:`build_search_index`).
+
+    With ``stop``, Pagefind runs in a process group of its own, at the lower priority
+    ``nice``, and is killed as soon as ``stop`` is set (None is returned): the desk
+    indexes after a publish, and the next publish would make that index stale anyway,
+    so it takes the machine rather than share it."""
     started = time.perf_counter()
-    failures: list[BaseException] = []
     fresh = site_dir / f".{INDEX_DIR}.new"
     shutil.rmtree(fresh, ignore_errors=True)
     shown = site_dir / PAGES_DIR
     shutil.rmtree(shown, ignore_errors=True)
     # Without any such page Pagefind indexes every page: it is then shown them all.
     source = shown if pages and _link_pages(site_dir, pages, shown) else site_dir
+    try:
+        failure = (_index_apart(source, fresh, nice, stop) if stop is not None
+                   else _index_here(source, fresh))
+    finally:
+        shutil.rmtree(shown, ignore_errors=True)
+    if failure is STOPPED:
+        shutil.rmtree(fresh, ignore_errors=True)
+        return None
+    if failure:  # the service's own errors, reported as a diagnostic
+        return Diagnostic(str(site_dir), None,
+                          f"the search index could not be built: {failure}",
+                          "build with --no-search to skip it, and report this")
+    return FreshIndex(fresh, started)
 
-    def run() -> None:  # in a thread of its own: the caller may be inside an event loop
+
+STOPPED = "stopped"
+
+
+def _index_here(source: Path, fresh: Path) -> str:
+    """Index in a thread of this process (the caller may be inside an event loop); the
+    error, or ''."""
+    failures: list[BaseException] = []
+
+    def run() -> None:
         import asyncio  # here: most builds without a search change never need it
 
-        if nice and hasattr(os, "setpriority"):  # this thread, and Pagefind started from it
-            with contextlib.suppress(OSError):
-                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
         try:
             asyncio.run(_index(source, fresh))
         except BaseException as exc:
             failures.append(exc)
 
     worker = threading.Thread(target=run, name="pagefind")
-    try:
-        worker.start()
-        worker.join()
-    finally:
-        shutil.rmtree(shown, ignore_errors=True)
-    if failures:
-        exc = failures[0]  # the service's own errors, reported as a diagnostic
-        return Diagnostic(str(site_dir), None, f"the search index could not be built: {exc}",
-                          "build with --no-search to skip it, and report this")
-    return FreshIndex(fresh, started)
+    worker.start()
+    worker.join()
+    return str(failures[0]) if failures else ""
+
+
+def _index_apart(source: Path, fresh: Path, nice: int, stop: threading.Event) -> str:
+    """Index in a process group of its own (this module run as a program, and the
+    Pagefind it starts); STOPPED when ``stop`` was set first, the error, or ''."""
+    with tempfile.TemporaryFile() as errors:  # a file: a chatty Pagefind fills no pipe
+        process = subprocess.Popen([sys.executable, "-m", "masthead.emit.search",
+                                    str(source), str(fresh), str(nice)],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=errors, start_new_session=True)
+        stopped = False
+        while process.poll() is None:
+            if stop.wait(0.1):
+                stopped = True
+                break
+        with contextlib.suppress(ProcessLookupError):  # and a Pagefind left behind
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        if stopped:
+            return STOPPED
+        errors.seek(0)
+        said = errors.read().decode(errors="replace").strip()
+    if process.returncode:
+        return said.splitlines()[-1] if said else f"exit {process.returncode}"
+    return ""
 
 
 def swap_search_index(site_dir: Path, made: FreshIndex) -> SearchIndex | Diagnostic:
@@ -141,3 +186,23 @@ async def _index(site_dir: Path, output: Path) -> None:
     config = IndexConfig(output_path=str(output))
     async with PagefindIndex(config=config) as index:  # writes the files on leaving
         await index.add_directory(str(site_dir))
+
+
+def main(argv: list[str]) -> int:
+    """``python -m masthead.emit.search SOURCE FRESH NICE``: the index of SOURCE's pages
+    into FRESH, at priority NICE (see :func:`_index_apart`)."""
+    import asyncio
+
+    source, fresh, nice = argv
+    if int(nice) and hasattr(os, "nice"):
+        os.nice(int(nice))  # Pagefind, started from here, inherits it
+    try:
+        asyncio.run(_index(Path(source), Path(fresh)))
+    except Exception as exc:  # the message is what the caller reports
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

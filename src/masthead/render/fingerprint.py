@@ -141,7 +141,7 @@ class Fingerprints:
         if isinstance(value, Entry):
             return self._entry_page(site, value)
         if isinstance(value, Pager):
-            return " ".join([value.base, str(value.number), str(value.count), str(value.total),
+            return " ".join([value.base, str(value.number), value.shown(),
                              *(self.card(site, e) for e in value.items)])
         if isinstance(value, tuple) and all(isinstance(e, Entry) for e in value):
             return [self.card(site, e) + str(e.views) for e in value]

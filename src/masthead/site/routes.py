@@ -66,7 +66,7 @@ def _language_routes(site: LanguageSite) -> list[Route]:
     feeds: list[tuple[str, str, tuple[Entry, ...], str]] = [
         (urls.home(), title, site.posts, "")]
     for pager in paginate(site.posts, per_page, urls.home()):
-        if pager.number == 1:
+        if pager.front:
             routes.append(Route(pager.url, "home.html", lang, "home", ("home",),
                                 context={"pager": pager, "feed": urls.home()}))
         else:

@@ -67,6 +67,14 @@ MIGRATIONS: list[dict[str, list[str]]] = [
                        "created TEXT NOT NULL, state TEXT NOT NULL)",
                        "CREATE INDEX outbox_state ON outbox (state, id)"],
     },
+    {  # 7: each story's post in each channel (channels/ledger.py): what was posted, where
+        "all": [
+            "CREATE TABLE channel_posts (channel TEXT NOT NULL, story TEXT NOT NULL, "
+            "lang TEXT NOT NULL, status TEXT NOT NULL, message TEXT NOT NULL, "
+            "digest TEXT NOT NULL, attempts INTEGER NOT NULL, updated TEXT NOT NULL, "
+            "detail TEXT NOT NULL, PRIMARY KEY (channel, story))",
+        ],
+    },
 ]
 
 

@@ -78,6 +78,13 @@ def validate(config: SiteConfig, where: Where) -> list[Diagnostic]:
         problems.append(Diagnostic(*where("language"), f"language {config.language[:40]!r} is "
                                    "not a language code",
                                    'write language = "en" (or "ru", "pt-BR")'))
+    languages = config.languages  # else the content's folders: checked when posting
+    for channel in config.channels:
+        if languages and channel.language not in languages:
+            problems.append(Diagnostic(*where("channels"), f"channel '{channel.name}': its "
+                                       f"language {channel.language!r} is not one of the "
+                                       f"site's ({', '.join(languages)})",
+                                       "write one of them, or add the language to the site"))
     try:
         ZoneInfo(config.timezone)
     except (ZoneInfoNotFoundError, ValueError):

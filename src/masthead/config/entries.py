@@ -7,7 +7,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from masthead.config.settings import CollectionConfig, DeployTarget, MenuItem, SocialLink
+from masthead.config.settings import (
+    ChannelConfig,
+    CollectionConfig,
+    DeployTarget,
+    MenuItem,
+    SocialLink,
+)
 from masthead.errors import Diagnostic, did_you_mean
 from masthead.safeurl import link_ok, origin_of
 
@@ -70,6 +76,7 @@ TABLE_KEYS = {
     "social": ("name", "href", "url"),
     "collections": ("name", "folder", "url", "template"),
     "deploy": ("name", "url", "to", "primary"),
+    "channels": ("name", "kind", "language", "chat", "api", "token_env"),
 }
 
 
@@ -190,3 +197,49 @@ def read_deploy(raw: Any, rel: str, line: int | None,
         problems.append(Diagnostic(rel, line, "more than one deploy target is primary",
                                    "mark the main address alone with primary = true"))
     return tuple(targets)
+
+
+_CHAT = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|-?[0-9]{1,20})$")
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,63}$")
+CHANNEL_KINDS = ("telegram",)
+
+
+def read_channels(raw: Any, rel: str, line: int | None,
+                  problems: list[Diagnostic]) -> tuple[ChannelConfig, ...]:
+    """The ``[[channels]]``: names unique, a known kind, a language code (that it is one
+    of the site's is checked with the other settings), a chat
+    Telegram can name, the API at an http(s) address, the token's variable a name (the
+    token itself is never written in the settings)."""
+    found: list[ChannelConfig] = []
+    hint = ('[[channels]]\nname = "telegram-ru"\nkind = "telegram"\nlanguage = "ru"\n'
+            'chat = "@outlet_ru"')
+    for entry in raw if isinstance(raw, list) else [raw]:
+        if not isinstance(entry, dict):
+            problems.append(Diagnostic(rel, line, "each channel is a table", hint))
+            continue
+        name, kind, language, chat = (str(entry.get(k) or "").strip()
+                                      for k in ("name", "kind", "language", "chat"))
+        api = str(entry.get("api") or ChannelConfig.api).strip().rstrip("/")
+        token_env = str(entry.get("token_env") or ChannelConfig.token_env).strip()
+        problem = None
+        if not _TARGET_NAME.match(name):
+            problem = f"its name {name[:40]!r} must be letters, digits and -"
+        elif any(c.name == name for c in found):
+            problem = "its name is used twice"
+        elif kind not in CHANNEL_KINDS:
+            problem = f"its kind {kind[:20]!r} is not one of {', '.join(CHANNEL_KINDS)}"
+        elif not LANGUAGE_CODE.match(language):
+            problem = f"its language {language[:10]!r} is not a language code, such as ru"
+        elif not _CHAT.match(chat):
+            problem = (f"its chat {chat[:40]!r} must be the channel's @name or its "
+                       "numeric id, such as -1001234567890")
+        elif not origin_of(api + "/"):
+            problem = f"its api {api[:60]!r} must be an http(s) address"
+        elif not _ENV_NAME.match(token_env):
+            problem = (f"its token_env {token_env[:40]!r} must be the name of an environment "
+                       "variable (the token itself is never written here)")
+        if problem:
+            problems.append(Diagnostic(rel, line, f"channel '{name[:40]}': {problem}", hint))
+            continue
+        found.append(ChannelConfig(name, kind, language, chat, api, token_env))
+    return tuple(found)

@@ -48,6 +48,20 @@ class DeployTarget:
     primary: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class ChannelConfig:
+    """A place each published story is also posted to: a Telegram channel (``chat``: its
+    @name or numeric id) for the stories in ``language``, through the Bot API at ``api``
+    with the bot token from the environment variable ``token_env``."""
+
+    name: str
+    kind: str
+    language: str
+    chat: str
+    api: str = "https://api.telegram.org"
+    token_env: str = "TELEGRAM_BOT_TOKEN"
+
+
 def _doc(text: str, default: Any = None, **kw: Any) -> Any:
     if "default_factory" in kw:
         return field(default_factory=kw["default_factory"], metadata={"doc": text})
@@ -168,6 +182,13 @@ class SiteConfig:
         "`to` is a folder or an rclone remote (credentials from the environment or rclone's "
         "own config, never here), `url` the address readers use there.",
         default_factory=tuple)
+    channels: tuple[ChannelConfig, ...] = _doc(
+        "Where each newly published story is also posted, once: a list of {name, kind, "
+        "language, chat, api, token_env}; kind \"telegram\" posts to the Telegram channel "
+        "`chat` (with the bot whose token is in the environment variable `token_env`) the "
+        "stories in `language`. Posting happens after a publish at the desk or a verified "
+        "`masthead deploy`, never on `masthead build`, and never for the stories published "
+        "before the channel was added.", default_factory=tuple)
     mirror_key: str = _doc(
         "Public key of the signed mirror list (made by `masthead mirror-key`). With it, "
         "`masthead deploy` publishes mirrors.json signed with the private key, and returning "

@@ -12,6 +12,7 @@ from masthead.config.entries import (
     LANGUAGE_CODE,
     TABLE_KEYS,
     check_table_keys,
+    read_channels,
     read_collections,
     read_deploy,
     read_menu,
@@ -110,6 +111,8 @@ def apply(data: dict[str, Any], rel: str, line_of: Any, path: Path, values: dict
                 values[key] = tuple(v.strip().lower() for v in value)
         elif key == "deploy":
             values[key] = read_deploy(value, rel, line, problems)
+        elif key == "channels":
+            values[key] = read_channels(value, rel, line, problems)
         elif key == "collections":
             values[key] = read_collections(value, rel, line, problems)
         else:

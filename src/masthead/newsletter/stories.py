@@ -76,6 +76,10 @@ class SiteStories:
                 found[slug] = min(found.get(slug, entry.instant), entry.instant)
         return sorted(found, key=lambda slug: (found[slug], slug))
 
+    def has(self, slug: str, lang: str) -> bool:
+        """Whether the story has a version of its own in ``lang``."""
+        return (slug, lang) in self._entries
+
     def exists(self, slug: str) -> bool:
         return any((slug, lang) in self._entries for lang in self.languages)
 

@@ -41,6 +41,10 @@ class Post:
 _COLUMNS = "channel, story, lang, status, message, digest, attempts, updated, detail"
 
 
+def _post(row: tuple[str, ...]) -> Post:
+    return Post(row[0], row[1], row[2], row[3], row[4], row[5], int(row[6]), row[7], row[8])
+
+
 def posts(store: Database, channel: str | None = None) -> list[Post]:
     q = store.sql
 
@@ -50,7 +54,7 @@ def posts(store: Database, channel: str | None = None) -> list[Post]:
         else:
             cur.execute(q(f"SELECT {_COLUMNS} FROM channel_posts WHERE channel = ? "
                           "ORDER BY updated"), (channel,))
-        return [Post(*row[:6], int(row[6]), *row[7:]) for row in cur.fetchall()]
+        return [_post(row) for row in cur.fetchall()]
 
     return store.transact(work)
 
@@ -62,7 +66,7 @@ def find(store: Database, channel: str, story: str) -> Post | None:
         cur.execute(q(f"SELECT {_COLUMNS} FROM channel_posts WHERE channel = ? AND story = ?"),
                     (channel, story))
         row = cur.fetchone()
-        return Post(*row[:6], int(row[6]), *row[7:]) if row else None
+        return _post(row) if row else None
 
     return store.transact(work)
 

@@ -16,6 +16,7 @@ and got no answer in time may have been posted: it is never repeated by itself."
 from __future__ import annotations
 
 import html
+import re
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -29,6 +30,9 @@ TEXT_LIMIT = 4096
 RETRY_AFTER_LIMIT = 120.0  # seconds a 429 may ask for; longer: left for the next run
 ATTEMPTS = 5
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+# What the Bot API says when it cannot fetch or read a picture given by its address.
+_PICTURE_PROBLEM = re.compile(r"(?i)wrong file identifier|http url|failed to get|"
+                              r"image_process_failed|wrong type of the web page content")
 
 
 @dataclass(frozen=True)
@@ -55,8 +59,6 @@ def units(text: str) -> int:
 
 def shown(markup: str) -> str:
     """The visible text of Telegram HTML made by :func:`compose`."""
-    import re
-
     return html.unescape(re.sub(r"<[^>]+>", "", markup))
 
 
@@ -125,10 +127,16 @@ class BotApi:
 
     def post(self, chat: str, post: Post) -> str:
         """Post to ``chat``; the message's id."""
+        result: Any = None
         if post.photo:
-            result = self._call("sendPhoto", {"chat_id": chat, "photo": post.photo,
-                                              "caption": post.html, "parse_mode": "HTML"})
-        else:
+            try:
+                result = self._call("sendPhoto", {"chat_id": chat, "photo": post.photo,
+                                                  "caption": post.html, "parse_mode": "HTML"})
+            except ChannelError as exc:  # Telegram could not fetch the picture: no picture
+                if exc.unsure or not _PICTURE_PROBLEM.search(str(exc)):
+                    raise
+                self.say(f"the picture could not be posted ({exc}); posting the text alone")
+        if result is None:
             result = self._call("sendMessage", {
                 "chat_id": chat, "text": post.html, "parse_mode": "HTML",
                 "link_preview_options": {"url": _first_link(post.html),
@@ -182,8 +190,6 @@ class BotApi:
 
 
 def _first_link(markup: str) -> str:
-    import re
-
     found = re.search(r'href="([^"]+)"', markup)
     return html.unescape(found.group(1)) if found else ""
 

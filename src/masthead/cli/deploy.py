@@ -10,7 +10,7 @@ from typing import Any
 
 from masthead.cli.common import config_of, overrides, run_build, set_argument, site_argument
 from masthead.cli.newsletter import newsletter_flags, send_published
-from masthead.config import load_config
+from masthead.config import SiteConfig, load_config
 from masthead.errors import ConfigError, plural
 
 
@@ -35,6 +35,8 @@ def register(commands: Any) -> None:
     deploy.add_argument("--jobs", type=int, default=0,
                         help="worker processes for rendering (default: all cores)")
     newsletter_flags(deploy)
+    deploy.add_argument("--no-channels", action="store_true",
+                        help="do not post the new stories to the [[channels]] this time")
     deploy.set_defaults(handler=deploy_command, drafts=False, future=False, no_cache=False,
                         timings=False, no_search=False, no_speedups=False)
     key = commands.add_parser(
@@ -95,6 +97,14 @@ def deploy_command(args: argparse.Namespace) -> int:
     for result in results:
         print(result.summary())
     failed = [r for r in results if r.error]
+    posts_failed = False
+    if config.channels and not (args.rollback or args.dry_run or args.no_channels):
+        held = newsletter_held(results, verified=not args.no_verify,
+                               what="the channels' posts are")
+        if held:
+            print(f"masthead: {held}", file=sys.stderr)
+        else:
+            posts_failed = post_to_channels(config, args.database)
     if args.send_newsletter and not args.rollback and not args.dry_run:
         held = newsletter_held(results, verified=not args.no_verify)
         if held:
@@ -104,7 +114,20 @@ def deploy_command(args: argparse.Namespace) -> int:
     if failed:
         rest = "; the others are done" if len(failed) < len(results) else ""
         print(f"masthead: {plural(len(failed), 'target')} failed{rest}", file=sys.stderr)
-    return 1 if failed else 0
+    return 1 if failed or posts_failed else 0
+
+
+def post_to_channels(config: SiteConfig, database: str | None) -> bool:
+    """Post the stories that became public to the channels; True when one failed."""
+    from masthead.channels import ChannelsError, post_published
+    from masthead.cli.newsletter import say
+
+    try:
+        outcomes = post_published(config, database, say)
+    except ChannelsError as exc:
+        print(f"masthead: channels: {exc}", file=sys.stderr)
+        return True
+    return any(o.state in ("failed", "unsure") for o in outcomes)
 
 
 def mirror_key_command(args: argparse.Namespace) -> int:

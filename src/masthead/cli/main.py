@@ -8,7 +8,7 @@ import os
 import sys
 
 from masthead import __version__
-from masthead.cli import api, build, deploy, desk, imports, new, newsletter, serve
+from masthead.cli import api, build, channels, deploy, desk, imports, new, newsletter, serve
 from masthead.speedups import SWITCH as SPEEDUPS_SWITCH
 
 DESCRIPTION = """\
@@ -22,7 +22,7 @@ start here:
 
 'masthead COMMAND --help' tells more about each command."""
 # In the order ``masthead --help`` lists them.
-COMMANDS = (new, build, serve, deploy, imports, newsletter, api, desk)
+COMMANDS = (new, build, serve, deploy, imports, newsletter, channels, api, desk)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from masthead.config.entries import LANGUAGE_CODE
 from masthead.config.loading import load_config
 from masthead.config.settings import (
     CONFIG_FILE,
+    ChannelConfig,
     CollectionConfig,
     DeployTarget,
     MenuItem,
@@ -22,6 +23,6 @@ from masthead.config.settings import (
     documented_fields,
 )
 
-__all__ = ["CONFIG_FILE", "LANGUAGE_CODE", "CollectionConfig", "DeployTarget", "MenuItem",
-           "SiteConfig", "SocialLink", "documented_fields", "load_config",
+__all__ = ["CONFIG_FILE", "LANGUAGE_CODE", "ChannelConfig", "CollectionConfig", "DeployTarget",
+           "MenuItem", "SiteConfig", "SocialLink", "documented_fields", "load_config",
            "placeholder_base_url"]

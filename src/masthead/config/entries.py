@@ -202,6 +202,8 @@ def read_deploy(raw: Any, rel: str, line: int | None,
 _CHAT = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|-?[0-9]{1,20})$")
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,63}$")
 CHANNEL_KINDS = ("telegram",)
+TELEGRAM_API = "https://api.telegram.org"
+TELEGRAM_TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 
 
 def read_channels(raw: Any, rel: str, line: int | None,
@@ -219,8 +221,8 @@ def read_channels(raw: Any, rel: str, line: int | None,
             continue
         name, kind, language, chat = (str(entry.get(k) or "").strip()
                                       for k in ("name", "kind", "language", "chat"))
-        api = str(entry.get("api") or ChannelConfig.api).strip().rstrip("/")
-        token_env = str(entry.get("token_env") or ChannelConfig.token_env).strip()
+        api = str(entry.get("api") or TELEGRAM_API).strip().rstrip("/")
+        token_env = str(entry.get("token_env") or TELEGRAM_TOKEN_ENV).strip()
         problem = None
         if not _TARGET_NAME.match(name):
             problem = f"its name {name[:40]!r} must be letters, digits and -"

@@ -40,12 +40,13 @@ def canonical_address(config: SiteConfig) -> str | None:
     return primary.url
 
 
-def newsletter_held(results: list[DeployResult], verified: bool) -> str | None:
-    """Why the newsletter may not go out after this deploy (None: it may). No email may
-    link to a page that is not online at every address."""
+def newsletter_held(results: list[DeployResult], verified: bool,
+                    what: str = "the newsletter is") -> str | None:
+    """Why the newsletter (or ``what``: the channels' posts) may not go out after this
+    deploy (None: it may). No email or post may link to a page that is not online at
+    every address."""
     if any(r.error for r in results):
-        return "the newsletter is not sent while a target failed"
+        return f"{what} not sent while a target failed"
     if not verified:
-        return ("the newsletter is sent only after the targets are verified "
-                "(without --no-verify)")
+        return f"{what} sent only after the targets are verified (without --no-verify)"
     return None

@@ -1,0 +1,193 @@
+"""Posting the stories that became public to every channel, each once; and what each
+channel has and still lacks.
+
+Called after a verified ``masthead deploy`` and after each publish at the desk (never by
+a build). The first time a channel is seen its time is kept (``channels.since.NAME``):
+only stories published after it are posted, so adding a channel to a site with an
+archive posts nothing from the archive. One poster runs at a time per database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from masthead.api.db import Database
+from masthead.channels import ledger
+from masthead.channels.telegram import BotApi, ChannelError, Post, compose
+from masthead.config import ChannelConfig, SiteConfig
+from masthead.i18n import load_strings
+from masthead.newsletter import ledger as settings
+from masthead.newsletter.stories import SiteStories
+
+Say = Callable[[str], None]
+PENDING = "pending"
+
+
+class ChannelsError(Exception):
+    """Posting cannot start (the database cannot be opened)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one story in one channel."""
+
+    channel: str
+    story: str
+    state: str  # sent | edited | failed | unsure | skipped
+    detail: str = ""
+
+    def line(self) -> str:
+        return f"{self.channel}: {self.story}: {self.state}" + (
+            f" ({self.detail})" if self.detail else "")
+
+
+class Channels:
+    """The site's channels, the stories they are owed, and the posts made of them."""
+
+    def __init__(self, config: SiteConfig, stories: SiteStories | None = None) -> None:
+        self.config = config
+        self.stories = stories or SiteStories(config)
+        self.strings = load_strings(config.root, self.stories.languages)
+
+    def post_of(self, channel: ChannelConfig, slug: str) -> Post:
+        """The story as ``channel`` shows it."""
+        story = self.stories.story(slug, channel.language)
+        t = self.strings.get(channel.language)
+        read = t("email_read_on_site") if t else "Read it on the site"
+        blocked = t("mirrors_footer") if t else "Blocked? Other addresses of this site"
+        return compose(story.title, story.description, story.url, story.image, read,
+                       blocked, self._at_mirror(story.url))
+
+    def _at_mirror(self, url: str) -> str:
+        """``url`` at the first mirror's address (the primary's own path kept)."""
+        addresses = self.config.web_addresses
+        if len(addresses) < 2 or not url.startswith(addresses[0]):
+            return ""
+        return addresses[1] + url[len(addresses[0]):]
+
+    def owed(self, store: Database, channel: ChannelConfig, now: dt.datetime) -> list[str]:
+        """The stories in the channel's language published since it was turned on."""
+        since = _parse(settings.setting(store, ledger.SINCE + channel.name,
+                                        now.isoformat(timespec="seconds")))
+        return [slug for slug in self.stories.published_since(since)
+                if self.stories.has(slug, channel.language)]
+
+    def problem(self, channel: ChannelConfig) -> str:
+        """Why ``channel`` cannot be posted to now ('' when it can)."""
+        if channel.language not in self.stories.languages:
+            return (f"its language {channel.language!r} is not one of the site's "
+                    f"({', '.join(self.stories.languages)})")
+        if not os.environ.get(channel.token_env, "").strip():
+            return (f"the bot's token is not set: put it in the environment variable "
+                    f"{channel.token_env}")
+        return ""
+
+    def post(self, store: Database, say: Say, now: dt.datetime | None = None,
+             sleep: Callable[[float], None] | None = None) -> list[Outcome]:
+        """Post what each channel is owed, and edit what changed since it was posted."""
+        now = now or dt.datetime.now(dt.UTC)
+        outcomes: list[Outcome] = []
+        for channel in self.config.channels:
+            owed = self.owed(store, channel, now)
+            problem = self.problem(channel) if owed else ""
+            if problem:
+                outcomes += [Outcome(channel.name, slug, ledger.FAILED, problem)
+                             for slug in owed]
+                continue
+            api = BotApi(channel.api, os.environ.get(channel.token_env, "").strip(), say,
+                         **({"sleep": sleep} if sleep else {}))
+            try:
+                for slug in owed:
+                    outcome = self._one(store, api, channel, slug)
+                    if outcome is not None:
+                        say(outcome.line())
+                        outcomes.append(outcome)
+            finally:
+                api.close()
+        return outcomes
+
+    def _one(self, store: Database, api: BotApi, channel: ChannelConfig,
+             slug: str) -> Outcome | None:
+        post = self.post_of(channel, slug)
+        digest = hashlib.sha256(f"{post.photo}\n{post.html}".encode()).hexdigest()[:32]
+        known = ledger.find(store, channel.name, slug)
+        if known is not None and known.status == ledger.SENT:
+            if known.digest == digest:
+                return None
+            try:  # the story changed since it was posted
+                api.edit(channel.chat, known.message, post)
+            except ChannelError as exc:
+                if "message is not modified" in str(exc):
+                    ledger.record(store, channel.name, slug, ledger.SENT, digest=digest)
+                    return None
+                ledger.record(store, channel.name, slug, ledger.SENT,
+                              f"not edited: {exc}")
+                return Outcome(channel.name, slug, "failed", f"not edited: {exc}")
+            ledger.record(store, channel.name, slug, ledger.SENT, "edited", digest=digest)
+            return Outcome(channel.name, slug, "edited")
+        if known is not None and known.status == ledger.SENDING:
+            return Outcome(channel.name, slug, ledger.UNSURE, known.detail or (
+                "the poster stopped before the channel answered"))
+        if not ledger.claim(store, channel.name, slug, channel.language):
+            return None  # another poster has it
+        try:
+            message = api.post(channel.chat, post)
+        except ChannelError as exc:
+            if exc.unsure:  # stays "sending": never sent again by itself
+                ledger.record(store, channel.name, slug, ledger.SENDING, str(exc))
+                return Outcome(channel.name, slug, ledger.UNSURE, str(exc))
+            ledger.record(store, channel.name, slug, ledger.FAILED, str(exc))
+            return Outcome(channel.name, slug, ledger.FAILED, str(exc))
+        ledger.record(store, channel.name, slug, ledger.SENT, "", message=message,
+                      digest=digest)
+        return Outcome(channel.name, slug, ledger.SENT, f"message {message}")
+
+    def status(self, store: Database, now: dt.datetime | None = None) -> list[Outcome]:
+        """Each owed story in each channel: sent, unsure, failed (with why) or pending."""
+        now = now or dt.datetime.now(dt.UTC)
+        rows: list[Outcome] = []
+        for channel in self.config.channels:
+            posts = {p.story: p for p in ledger.posts(store, channel.name)}
+            for slug in self.owed(store, channel, now):
+                known = posts.pop(slug, None)
+                if known is None:
+                    rows.append(Outcome(channel.name, slug, PENDING, self.problem(channel)))
+                else:
+                    rows.append(Outcome(channel.name, slug, known.state, _said(known)))
+            rows += [Outcome(channel.name, p.story, p.state, _said(p)) for p in posts.values()]
+        return rows
+
+
+def _said(post: ledger.Post) -> str:
+    parts = [f"message {post.message}" if post.message else "",
+             f"{post.attempts} attempts" if post.attempts > 1 else "", post.detail,
+             f"at {post.updated}"]
+    if post.state == ledger.UNSURE:
+        parts.append("look in the channel; if the post is not there, run `masthead "
+                     f"channels resend {post.channel} {post.story} SITE`")
+    return "; ".join(p for p in parts if p)
+
+
+def _parse(text: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def post_published(config: SiteConfig, url: str | None, say: Say) -> list[Outcome]:
+    """After a verified deploy or a publish at the desk: every channel's posts. Nothing
+    (and no database opened) for a site without channels."""
+    if not config.channels:
+        return []
+    from masthead.newsletter.editions import NewsletterError, database
+
+    try:
+        with database(config, url) as store, store.sender_lock("channels", wait=120) as got:
+            if not got:
+                say("channels: another poster is running; it posts these stories too")
+                return []
+            return Channels(config).post(store, say)
+    except NewsletterError as exc:
+        raise ChannelsError(str(exc)) from None

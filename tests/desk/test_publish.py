@@ -202,3 +202,52 @@ def test_a_site_that_mails_each_story_sends_it_once_after_its_publish(
         assert messages[0]["X-Envelope-To"] == "reader@example.org"
         subject = make_header(decode_header(str(messages[0]["Subject"])))
         assert "Калмыцкое радио" in str(subject)
+
+
+def test_a_publish_posts_the_story_to_the_channel_once(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The desk's publish reaches the Telegram channel of the story's language (a local
+    server speaking the Bot API), once, and says so with the publish."""
+    import datetime as dt
+
+    from tests.channels.botapi import TOKEN, BotApiServer, Running
+
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    with Running(BotApiServer()) as bot:
+        settings = ('title = "The Steppe Ledger"\nlanguages = ["en", "ru"]\n'
+                    'base_url = "https://origin.example.net/"\n'
+                    f'[[deploy]]\nname = "origin"\nurl = "https://origin.example.net/"\n'
+                    f'to = "{tmp_path / "origin"}"\n'
+                    f'[[channels]]\nname = "telegram-ru"\nkind = "telegram"\n'
+                    f'language = "ru"\nchat = "@novosti_ru"\napi = "{bot.url}"\n')
+        with serving(tmp_path, settings) as desk:
+            as_person(desk, "ed@example.org", Role.EDITOR)
+            # the first publish with the channel: its time begins (the archive stays out)
+            assert save(desk, "old", raw=STORY.replace("Калмыцкое", "Старое")).status_code == 200
+            assert act(desk, "publishUnpublishedEntry", collection="posts",
+                       slug="old").status_code == 200
+            deadline = time.monotonic() + 120
+            run = finished(desk, "publish content/posts/ru/old.md", timeout=120)
+            while not run["detail"].get("channels", "").startswith(("sent", "failed")):
+                assert time.monotonic() < deadline, run
+                time.sleep(0.1)
+                run = next(r for r in desk.get("/admin/publishes").json()
+                           if r["id"] == run["id"])
+            time.sleep(1.5)
+            now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            story = STORY.replace('date: "2026-12-01T10:00:00+03:00"', f'date: "{now}"')
+            assert save(desk, "radio", raw=story).status_code == 200
+            assert act(desk, "publishUnpublishedEntry", collection="posts",
+                       slug="radio").status_code == 200
+            run = finished(desk, "publish content/posts/ru/radio.md")
+            assert run["state"] == "done", run
+            while not run["detail"].get("channels", "").startswith(("sent", "failed")):
+                assert time.monotonic() < deadline + 120, run
+                time.sleep(0.1)
+                run = next(r for r in desk.get("/admin/publishes").json()
+                           if r["id"] == run["id"])
+            assert run["detail"]["channels"].startswith("sent: "), run
+            assert len(bot.posted("@novosti_ru")) == 1
+            [post] = bot.posted("@novosti_ru")
+            assert post.text.startswith("Калмыцкое радио")
+            assert 'href="https://origin.example.net/ru/posts/radio/"' in post.html

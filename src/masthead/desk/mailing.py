@@ -2,7 +2,8 @@
 (``newsletter_each_story``): ``masthead newsletter send --published`` in a process of its
 own, so that a long send (a provider's rate limit, thousands of subscribers) never holds
 up the next publish, and its workers are forked from a program's main thread as they
-must be.
+must be. The channels' posts go the same way (``masthead channels send``), with their own
+ledger.
 
 Each story goes out once: the newsletter's ledger (in the API's database) records every
 delivery, and a send asked for while one runs is run again when it ends, so a story
@@ -24,9 +25,9 @@ Said = Callable[[list[int], str], Awaitable[None]]  # (publish ids, what the sen
 
 class Mailing:
     def __init__(self, root: Path, database: str | None, settings: list[str],
-                 said: Said) -> None:
-        self.command = [sys.executable, "-m", "masthead.cli", "newsletter", "send",
-                        str(root), "--published",
+                 said: Said, action: tuple[str, ...] = ("newsletter", "send")) -> None:
+        self.command = [sys.executable, "-m", "masthead.cli", *action, str(root),
+                        *(["--published"] if action[0] == "newsletter" else []),
                         *(["--database", database] if database else []),
                         *[f"--set={value}" for value in settings]]
         self.said = said

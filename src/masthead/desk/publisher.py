@@ -47,6 +47,7 @@ class Publisher:
         self.verify = verify  # fetch pages back from each target's address
         self.load = load or (lambda: load_config(config.root))
         self.mailing = mailing  # the newsletter, when the site mails each story
+        self.posting: Mailing | None = None  # the channels' posts, when the site has some
         self.asked = asyncio.Event()
         self.due: dt.datetime | None = None  # the next scheduled story's time
         self.task: asyncio.Task[None] | None = None
@@ -67,8 +68,9 @@ class Publisher:
 
     async def stop(self) -> None:
         self.search_stop.set()
-        if self.mailing is not None:
-            await self.mailing.stop()
+        for follower in (self.mailing, self.posting):
+            if follower is not None:
+                await follower.stop()
         for task in (self.task, self.search_task):
             if task is not None:
                 task.cancel()
@@ -130,6 +132,8 @@ class Publisher:
         await self.db.run(record)
         if state == "done" and detail.get("newsletter") and self.mailing is not None:
             self.mailing.after(ids)
+        if state == "done" and detail.get("channels") and self.posting is not None:
+            self.posting.after(ids)
         if state == "done" and detail.get("search") == "updating":
             self.search_for.extend(ids)  # the story is live; search catches up
             self.search_asked.set()
@@ -156,6 +160,10 @@ class Publisher:
     async def newsletter_said(self, ids: list[int], said: str) -> None:
         """Keep what the newsletter's send said with the publishes it was for."""
         await self._note(ids, "newsletter", said)
+
+    async def channels_said(self, ids: list[int], said: str) -> None:
+        """Keep what the channels' posting said with the publishes it was for."""
+        await self._note(ids, "channels", said)
 
     async def _note(self, ids: list[int], key: str, said: str) -> None:
         """Add ``key``: ``said`` to what the publishes ``ids`` did."""
@@ -241,6 +249,7 @@ class Publisher:
             "seconds": round(time.monotonic() - started, 2),
             "next_scheduled": self.due.isoformat() if self.due else "",
             "newsletter": "sending" if config.newsletter_each_story else "",
+            "channels": "posting" if config.channels else "",
             "search": "updating" if config.search else ""}
 
     def _index_search(self) -> str | None:

@@ -34,3 +34,13 @@ def test_a_site_with_one_address_has_no_mirrors_page(build_site: SiteBuilder) ->
     built = build_site({"content/posts/a.md": post()})
     assert "mirrors/index.html" not in built.paths
     assert "mirrors-note" not in built.html("/")
+    assert "onion-location" not in built.html("/posts/a/")
+
+
+def test_every_page_offers_its_own_onion_address_to_tor_browser(build_site: SiteBuilder) -> None:
+    """Where no header can be set (a bucket, a mirror), the page itself says where it is
+    on the onion site: Tor Browser offers to go there."""
+    built = build_site({"masthead.toml": TOML, "content/posts/en/a.md": post()})
+    for url in ("/posts/a/", "/ru/mirrors/", "/"):
+        meta = LexborHTMLParser(built.html(url)).css_first('meta[http-equiv="onion-location"]')
+        assert meta is not None and meta.attributes["content"] == ONION.rstrip("/") + url

@@ -150,6 +150,8 @@ def test_a_publish_is_a_commit_by_its_editor_when_the_site_is_a_git_repository(
         (desk.site / "notes.txt").write_text("a developer's file, not staged\n")
         porcelain.add(repo, [str(desk.site / "masthead.toml")])
         porcelain.commit(repo, b"The site", author=developer, committer=developer)
+        (desk.site / "theme-change.txt").write_text("a developer's change, staged\n")
+        porcelain.add(repo, [str(desk.site / "theme-change.txt")])
     as_person(desk, "ed@example.org", Role.EDITOR)
     assert save(desk, "radio", raw=STORY).status_code == 200
     assert act(desk, "publishUnpublishedEntry", collection="posts",
@@ -160,6 +162,10 @@ def test_a_publish_is_a_commit_by_its_editor_when_the_site_is_a_git_repository(
         assert head.message == b"Publish posts/radio"
         changes = list(repo.object_store.tree_changes(repo[head.parents[0]].tree, head.tree))
         assert [c[0][1] for c in changes] == [b"content/posts/ru/radio.md"]
+        status = porcelain.status(repo)  # the developer's change: still staged, still theirs
+        assert status.staged["add"] == [b"theme-change.txt"]
+        assert not status.staged["modify"] and b"content/posts/ru/radio.md" not in \
+            status.unstaged
 
 
 def test_a_site_that_mails_each_story_sends_it_once_after_its_publish(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
+from typing import Any, cast
 
 import anyio.to_thread
 from starlette.requests import Request
@@ -125,10 +126,45 @@ async def commit_published(root: Path, paths: list[str], account: Account,
 
 
 def _commit(root: Path, paths: list[str], account: Account, message: str) -> None:
+    """The commit is made from HEAD's tree with ``paths`` as they are on disk (a missing
+    one removed), not from the index: what a developer has staged for their own commit
+    stays staged, theirs, and out of the writer's commit. Those paths are staged too, so
+    that ``git status`` shows them as committed."""
+    import time
+
     from dulwich import porcelain
+    from dulwich.object_store import commit_tree_changes
+    from dulwich.objects import Blob, Commit, Tree
     from dulwich.repo import Repo
 
     author = f"{account.name} <{account.email}>".encode()
     with Repo(str(root)) as repo:
-        porcelain.add(repo, [str(root / path) for path in paths])
-        porcelain.commit(repo, message.encode(), author=author, committer=author)
+        try:
+            parent: Any = repo.head()
+        except KeyError:  # a repository without a commit yet
+            parent = None
+        tree: Any = repo[cast(Any, repo[parent]).tree] if parent is not None else Tree()
+        if parent is None:
+            repo.object_store.add_object(tree)
+        changes: list[Any] = []
+        for path in paths:
+            file = root / path
+            if file.is_file():
+                blob = Blob.from_string(file.read_bytes())
+                repo.object_store.add_object(blob)
+                changes.append((path.encode(), 0o100644, blob.id))
+            else:
+                changes.append((path.encode(), None, None))
+        commit = Commit()
+        commit.tree = commit_tree_changes(repo.object_store, tree, changes)
+        commit.parents = [parent] if parent is not None else []
+        commit.author = commit.committer = author
+        commit.author_time = commit.commit_time = int(time.time())
+        commit.author_timezone = commit.commit_timezone = 0
+        commit.encoding = b"UTF-8"
+        commit.message = message.encode()
+        repo.object_store.add_object(commit)
+        repo.refs[cast(Any, b"HEAD")] = commit.id
+        present = [str(root / path) for path in paths if (root / path).is_file()]
+        if present:
+            porcelain.add(repo, present)

@@ -57,7 +57,7 @@ class Channels:
         story = self.stories.story(slug, channel.language)
         t = self.strings.get(channel.language)
         read = t("email_read_on_site") if t else "Read it on the site"
-        blocked = t("mirrors_footer") if t else "Blocked? Other addresses of this site"
+        blocked = t("channel_blocked") if t else "Blocked? The same story at"
         return compose(story.title, story.description, story.url, story.image, read,
                        blocked, self._at_mirror(story.url))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from masthead.cli.common import config_of, print_diagnostics, set_argument, site_argument
@@ -39,6 +40,8 @@ def register(commands: Any) -> None:
     common(preview, db=False)
     preview.add_argument("--story", metavar="SLUG",
                          help="the story (default: the newest in each channel's language)")
+    preview.add_argument("--html", type=Path, metavar="FILE",
+                         help="also write the posts as a page that looks like Telegram")
     preview.set_defaults(handler=preview_command)
     send = actions.add_parser("send", help="post what the channels are owed now")
     common(send)
@@ -82,6 +85,9 @@ def preview_command(args: argparse.Namespace) -> int:
     channels = _channels(config)
     if config is None or channels is None:
         return 1
+    from masthead.channels.telegram import units
+
+    shown = []
     for channel in config.channels:
         slug = args.story
         if slug is None:
@@ -96,14 +102,22 @@ def preview_command(args: argparse.Namespace) -> int:
             return 1
         post = channels.post_of(channel, slug)
         kind = "photo with a caption" if post.photo else "message"
-        from masthead.channels.telegram import units
-
+        shown.append((f"{channel.name} ({channel.chat}): {slug}", post))
         print(f"── {channel.name} ({channel.chat}): {slug}, a {kind} of "
               f"{units(post.text)} of {post.limit} characters")
         if post.photo:
             print(f"[photo: {post.photo}]")
         print(post.text)
         print(f"── as sent (Telegram HTML):\n{post.html}\n")
+    if args.html is not None:
+        from masthead.channels.preview import preview_page
+
+        try:
+            args.html.write_text(preview_page(shown, config.root), encoding="utf-8")
+        except OSError as exc:
+            print(f"masthead: {args.html}: {exc.strerror}", file=sys.stderr)
+            return 1
+        print(f"the posts as Telegram shows them: {args.html.resolve().as_uri()}")
     return 0
 
 

@@ -199,6 +199,12 @@ def test_the_newsroom_from_invitation_to_a_scheduled_story(
         window.ran = runs.some(run => run.reason.includes('publish') &&
                                       run.state === 'done')) && window.ran === true""",
              timeout=60_000)
+    # The editor sees what the publish did, in Russian, on the desk's own page.
+    ed.goto(f"{url}/admin/")
+    ed.get_by_role("link", name="Публикации").click()
+    ed.wait_for_selector("#runs td.done")
+    assert ed.locator("#runs td.done").first.inner_text() == "на сайте"
+    assert "сайт собран за" in ed.locator("#runs").inner_text()
     for page in (boss, ann, ed):  # everybody leaves
         page.evaluate("fetch('/admin/session', {method: 'DELETE'})")
         page.context.close()

@@ -168,7 +168,17 @@ WORDS = {
            "state_invited": "invited", "state_disabled": "disabled",
            "disable": "Disable", "enable": "Enable", "changed": "Saved.",
            "mailed": "The invitation is on its way.",
-           "not_mailed": "The invitation was NOT mailed; give them this link yourself:"},
+           "not_mailed": "The invitation was NOT mailed; give them this link yourself:",
+           "publishes": "Publishing",
+           "publishes_intro": "The last publishes: what each address of the site said, "
+                              "then search, the newsletter and the channels as they follow.",
+           "when": "Asked", "what": "What", "result": "What happened",
+           "p_waiting": "waiting", "p_running": "publishing…", "p_done": "live",
+           "p_failed": "failed", "scheduled": "a scheduled story",
+           "built": "built in {seconds} s ({pages} pages)", "search": "search",
+           "newsletter": "newsletter", "channels": "channels",
+           "next": "next scheduled story", "signed_out": "Sign in at the desk again.",
+           "offline": "The desk does not answer; trying again."},
     "ru": {"title": "Редакция", "email": "Эл. почта", "password": "Пароль", "sign_in": "Войти",
            "code": "Код из приложения-аутентификатора", "confirm": "Подтвердить",
            "setup": "Добавьте эту учётную запись в приложение-аутентификатор и введите код "
@@ -193,7 +203,17 @@ WORDS = {
            "state_invited": "приглашён", "state_disabled": "отключён",
            "disable": "Отключить", "enable": "Включить", "changed": "Сохранено.",
            "mailed": "Приглашение отправлено.",
-           "not_mailed": "Приглашение НЕ отправлено; передайте ссылку сами:"},
+           "not_mailed": "Приглашение НЕ отправлено; передайте ссылку сами:",
+           "publishes": "Публикации",
+           "publishes_intro": "Последние публикации: что ответил каждый адрес сайта, затем "
+                              "поиск, рассылка и каналы, по мере готовности.",
+           "when": "Когда", "what": "Что", "result": "Что произошло",
+           "p_waiting": "в очереди", "p_running": "публикуется…", "p_done": "на сайте",
+           "p_failed": "не удалось", "scheduled": "материал по расписанию",
+           "built": "сайт собран за {seconds} с ({pages} стр.)", "search": "поиск",
+           "newsletter": "рассылка", "channels": "каналы",
+           "next": "следующий по расписанию", "signed_out": "Войдите в редакцию заново.",
+           "offline": "Редакция не отвечает; пробую снова."},
 }
 
 
@@ -228,12 +248,12 @@ class Editor:
         return HTMLResponse(_page("index.html", preferred(request)))
 
     async def own_page(self, request: Request) -> Response:
-        """``history.html`` or ``people.html``."""
+        """``history.html``, ``people.html`` or ``publishes.html``."""
         name = request.url.path.rsplit("/", 1)[-1]
         return HTMLResponse(_page(name, preferred(request)))
 
     async def script(self, request: Request) -> Response:
-        """``desk.js``, ``history.js`` or ``people.js``."""
+        """``desk.js``, ``history.js``, ``people.js`` or ``publishes.js``."""
         return FileResponse(DOOR / request.url.path.rsplit("/", 1)[-1],
                             media_type="text/javascript")
 

@@ -50,6 +50,11 @@
       link.href = '/admin/history.html' + (open ? '#story=' + open[1] : '');
     });
     document.body.appendChild(link);
+    var runs = document.createElement('a');  // what the publishes did, as they happen
+    runs.id = 'desk-publishes';
+    runs.textContent = locale === 'ru' ? 'Публикации' : 'Publishing';
+    runs.href = '/admin/publishes.html';
+    document.body.appendChild(runs);
     call('GET', '/admin/session').then(function (r) { return r.json(); }).then(function (me) {
       if (me.role !== 'admin') { return; }
       var people = document.createElement('a');

@@ -180,3 +180,35 @@ def test_a_poster_killed_waiting_for_an_answer_never_posts_twice(tmp_path: Path,
     resend = _masthead("channels", "resend", "telegram-en", "story-1", site=site)
     assert resend.returncode == 1 and "is not unsure" in resend.stderr
     assert len(bot.messages) == 3
+
+
+def test_deploy_posts_only_after_its_targets_are_verified(tmp_path: Path,
+                                                          bot: BotApiServer) -> None:
+    """`masthead deploy` posts what it made public, once its pages are fetched back from
+    the target's address; with --no-verify it says why it holds the posts back."""
+    from masthead.dev.server import serving
+
+    www = tmp_path / "www"
+    www.mkdir()
+    with serving(www, []) as url:
+        site = tmp_path / "site"
+        shutil.copytree(DEMO, site, ignore=shutil.ignore_patterns("dist", ".masthead"))
+        with (site / "masthead.toml").open("a", encoding="utf-8") as toml:
+            toml.write(f'\n[[deploy]]\nname = "origin"\nurl = "{url}/"\nto = "{www}"\n'
+                       f'primary = true\n\n[[channels]]\nname = "telegram-en"\n'
+                       f'kind = "telegram"\nlanguage = "en"\nchat = "@news_en"\n'
+                       f'api = "{bot.url}"\n')
+        fast = ["--set", "images=false", "--set", "search=false"]
+        first = _masthead("deploy", *fast, site=site)
+        assert first.returncode == 0, first.stderr + first.stdout
+        assert bot.messages == []  # the first deploy with the channel: its time begins
+        time.sleep(3)
+        _story(site, "en", "new-dam", "A new dam on the river")
+        held = _masthead("deploy", *fast, "--no-verify", site=site)
+        assert held.returncode == 0, held.stderr
+        assert "the channels' posts are sent only after the targets are verified" in held.stderr
+        assert bot.messages == []
+        done = _masthead("deploy", *fast, site=site)
+        assert done.returncode == 0, done.stderr + done.stdout
+        [post] = bot.posted("@news_en")
+        assert f'href="{url}/posts/new-dam/"' in post.html  # live there when it was posted

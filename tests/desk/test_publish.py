@@ -228,18 +228,8 @@ def test_a_publish_posts_the_story_to_the_channel_once(tmp_path: Path,
                     f'language = "ru"\nchat = "@novosti_ru"\napi = "{bot.url}"\n')
         with serving(tmp_path, settings) as desk:
             as_person(desk, "ed@example.org", Role.EDITOR)
-            # the first publish with the channel: its time begins (the archive stays out)
-            assert save(desk, "old", raw=STORY.replace("Калмыцкое", "Старое")).status_code == 200
-            assert act(desk, "publishUnpublishedEntry", collection="posts",
-                       slug="old").status_code == 200
             deadline = time.monotonic() + 120
-            run = finished(desk, "publish content/posts/ru/old.md", timeout=120)
-            while not run["detail"].get("channels", "").startswith(("sent", "failed")):
-                assert time.monotonic() < deadline, run
-                time.sleep(0.1)
-                run = next(r for r in desk.get("/admin/publishes").json()
-                           if r["id"] == run["id"])
-            time.sleep(1.5)
+            time.sleep(1.5)  # the channel's time began when the desk started
             now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             story = STORY.replace('date: "2026-12-01T10:00:00+03:00"', f'date: "{now}"')
             assert save(desk, "radio", raw=story).status_code == 200
@@ -248,12 +238,11 @@ def test_a_publish_posts_the_story_to_the_channel_once(tmp_path: Path,
             run = finished(desk, "publish content/posts/ru/radio.md")
             assert run["state"] == "done", run
             while not run["detail"].get("channels", "").startswith(("sent", "failed")):
-                assert time.monotonic() < deadline + 120, run
+                assert time.monotonic() < deadline, run
                 time.sleep(0.1)
                 run = next(r for r in desk.get("/admin/publishes").json()
                            if r["id"] == run["id"])
             assert run["detail"]["channels"].startswith("sent: "), run
-            assert len(bot.posted("@novosti_ru")) == 1
             [post] = bot.posted("@novosti_ru")
             assert post.text.startswith("Калмыцкое радио")
             assert 'href="https://origin.example.net/ru/posts/radio/"' in post.html

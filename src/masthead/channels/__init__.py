@@ -5,6 +5,6 @@ A stage beside the newsletter, fed by what was published: ``post.py`` decides wh
 channel is owed, ``telegram.py`` makes the post and speaks the Bot API, ``ledger.py``
 keeps what was posted in the API's database so that nothing is posted twice."""
 
-from masthead.channels.post import Channels, ChannelsError, Outcome, post_published
+from masthead.channels.post import Channels, ChannelsError, Outcome, post_published, turn_on
 
-__all__ = ["Channels", "ChannelsError", "Outcome", "post_published"]
+__all__ = ["Channels", "ChannelsError", "Outcome", "post_published", "turn_on"]

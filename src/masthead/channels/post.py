@@ -176,6 +176,22 @@ def _parse(text: str) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+def turn_on(config: SiteConfig, url: str | None) -> None:
+    """Start the time of each channel not yet used (the desk does it when it starts, so
+    that the first story published afterwards is posted; the archive stays out)."""
+    if not config.channels:
+        return
+    from masthead.newsletter.editions import NewsletterError, database
+
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    try:
+        with database(config, url) as store:
+            for channel in config.channels:
+                settings.setting(store, ledger.SINCE + channel.name, now)
+    except NewsletterError as exc:
+        raise ChannelsError(str(exc)) from None
+
+
 def post_published(config: SiteConfig, url: str | None, say: Say) -> list[Outcome]:
     """After a verified deploy or a publish at the desk: every channel's posts. Nothing
     (and no database opened) for a site without channels."""

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import mimetypes
 from collections.abc import AsyncIterator, Callable
 
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
@@ -17,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from masthead.api.clients import Network
 from masthead.api.db import Database
+from masthead.channels import ChannelsError, turn_on
 from masthead.config import SiteConfig
 from masthead.content.discover import detect_layout
 from masthead.content.load import check_file
@@ -32,6 +35,8 @@ from masthead.desk.site_files import MEDIA_FOLDER, SiteFiles
 from masthead.desk.uploads import MAX_UPLOAD
 from masthead.desk.web import Doors, json_body
 from masthead.errors import Severity
+
+log = logging.getLogger("masthead.desk")
 
 # A story saved with its pictures: two phone photos of MAX_UPLOAD, in base64, and text.
 PROTOCOL_BODY = 3 * MAX_UPLOAD
@@ -101,6 +106,10 @@ def create_desk_app(db: Database, config: SiteConfig, verify: bool = True,
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await accounts.prepare()
+        try:  # a channel added to the settings posts what is published from now on
+            await anyio.to_thread.run_sync(turn_on, config, api_database)
+        except ChannelsError as exc:
+            log.warning("the channels cannot be started: %s", exc)
         publisher.start()
         if config.deploy:  # a scheduled story may have fallen due while the desk was down
             publisher.asked.set()

@@ -14,7 +14,8 @@ from tests.conftest import DEMO
 
 CHANNELS = ('channels=[{name="telegram-ru", kind="telegram", language="ru", chat="@steppe_ru", '
             'api="http://127.0.0.1:9"}]')
-MIRRORS = ('deploy=[{name="origin", url="https://steppe-ledger.example.org/", to="/srv/a", '
+# the primary target's address is not base_url's: posts link where the site is published
+MIRRORS = ('deploy=[{name="origin", url="https://steppe-news.example.org/", to="/srv/a", '
            'primary=true}, {name="mirror", url="https://steppe-mirror.example.net/", '
            'to="/srv/b"}]')
 
@@ -34,5 +35,5 @@ def test_the_preview_shows_the_post_and_sends_nothing(tmp_path: Path) -> None:
     tree = LexborHTMLParser(page.read_text(encoding="utf-8"))
     assert tree.css_first(".bubble img").attributes["src"].startswith("file://")  # offline
     links = [a.attributes["href"] for a in tree.css(".bubble a")]
-    assert links == ["https://steppe-ledger.example.org/ru/posts/river-delta-drying/",
+    assert links == ["https://steppe-news.example.org/ru/posts/river-delta-drying/",
                      "https://steppe-mirror.example.net/ru/posts/river-delta-drying/"]

@@ -58,7 +58,16 @@ def register(commands: Any) -> None:
 
 
 def _config(args: argparse.Namespace) -> SiteConfig | None:
+    """The settings, at the address pages name as theirs (the primary target's): posts
+    link where the site is published."""
+    from masthead.deploy.policy import canonical_address
+
     config = config_of(args)
+    address = canonical_address(config) if config is not None else None
+    if address is not None:
+        args = argparse.Namespace(**{**vars(args), "set": [*args.set,
+                                                          f'base_url="{address}"']})
+        config = config_of(args)
     if config is not None and not config.channels:
         print("masthead: the site has no [[channels]] in masthead.toml\n  hint: add one, "
               'e.g.\n    [[channels]]\n    name = "telegram-ru"\n    kind = "telegram"\n'

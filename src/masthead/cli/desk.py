@@ -91,7 +91,8 @@ def serve_command(args: argparse.Namespace) -> int:
         print(f"masthead: cannot open the desk's database: {exc}", file=sys.stderr)
         return 1
     app = create_desk_app(db, config, verify=not args.no_verify,
-                          load=lambda: load_config(config.root, overrides(args)),
+                          load=lambda extra=None: load_config(config.root, {**overrides(args),
+                                                                  **(extra or {})}),
                           api_database=args.api_database, settings=list(args.set),
                           trusted=trusted)
     return serve_app(app, Listening(args.host, args.port),

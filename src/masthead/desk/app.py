@@ -48,7 +48,7 @@ HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
 
 
 def create_desk_app(db: Database, config: SiteConfig, verify: bool = True,
-                    load: Callable[[], SiteConfig] | None = None,
+                    load: Callable[..., SiteConfig] | None = None,
                     api_database: str | None = None,
                     settings: list[str] | None = None,
                     trusted: tuple[Network, ...] = ()) -> Starlette:

@@ -40,12 +40,13 @@ class Publisher:
     """Builds and deploys the site when asked, and when a scheduled story falls due."""
 
     def __init__(self, config: SiteConfig, db: Database, verify: bool = True,
-                 load: Callable[[], SiteConfig] | None = None,
+                 load: Callable[..., SiteConfig] | None = None,
                  mailing: Mailing | None = None) -> None:
         self.config = config
         self.db = db
         self.verify = verify  # fetch pages back from each target's address
-        self.load = load or (lambda: load_config(config.root))
+        # the settings as they are now, with the command line's (and ``extra``) on top
+        self.load = load or (lambda extra=None: load_config(config.root, extra))
         self.mailing = mailing  # the newsletter, when the site mails each story
         self.posting: Mailing | None = None  # the channels' posts, when the site has some
         self.asked = asyncio.Event()
@@ -198,8 +199,7 @@ class Publisher:
 
         config = self.load()
         address = canonical_address(config)
-        return config if address is None else load_config(config.root,
-                                                          {"base_url": address})
+        return config if address is None else self.load({"base_url": address})
 
     def _publish(self) -> tuple[str, dict[str, Any]]:
         """Build and deploy (on a worker thread); ("done" or "failed", what happened).

@@ -28,18 +28,26 @@ def bot() -> Iterator[BotApiServer]:
         yield state
 
 
-def _site(tmp_path: Path, bot: BotApiServer) -> Path:
+def _demo_site(tmp_path: Path, settings: str) -> Path:
+    """The demo site with ``settings`` added to its masthead.toml."""
     site = tmp_path / "site"
     shutil.copytree(DEMO, site, ignore=shutil.ignore_patterns("dist", ".masthead"))
     with (site / "masthead.toml").open("a", encoding="utf-8") as toml:
-        toml.write(f'\n[[deploy]]\nname = "origin"\nurl = "https://steppe-ledger.example.org/"\n'
-                   f'to = "{tmp_path / "origin"}"\nprimary = true\n'
-                   f'\n[[deploy]]\nname = "mirror"\nurl = "{MIRROR}"\n'
-                   f'to = "{tmp_path / "mirror"}"\n')
-        for lang, chat in (("en", "@news_en"), ("ru", "@novosti_ru")):
-            toml.write(f'\n[[channels]]\nname = "telegram-{lang}"\nkind = "telegram"\n'
-                       f'language = "{lang}"\nchat = "{chat}"\napi = "{bot.url}"\n')
+        toml.write(settings)
     return site
+
+
+def _channel(lang: str, chat: str, bot: BotApiServer) -> str:
+    return (f'\n[[channels]]\nname = "telegram-{lang}"\nkind = "telegram"\n'
+            f'language = "{lang}"\nchat = "{chat}"\napi = "{bot.url}"\n')
+
+
+def _site(tmp_path: Path, bot: BotApiServer) -> Path:
+    return _demo_site(tmp_path, (
+        f'\n[[deploy]]\nname = "origin"\nurl = "https://steppe-ledger.example.org/"\n'
+        f'to = "{tmp_path / "origin"}"\nprimary = true\n'
+        f'\n[[deploy]]\nname = "mirror"\nurl = "{MIRROR}"\nto = "{tmp_path / "mirror"}"\n'
+        + _channel("en", "@news_en", bot) + _channel("ru", "@novosti_ru", bot)))
 
 
 def _story(site: Path, lang: str, slug: str, title: str, seconds_ago: int = 0,
@@ -191,13 +199,9 @@ def test_deploy_posts_only_after_its_targets_are_verified(tmp_path: Path,
     www = tmp_path / "www"
     www.mkdir()
     with serving(www, []) as url:
-        site = tmp_path / "site"
-        shutil.copytree(DEMO, site, ignore=shutil.ignore_patterns("dist", ".masthead"))
-        with (site / "masthead.toml").open("a", encoding="utf-8") as toml:
-            toml.write(f'\n[[deploy]]\nname = "origin"\nurl = "{url}/"\nto = "{www}"\n'
-                       f'primary = true\n\n[[channels]]\nname = "telegram-en"\n'
-                       f'kind = "telegram"\nlanguage = "en"\nchat = "@news_en"\n'
-                       f'api = "{bot.url}"\n')
+        site = _demo_site(tmp_path, f'\n[[deploy]]\nname = "origin"\nurl = "{url}/"\n'
+                                    f'to = "{www}"\nprimary = true\n'
+                                    + _channel("en", "@news_en", bot))
         fast = ["--set", "images=false", "--set", "search=false"]
         first = _masthead("deploy", *fast, site=site)
         assert first.returncode == 0, first.stderr + first.stdout

@@ -19,8 +19,8 @@ SINCE = "channels.since."  # + channel name: when it was turned on (settings tab
 
 
 @dataclass(frozen=True)
-class Post:
-    """One story's post in one channel."""
+class Record:
+    """What one channel was given of one story (telegram.Post is the post itself)."""
 
     channel: str
     story: str
@@ -41,14 +41,14 @@ class Post:
 _COLUMNS = "channel, story, lang, status, message, digest, attempts, updated, detail"
 
 
-def _post(row: tuple[str, ...]) -> Post:
-    return Post(row[0], row[1], row[2], row[3], row[4], row[5], int(row[6]), row[7], row[8])
+def _post(row: tuple[str, ...]) -> Record:
+    return Record(row[0], row[1], row[2], row[3], row[4], row[5], int(row[6]), row[7], row[8])
 
 
-def posts(store: Database, channel: str | None = None) -> list[Post]:
+def posts(store: Database, channel: str | None = None) -> list[Record]:
     q = store.sql
 
-    def work(cur: Cursor) -> list[Post]:
+    def work(cur: Cursor) -> list[Record]:
         if channel is None:
             cur.execute(f"SELECT {_COLUMNS} FROM channel_posts ORDER BY channel, updated")
         else:
@@ -59,10 +59,10 @@ def posts(store: Database, channel: str | None = None) -> list[Post]:
     return store.transact(work)
 
 
-def find(store: Database, channel: str, story: str) -> Post | None:
+def find(store: Database, channel: str, story: str) -> Record | None:
     q = store.sql
 
-    def work(cur: Cursor) -> Post | None:
+    def work(cur: Cursor) -> Record | None:
         cur.execute(q(f"SELECT {_COLUMNS} FROM channel_posts WHERE channel = ? AND story = ?"),
                     (channel, story))
         row = cur.fetchone()

@@ -85,8 +85,8 @@ class Channels:
                     f"{channel.token_env}")
         return ""
 
-    def post(self, store: Database, say: Say, now: dt.datetime | None = None,
-             sleep: Callable[[float], None] | None = None) -> list[Outcome]:
+    def post(self, store: Database, say: Say, now: dt.datetime | None = None
+             ) -> list[Outcome]:
         """Post what each channel is owed, and edit what changed since it was posted."""
         now = now or dt.datetime.now(dt.UTC)
         outcomes: list[Outcome] = []
@@ -97,8 +97,7 @@ class Channels:
                 outcomes += [Outcome(channel.name, slug, ledger.FAILED, problem)
                              for slug in owed]
                 continue
-            api = BotApi(channel.api, os.environ.get(channel.token_env, "").strip(), say,
-                         **({"sleep": sleep} if sleep else {}))
+            api = BotApi(channel.api, os.environ.get(channel.token_env, "").strip(), say)
             try:
                 for slug in owed:
                     outcome = self._one(store, api, channel, slug)
@@ -161,7 +160,7 @@ class Channels:
         return rows
 
 
-def _said(post: ledger.Post) -> str:
+def _said(post: ledger.Record) -> str:
     parts = [f"message {post.message}" if post.message else "",
              f"{post.attempts} attempts" if post.attempts > 1 else "", post.detail,
              f"at {post.updated}"]

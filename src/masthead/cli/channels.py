@@ -8,9 +8,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from masthead.cli.common import config_of, print_diagnostics, set_argument, site_argument
+from masthead.cli.common import (
+    config_of,
+    overrides,
+    print_diagnostics,
+    set_argument,
+    site_argument,
+)
 from masthead.cli.newsletter import say
-from masthead.config import SiteConfig
+from masthead.config import SiteConfig, load_config
 from masthead.errors import BuildFailed
 
 
@@ -64,10 +70,8 @@ def _config(args: argparse.Namespace) -> SiteConfig | None:
 
     config = config_of(args)
     address = canonical_address(config) if config is not None else None
-    if address is not None:
-        args = argparse.Namespace(**{**vars(args), "set": [*args.set,
-                                                          f'base_url="{address}"']})
-        config = config_of(args)
+    if config is not None and address is not None:
+        config = load_config(config.root, {**overrides(args), "base_url": address})
     if config is not None and not config.channels:
         print("masthead: the site has no [[channels]] in masthead.toml\n  hint: add one, "
               'e.g.\n    [[channels]]\n    name = "telegram-ru"\n    kind = "telegram"\n'

@@ -51,12 +51,12 @@ class Folder:
                progress: Callable[[str], None] | None = None) -> None:
         """Copy ``files`` (relative to ``source``), a line of progress every few seconds
         (also when nothing is a terminal)."""
-        total = sum((source / rel).stat().st_size for rel in files)
-        sent = 0
+        sizes = [(source / rel).stat().st_size for rel in files]
+        total, sent = sum(sizes), 0
         last = time.monotonic()
-        for done, rel in enumerate(files, 1):
+        for done, (rel, size) in enumerate(zip(files, sizes, strict=True), 1):
             self._put(self._at(rel), source=source / rel)
-            sent += (source / rel).stat().st_size
+            sent += size
             if progress is not None and time.monotonic() - last >= STATS_EVERY:
                 last = time.monotonic()
                 share = 100 * sent // total if total else 100

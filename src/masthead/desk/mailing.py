@@ -25,9 +25,9 @@ Said = Callable[[list[int], str], Awaitable[None]]  # (publish ids, what the sen
 
 class Mailing:
     def __init__(self, root: Path, database: str | None, settings: list[str],
-                 said: Said, action: tuple[str, ...] = ("newsletter", "send")) -> None:
+                 said: Said,
+                 action: tuple[str, ...] = ("newsletter", "send", "--published")) -> None:
         self.command = [sys.executable, "-m", "masthead.cli", *action, str(root),
-                        *(["--published"] if action[0] == "newsletter" else []),
                         *(["--database", database] if database else []),
                         *[f"--set={value}" for value in settings]]
         self.said = said

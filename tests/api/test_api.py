@@ -75,7 +75,9 @@ def test_nothing_identifying_is_stored(running_api: RunningApi) -> None:
         tables = set(re.findall(r'CREATE TABLE "?(\w+)', dump)) - {"sqlite_sequence"}
         assert tables == {"schema_migrations", "view_counts", "view_ids", "subscribers",
                           "settings", "messages", "newsletters", "deliveries", "limits",
-                          "links", "outbox", "channel_posts"}  # no reader in it
+                          "links", "outbox", "channel_posts", "fediverse_followers",
+                          "fediverse_keys", "fediverse_reactions", "fediverse_activities",
+                          "fediverse_deliveries"}  # no reader in it
 
 
 # --- newsletter --------------------------------------------------------------------------
@@ -402,7 +404,7 @@ def test_the_schema_migrates_once(running_api: RunningApi) -> None:
         cur.execute("SELECT version FROM schema_migrations")
         return [row[0] for row in cur.fetchall()]
 
-    assert running_api.call(running_api.store.run(versions)) == [1, 2, 3, 4, 5, 6, 7]
+    assert running_api.call(running_api.store.run(versions)) == [1, 2, 3, 4, 5, 6, 7, 8]
 
 
 def test_health(running_api: RunningApi) -> None:

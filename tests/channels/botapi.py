@@ -19,7 +19,7 @@ import asyncio
 import html.parser
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from aiohttp import web
 
@@ -90,6 +90,9 @@ class BotApiServer:
     bad_photos: set[str] = field(default_factory=set)  # addresses Telegram cannot fetch
     url: str = ""
 
+    def install(self, app: web.Application) -> None:
+        app.router.add_post("/bot{token}/{method}", self.handle)
+
     def posted(self, chat: str) -> list[Message]:
         return [m for m in self.messages if m.chat == chat]
 
@@ -157,10 +160,21 @@ def _error(status: int, description: str) -> web.Response:
                              status=status)
 
 
-class Running:
+class Served(Protocol):
+    """A fake server's state: its routes, and its address once it listens."""
+
+    url: str
+
+    def install(self, app: web.Application) -> None: ...
+
+
+S = TypeVar("S", bound=Served)
+
+
+class Running(Generic[S]):
     """The server on a loopback port, on a thread of its own."""
 
-    def __init__(self, state: BotApiServer) -> None:
+    def __init__(self, state: S) -> None:
         self.state = state
         self.loop = asyncio.new_event_loop()
         self.ready = threading.Event()
@@ -170,7 +184,7 @@ class Running:
     def _serve(self) -> None:
         asyncio.set_event_loop(self.loop)
         app = web.Application()
-        app.router.add_post("/bot{token}/{method}", self.state.handle)
+        self.state.install(app)
         self.runner = web.AppRunner(app)
         self.loop.run_until_complete(self.runner.setup())
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
@@ -180,7 +194,7 @@ class Running:
         self.ready.set()
         self.loop.run_forever()
 
-    def __enter__(self) -> BotApiServer:
+    def __enter__(self) -> S:
         self.thread.start()
         self.ready.wait(10)
         return self.state

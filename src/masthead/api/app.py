@@ -28,6 +28,7 @@ from starlette.routing import Route
 from masthead.api.context import ApiContext, ApiSettings, error, site_origins
 from masthead.api.db import Database, prepare_database
 from masthead.api.features.contact import Contact
+from masthead.api.features.fediverse import Fediverse
 from masthead.api.features.signups import SignUps
 from masthead.api.features.views import Views
 from masthead.api.middleware import BodyLimitMiddleware, RateLimitMiddleware, SameSiteMiddleware
@@ -57,7 +58,9 @@ class Api:
         self.views = Views(context)
         self.signups = SignUps(context)
         self.contact = Contact(context)
-        self.features: list[Feature] = [self.views, self.signups, self.contact]
+        self.fediverse = Fediverse(context)
+        self.features: list[Feature] = [self.views, self.signups, self.contact,
+                                        self.fediverse]
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:

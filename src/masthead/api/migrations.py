@@ -75,6 +75,25 @@ MIGRATIONS: list[dict[str, list[str]]] = [
             "detail TEXT NOT NULL, PRIMARY KEY (channel, story))",
         ],
     },
+    {  # 8: the fediverse (api/features/fediverse.py, api/deliveries.py): who follows each
+       # account, the keys of the servers that wrote, replies and likes by story, and
+       # each activity's delivery to each inbox
+        "all": [
+            "CREATE TABLE fediverse_followers (account TEXT NOT NULL, actor TEXT NOT NULL, "
+            "inbox TEXT NOT NULL, followed TEXT NOT NULL, PRIMARY KEY (account, actor))",
+            "CREATE TABLE fediverse_keys (id TEXT PRIMARY KEY, owner TEXT NOT NULL, "
+            "pem TEXT NOT NULL, inbox TEXT NOT NULL, fetched TEXT NOT NULL)",
+            "CREATE TABLE fediverse_reactions (id TEXT PRIMARY KEY, kind TEXT NOT NULL, "
+            "path TEXT NOT NULL, actor TEXT NOT NULL, created TEXT NOT NULL)",
+            "CREATE INDEX fediverse_reactions_path ON fediverse_reactions (path, kind)",
+            "CREATE TABLE fediverse_activities (id TEXT PRIMARY KEY, account TEXT NOT NULL, "
+            "body TEXT NOT NULL, created TEXT NOT NULL)",
+            "CREATE TABLE fediverse_deliveries (activity TEXT NOT NULL, inbox TEXT NOT NULL, "
+            "status TEXT NOT NULL, attempts INTEGER NOT NULL, due TEXT NOT NULL, "
+            "updated TEXT NOT NULL, detail TEXT NOT NULL, PRIMARY KEY (activity, inbox))",
+            "CREATE INDEX fediverse_deliveries_due ON fediverse_deliveries (status, due)",
+        ],
+    },
 ]
 
 

@@ -51,6 +51,8 @@ def serve_app(app: object, where: Listening, announce: str) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     install()  # one line per kind of message a minute, however hard the server is hit
+    # httpx names every address it fetches (a follower's, on the fediverse): not logged
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     host, port = where.host, where.port
     try:  # the port first: nothing is announced that cannot be kept
         listening = listen(host, port, backlog=2048)

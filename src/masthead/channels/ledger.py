@@ -10,11 +10,13 @@ status`` says so, and ``masthead channels resend`` sends it when a person has lo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from masthead.api.db import Cursor, Database, now_text
 
 SENDING, SENT, FAILED, UNSURE = "sending", "sent", "failed", "unsure"
+DELETED = "deleted"  # taken back from the channel: the story is no longer published
 SINCE = "channels.since."  # + channel name: when it was turned on (settings table)
 
 
@@ -93,6 +95,20 @@ def claim(store: Database, channel: str, story: str, lang: str) -> bool:
         return True
 
     return store.transact(work)
+
+
+def settle(cur: Cursor, sql: Callable[[str], str], channel: str, story: str, lang: str,
+           status: str, message: str, digest: str, detail: str = "") -> None:
+    """Set the story's row inside the caller's transaction (made if it is new): for a
+    channel whose sending is queued in the same transaction (the fediverse)."""
+    cur.execute(sql("UPDATE channel_posts SET status = ?, message = ?, digest = ?, "
+                    "attempts = attempts + 1, updated = ?, detail = ? WHERE channel = ? "
+                    "AND story = ?"),
+                (status, message, digest, now_text(), detail[:500], channel, story))
+    if cur.rowcount == 0:
+        cur.execute(sql(f"INSERT INTO channel_posts ({_COLUMNS}) VALUES "
+                        "(?, ?, ?, ?, ?, ?, 1, ?, ?)"),
+                    (channel, story, lang, status, message, digest, now_text(), detail[:500]))
 
 
 def record(store: Database, channel: str, story: str, status: str, detail: str = "",

@@ -13,11 +13,14 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from masthead.api.db import Database
 from masthead.channels import ledger
+from masthead.channels.fediverse import FediversePoster, deliver_all, delivery_summary
 from masthead.channels.telegram import BotApi, ChannelError, Post, compose
 from masthead.config import ChannelConfig, SiteConfig
+from masthead.emit.activitypub import mirror_of
 from masthead.i18n import load_strings
 from masthead.newsletter import ledger as settings
 from masthead.newsletter.stories import SiteStories
@@ -47,8 +50,10 @@ class Outcome:
 class Channels:
     """The site's channels, the stories they are owed, and the posts made of them."""
 
-    def __init__(self, config: SiteConfig, stories: SiteStories | None = None) -> None:
+    def __init__(self, config: SiteConfig, stories: SiteStories | None = None,
+                 output: Path | None = None) -> None:
         self.config = config
+        self.output = output  # the build the fediverse's Articles come from
         self.stories = stories or SiteStories(config)
         self.strings = load_strings(config.root, self.stories.languages)
 
@@ -59,14 +64,7 @@ class Channels:
         read = t("email_read_on_site") if t else "Read it on the site"
         blocked = t("channel_blocked") if t else "Blocked? The same story at"
         return compose(story.title, story.description, story.url, story.image, read,
-                       blocked, self._at_mirror(story.url))
-
-    def _at_mirror(self, url: str) -> str:
-        """``url`` at the first mirror's address (the primary's own path kept)."""
-        addresses = self.config.web_addresses
-        if len(addresses) < 2 or not url.startswith(addresses[0]):
-            return ""
-        return addresses[1] + url[len(addresses[0]):]
+                       blocked, mirror_of(self.config, story.url))
 
     def owed(self, store: Database, channel: ChannelConfig, now: dt.datetime) -> list[str]:
         """The stories in the channel's language published since it was turned on."""
@@ -80,6 +78,8 @@ class Channels:
         if channel.language not in self.stories.languages:
             return (f"its language {channel.language!r} is not one of the site's "
                     f"({', '.join(self.stories.languages)})")
+        if channel.kind == "fediverse":
+            return FediversePoster(self.config, channel, self.output).problem()
         if not os.environ.get(channel.token_env, "").strip():
             return (f"the bot's token is not set: put it in the environment variable "
                     f"{channel.token_env}")
@@ -97,6 +97,9 @@ class Channels:
                 outcomes += [Outcome(channel.name, slug, ledger.FAILED, problem)
                              for slug in owed]
                 continue
+            if channel.kind == "fediverse":
+                outcomes += self._fediverse(store, channel, owed, say)
+                continue
             api = BotApi(channel.api, os.environ.get(channel.token_env, "").strip(), say)
             try:
                 for slug in owed:
@@ -106,6 +109,27 @@ class Channels:
                         outcomes.append(outcome)
             finally:
                 api.close()
+        if any(c.kind == "fediverse" and not self.problem(c) for c in self.config.channels):
+            # what was queued now, and what is due again of what failed before
+            delivered = deliver_all(self.config, store, None)
+            if delivered.sent or delivered.retried or delivered.failed:
+                say(delivered.line())
+        return outcomes
+
+    def _fediverse(self, store: Database, channel: ChannelConfig, owed: list[str],
+                   say: Say) -> list[Outcome]:
+        """Queue each owed story's Create (or Update), and each withdrawn story's Delete,
+        for the account's followers; delivered after every channel is done."""
+        poster = FediversePoster(self.config, channel, self.output)
+        outcomes = []
+        for slug in owed:
+            queued = poster.queue_story(store, slug)
+            if queued is not None:
+                outcomes.append(Outcome(channel.name, slug, *queued))
+                say(outcomes[-1].line())
+        for slug, detail in poster.withdraw(store):
+            outcomes.append(Outcome(channel.name, slug, ledger.DELETED, detail))
+            say(outcomes[-1].line())
         return outcomes
 
     def _one(self, store: Database, api: BotApi, channel: ChannelConfig,
@@ -149,14 +173,19 @@ class Channels:
         now = now or dt.datetime.now(dt.UTC)
         rows: list[Outcome] = []
         for channel in self.config.channels:
-            posts = {p.story: p for p in ledger.posts(store, channel.name)}
+            records = ledger.posts(store, channel.name)
+            posts = {p.story: p for p in records}
+            reached = (delivery_summary(store, records) if channel.kind == "fediverse"
+                       else {})
             for slug in self.owed(store, channel, now):
                 known = posts.pop(slug, None)
                 if known is None:
                     rows.append(Outcome(channel.name, slug, PENDING, self.problem(channel)))
                 else:
-                    rows.append(Outcome(channel.name, slug, known.state, _said(known)))
-            rows += [Outcome(channel.name, p.story, p.state, _said(p)) for p in posts.values()]
+                    rows.append(Outcome(channel.name, slug, known.state,
+                                        reached.get(slug) or _said(known)))
+            rows += [Outcome(channel.name, p.story, p.state, reached.get(p.story) or _said(p))
+                     for p in posts.values()]
         return rows
 
 
@@ -191,9 +220,11 @@ def turn_on(config: SiteConfig, url: str | None) -> None:
         raise ChannelsError(str(exc)) from None
 
 
-def post_published(config: SiteConfig, url: str | None, say: Say) -> list[Outcome]:
-    """After a verified deploy or a publish at the desk: every channel's posts. Nothing
-    (and no database opened) for a site without channels."""
+def post_published(config: SiteConfig, url: str | None, say: Say,
+                   output: Path | None = None) -> list[Outcome]:
+    """After a verified deploy or a publish at the desk: every channel's posts
+    (``output``: the build that was published). Nothing (and no database opened) for a
+    site without channels."""
     if not config.channels:
         return []
     from masthead.newsletter.editions import NewsletterError, database
@@ -203,6 +234,6 @@ def post_published(config: SiteConfig, url: str | None, say: Say) -> list[Outcom
             if not got:
                 say("channels: another poster is running; it posts these stories too")
                 return []
-            return Channels(config).post(store, say)
+            return Channels(config, output=output).post(store, say)
     except NewsletterError as exc:
         raise ChannelsError(str(exc)) from None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from masthead.channels.fediverse import Card
 from masthead.channels.telegram import Post, units
 
 _STYLE = """
@@ -19,15 +20,31 @@ h1 { font-size: 14px; color: #fff; margin: 8px 0; }
 .text { padding: 8px 12px 4px; white-space: pre-wrap; word-wrap: break-word; }
 .text a { color: #168acd; text-decoration: none; }
 .meta { color: #8c9aa5; font-size: 12px; text-align: right; padding: 0 12px 8px; }
+.status { background: #282c37; color: #d9e1e8; border-radius: 8px; max-width: 560px;
+          margin: 0 0 24px; padding: 16px; font: 15px/1.45 system-ui, sans-serif; }
+.status .who { font-weight: 600; color: #fff; margin-bottom: 8px; }
+.status .who span { color: #9baec8; font-weight: 400; }
+.status p { margin: 0 0 12px; }
+.status a { color: #8c8dff; text-decoration: none; }
+.status img { display: block; width: 100%; border-radius: 6px; margin-top: 8px; }
 """
 
 
-def preview_page(posts: list[tuple[str, Post]], root: Path) -> str:
-    """One bubble per (heading, post); ``root``: the site, whose public/ may hold the
-    picture."""
+def preview_page(posts: list[tuple[str, Post | Card]], root: Path) -> str:
+    """One bubble per (heading, post) as Telegram shows it, one status per (heading,
+    card) as Mastodon does; ``root``: the site, whose public/ may hold the picture."""
     parts = ["<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
              "<title>Channel posts</title>", f"<style>{_STYLE}</style></head><body>"]
     for heading, post in posts:
+        if isinstance(post, Card):
+            parts.append(f"<h1>{html.escape(heading)}</h1><div class=\"status\">"
+                         f"<div class=\"who\">{html.escape(post.account)} "
+                         f"<span>{html.escape(post.handle)}</span></div>{post.html}")
+            if post.image:
+                parts.append(f"<img alt=\"\" src=\"{html.escape(_picture(post.image, root))}"
+                             "\">")
+            parts.append("</div>")
+            continue
         parts.append(f"<h1>{html.escape(heading)}</h1><div class=\"bubble\">")
         if post.photo:
             parts.append(f"<img alt=\"\" src=\"{html.escape(_picture(post.photo, root))}\">")

@@ -31,6 +31,9 @@ def register(commands: Any) -> None:
 
     def common(sub: argparse.ArgumentParser, db: bool = True) -> None:
         site_argument(sub)
+        sub.add_argument("--output", type=Path, metavar="DIR",
+                         help="the built site the fediverse's Articles are read from "
+                              "(default: the site's output folder)")
         if db:
             sub.add_argument("--database", metavar="URL",
                              help="the API's database (default: SITE/.masthead/api.sqlite; "
@@ -80,14 +83,14 @@ def _config(args: argparse.Namespace) -> SiteConfig | None:
     return config
 
 
-def _channels(config: SiteConfig | None) -> Any:
+def _channels(config: SiteConfig | None, output: Path | None = None) -> Any:
     """The site's channels with its stories loaded, or None once the problems are said."""
     from masthead.channels import Channels
 
     if config is None:
         return None
     try:
-        return Channels(config)
+        return Channels(config, output=output)
     except BuildFailed as exc:
         print_diagnostics(exc.diagnostics, config.root)
         return None
@@ -95,12 +98,13 @@ def _channels(config: SiteConfig | None) -> Any:
 
 def preview_command(args: argparse.Namespace) -> int:
     config = _config(args)
-    channels = _channels(config)
+    channels = _channels(config, args.output)
     if config is None or channels is None:
         return 1
+    from masthead.channels.fediverse import FediversePoster
     from masthead.channels.telegram import units
 
-    shown = []
+    shown: list[Any] = []
     for channel in config.channels:
         slug = args.story
         if slug is None:
@@ -113,6 +117,18 @@ def preview_command(args: argparse.Namespace) -> int:
         if not channels.stories.exists(slug):
             print(f"masthead: no published story {slug!r}", file=sys.stderr)
             return 1
+        if channel.kind == "fediverse":
+            card = FediversePoster(config, channel, args.output).card(slug)
+            if card is None:
+                print(f"── {channel.name}: {slug}: the build output has no Article for it; "
+                      "build the site first")
+                continue
+            shown.append((f"{channel.name} ({card.handle}): {slug}", card))
+            print(f"── {channel.name} ({card.handle}): {slug}, an Article")
+            if card.image:
+                print(f"[image: {card.image}]")
+            print(f"{card.text}\n")
+            continue
         post = channels.post_of(channel, slug)
         kind = "photo with a caption" if post.photo else "message"
         shown.append((f"{channel.name} ({channel.chat}): {slug}", post))
@@ -130,7 +146,7 @@ def preview_command(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"masthead: {args.html}: {exc.strerror}", file=sys.stderr)
             return 1
-        print(f"the posts as Telegram shows them: {args.html.resolve().as_uri()}")
+        print(f"the posts as Telegram and Mastodon show them: {args.html.resolve().as_uri()}")
     return 0
 
 
@@ -146,7 +162,7 @@ def _with_store(args: argparse.Namespace, work: Any) -> int | None:
     from masthead.newsletter.editions import NewsletterError, database
 
     config = _config(args)
-    channels = _channels(config)
+    channels = _channels(config, args.output)
     if config is None or channels is None:
         return None
     try:
@@ -177,12 +193,19 @@ def send_command(args: argparse.Namespace) -> int:
     outcomes: list[Any] = []
 
     def work(config: SiteConfig, channels: Any, store: Any) -> int:
+        from masthead.channels.fediverse import FediversePoster
+
         if args.dry_run:
             rows = [r for r in channels.status(store) if r.state in ("pending", "failed")]
             for row in rows:
                 print(f"would post: {row.channel}: {row.story}")
-                print(channels.post_of(next(c for c in config.channels
-                                            if c.name == row.channel), row.story).text)
+                channel = next(c for c in config.channels if c.name == row.channel)
+                if channel.kind == "fediverse":
+                    card = FediversePoster(config, channel, args.output).card(row.story)
+                    print(card.text if card else
+                          "(the build output has no Article for it yet)")
+                else:
+                    print(channels.post_of(channel, row.story).text)
             print(f"{len(rows)} posts would be sent (dry run: nothing was sent)")
             return 0
         with store.sender_lock("channels", wait=120) as got:

@@ -80,6 +80,7 @@ def deploy_command(args: argparse.Namespace) -> int:
         print("masthead: warning: mirror_key is not set, so no signed mirror list is "
               "published and readers' browsers cannot fail over to a mirror\n"
               "  hint: run `masthead mirror-key` once", file=sys.stderr)
+    published: Path | None = None  # the build the targets got (the channels read it)
     if args.rollback:
         results = rollback(config, targets, say=say_to_stderr)
     else:
@@ -92,6 +93,7 @@ def deploy_command(args: argparse.Namespace) -> int:
         built = run_build(args, config)
         if built is None:
             return 1
+        published = built.output
         results = deploy(config, built.output, targets, dry_run=args.dry_run,
                          verify=not args.no_verify, say=say_to_stderr, key=key)
     for result in results:
@@ -104,7 +106,7 @@ def deploy_command(args: argparse.Namespace) -> int:
         if held:
             print(f"masthead: {held}", file=sys.stderr)
         else:
-            posts_failed = post_to_channels(config, args.database)
+            posts_failed = post_to_channels(config, args.database, published)
     if args.send_newsletter and not args.rollback and not args.dry_run:
         held = newsletter_held(results, verified=not args.no_verify)
         if held:
@@ -117,13 +119,14 @@ def deploy_command(args: argparse.Namespace) -> int:
     return 1 if failed or posts_failed else 0
 
 
-def post_to_channels(config: SiteConfig, database: str | None) -> bool:
-    """Post the stories that became public to the channels; True when one failed."""
+def post_to_channels(config: SiteConfig, database: str | None, output: Path | None) -> bool:
+    """Post the stories that became public to the channels (``output``: the build that
+    was published); True when one failed."""
     from masthead.channels import ChannelsError, post_published
     from masthead.cli.newsletter import say
 
     try:
-        outcomes = post_published(config, database, say)
+        outcomes = post_published(config, database, say, output)
     except ChannelsError as exc:
         print(f"masthead: channels: {exc}", file=sys.stderr)
         return True

@@ -85,6 +85,11 @@ def validate(config: SiteConfig, where: Where) -> list[Diagnostic]:
                                        f"language {channel.language!r} is not one of the "
                                        f"site's ({', '.join(languages)})",
                                        "write one of them, or add the language to the site"))
+        if channel.kind == "fediverse" and not config.api_url:
+            problems.append(Diagnostic(*where("channels"), f"channel '{channel.name}': a "
+                                       "fediverse account needs the API (its inbox is "
+                                       "there), and api_url is not set",
+                                       'set api_url = "/api" and run `masthead api`'))
     try:
         ZoneInfo(config.timezone)
     except (ZoneInfoNotFoundError, ValueError):

@@ -76,7 +76,7 @@ TABLE_KEYS = {
     "social": ("name", "href", "url"),
     "collections": ("name", "folder", "url", "template"),
     "deploy": ("name", "url", "to", "primary"),
-    "channels": ("name", "kind", "language", "chat", "api", "token_env"),
+    "channels": ("name", "kind", "language", "chat", "api", "token_env", "account"),
 }
 
 
@@ -201,7 +201,8 @@ def read_deploy(raw: Any, rel: str, line: int | None,
 
 _CHAT = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|-?[0-9]{1,20})$")
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,63}$")
-CHANNEL_KINDS = ("telegram",)
+_ACCOUNT = re.compile(r"^[a-z0-9_]{1,30}$")
+CHANNEL_KINDS = ("telegram", "fediverse")
 TELEGRAM_API = "https://api.telegram.org"
 TELEGRAM_TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 
@@ -219,8 +220,9 @@ def read_channels(raw: Any, rel: str, line: int | None,
         if not isinstance(entry, dict):
             problems.append(Diagnostic(rel, line, "each channel is a table", hint))
             continue
-        name, kind, language, chat = (str(entry.get(k) or "").strip()
-                                      for k in ("name", "kind", "language", "chat"))
+        name, kind, language, chat, account = (
+            str(entry.get(k) or "").strip()
+            for k in ("name", "kind", "language", "chat", "account"))
         api = str(entry.get("api") or TELEGRAM_API).strip().rstrip("/")
         token_env = str(entry.get("token_env") or TELEGRAM_TOKEN_ENV).strip()
         problem = None
@@ -232,6 +234,14 @@ def read_channels(raw: Any, rel: str, line: int | None,
             problem = f"its kind {kind[:20]!r} is not one of {', '.join(CHANNEL_KINDS)}"
         elif not LANGUAGE_CODE.match(language):
             problem = f"its language {language[:10]!r} is not a language code, such as ru"
+        elif kind == "fediverse":
+            if not _ACCOUNT.match(account):
+                problem = (f"its account {account[:40]!r} must be the account's name in "
+                           "@name@site-host: lower-case letters, digits and _")
+            elif any(c.account == account for c in found):
+                problem = f"its account {account!r} is used by another channel"
+            elif any(c.kind == "fediverse" and c.language == language for c in found):
+                problem = f"the language {language!r} already has a fediverse account"
         elif not _CHAT.match(chat):
             problem = (f"its chat {chat[:40]!r} must be the channel's @name or its "
                        "numeric id, such as -1001234567890")
@@ -243,5 +253,5 @@ def read_channels(raw: Any, rel: str, line: int | None,
         if problem:
             problems.append(Diagnostic(rel, line, f"channel '{name[:40]}': {problem}", hint))
             continue
-        found.append(ChannelConfig(name, kind, language, chat, api, token_env))
+        found.append(ChannelConfig(name, kind, language, chat, api, token_env, account))
     return tuple(found)

@@ -50,9 +50,10 @@ class DeployTarget:
 
 @dataclass(frozen=True, slots=True)
 class ChannelConfig:
-    """A place each published story is also posted to: a Telegram channel (``chat``: its
-    @name or numeric id) for the stories in ``language``, through the Bot API at ``api``
-    with the bot token from the environment variable ``token_env``."""
+    """A place each published story is also posted to, for the stories in ``language``:
+    a Telegram channel (``chat``: its @name or numeric id, through the Bot API at ``api``
+    with the bot token from the environment variable ``token_env``), or the site's own
+    fediverse account (``account``: the name in @account@site-host)."""
 
     name: str
     kind: str
@@ -60,6 +61,7 @@ class ChannelConfig:
     chat: str
     api: str = "https://api.telegram.org"
     token_env: str = "TELEGRAM_BOT_TOKEN"
+    account: str = ""
 
 
 def _doc(text: str, default: Any = None, **kw: Any) -> Any:
@@ -184,11 +186,19 @@ class SiteConfig:
         default_factory=tuple)
     channels: tuple[ChannelConfig, ...] = _doc(
         "Where each newly published story is also posted, once: a list of {name, kind, "
-        "language, chat, api, token_env}; kind \"telegram\" posts to the Telegram channel "
-        "`chat` (with the bot whose token is in the environment variable `token_env`) the "
-        "stories in `language`. Posting happens after a publish at the desk or a verified "
-        "`masthead deploy`, never on `masthead build`, and never for the stories published "
-        "before the channel was added.", default_factory=tuple)
+        "language, chat, api, token_env, account}; kind \"telegram\" posts to the Telegram "
+        "channel `chat` (with the bot whose token is in the environment variable "
+        "`token_env`) the stories in `language`; kind \"fediverse\" makes `account` "
+        "(@account@site-host) a fediverse account that people on Mastodon can follow, "
+        "and delivers the stories in `language` to its followers. Posting happens after a "
+        "publish at the desk or a verified `masthead deploy`, never on `masthead build`, "
+        "and never for the stories published before the channel was added.",
+        default_factory=tuple)
+    fediverse_key: str = _doc(
+        "The private key that signs what the fediverse accounts send, relative to the "
+        "site folder (made by the first build that needs it, readable by its owner alone; "
+        "the build and `masthead api` must read the same file). Keep it out of version "
+        "control: the folder it is made in gets a .gitignore.", ".secrets/fediverse-key.pem")
     mirror_key: str = _doc(
         "Public key of the signed mirror list (made by `masthead mirror-key`). With it, "
         "`masthead deploy` publishes mirrors.json signed with the private key, and returning "

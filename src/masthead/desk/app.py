@@ -64,7 +64,8 @@ def create_desk_app(db: Database, config: SiteConfig, verify: bool = True,
     publisher.mailing = Mailing(config.root, api_database, settings or [],
                                 publisher.newsletter_said)
     publisher.posting = Mailing(config.root, api_database, settings or [],
-                                publisher.channels_said, ("channels", "send"))
+                                publisher.channels_said,
+                                ("channels", "send", "--output", str(publisher.output)))
     files = SiteFiles.of(config.root, detect_layout(config))  # the site's content model
     backend = Backend(files, db, accounts, publisher.request,
                       check=lambda path, text: _problems(config, path, text),

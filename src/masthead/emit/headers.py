@@ -12,6 +12,8 @@ nginx snippet is included in a ``server`` block.
 
 from __future__ import annotations
 
+import re
+
 from masthead.config import SiteConfig
 from masthead.content.embeds import YOUTUBE
 from masthead.content.markdown import INLINE_STYLE
@@ -124,7 +126,33 @@ def site_headers(csp: str, mirrored: bool) -> list[tuple[str, str]]:
     return _checked([*security_headers(csp), *cors])
 
 
-def headers_file(csp: str, onion: str = "", mirrored: bool = False) -> bytes:
+FEDIVERSE_PREFIX = "/fediverse/"
+_NGINX_URL = re.compile(r"^(https?://[A-Za-z0-9.:\[\]-]+)?/[A-Za-z0-9/._~-]*$")
+
+
+def _fediverse_nginx(common: list[str], api_url: str) -> list[str]:
+    """The accounts' files as ActivityPub JSON, readable from any origin, and WebFinger
+    (which answers ``?resource=``) handed to the API: under the site's own address an
+    internal rewrite to its location, elsewhere a redirect (fediverse servers follow
+    it). An API address nginx could misread is left out, said in a comment."""
+    lines = [f"location ^~ {FEDIVERSE_PREFIX} {{", *(f"    {line}" for line in common),
+             '    add_header Access-Control-Allow-Origin "*" always;',
+             "    types { } default_type application/activity+json;", "}",
+             "location = /.well-known/nodeinfo {", *(f"    {line}" for line in common),
+             "    types { } default_type application/json;", "}"]
+    api = api_url.rstrip("/")
+    if not _NGINX_URL.match(api + "/"):
+        return [*lines, "# WebFinger: api_url is not a plain address; route "
+                "/.well-known/webfinger to <api>/fediverse/webfinger yourself"]
+    if api.startswith("/"):
+        return [*lines, "location = /.well-known/webfinger {",
+                f"    rewrite ^ {api}/fediverse/webfinger last;", "}"]
+    return [*lines, "location = /.well-known/webfinger {",
+            f"    return 302 {api}/fediverse/webfinger$is_args$args;", "}"]
+
+
+def headers_file(csp: str, onion: str = "", mirrored: bool = False,
+                 fediverse: bool = False) -> bytes:
     """Netlify / Cloudflare Pages ``_headers``; with an onion address, Onion-Location
     (the onion site's home: these hosts cannot put each page's path in a header)."""
     lines = ["# Written by masthead from what the site uses; rebuilt on every build.", "/*"]
@@ -134,6 +162,9 @@ def headers_file(csp: str, onion: str = "", mirrored: bool = False) -> bytes:
                   _checked([("Onion-Location", onion.rstrip("/") + "/")])]
     for prefix in IMMUTABLE:
         lines += [f"{prefix}*", "  Cache-Control: public, max-age=31536000, immutable"]
+    if fediverse:
+        lines += [f"{FEDIVERSE_PREFIX}*", "  Content-Type: application/activity+json",
+                  "  Access-Control-Allow-Origin: *"]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -144,7 +175,8 @@ COMPRESSION = (
     "application/manifest+json image/svg+xml;")
 
 
-def nginx_snippet(csp: str, onion: str = "", mirrored: bool = False) -> bytes:
+def nginx_snippet(csp: str, onion: str = "", mirrored: bool = False,
+                  fediverse_api: str | None = None) -> bytes:
     """``include`` it inside the site's ``server { }`` block. nginx drops inherited
     add_header lines in a location that adds its own, so each location repeats them. With
     an onion address, Onion-Location names the same page there ($request_uri)."""
@@ -161,4 +193,6 @@ def nginx_snippet(csp: str, onion: str = "", mirrored: bool = False) -> bytes:
         lines += [f"location {prefix} {{", *(f"    {line}" for line in common),
                   '    add_header Cache-Control "public, max-age=31536000, immutable" always;',
                   "}"]
+    if fediverse_api is not None:
+        lines += _fediverse_nginx(common, fediverse_api)
     return ("\n".join(lines) + "\n").encode()

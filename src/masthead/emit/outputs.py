@@ -19,6 +19,8 @@ from pathlib import Path
 
 from masthead.config import SiteConfig
 from masthead.digests import digest
+from masthead.emit.activitypub import FOLDER as FEDIVERSE
+from masthead.emit.activitypub import NODEINFO_LINK, fediverse_accounts, fediverse_files
 from masthead.emit.failover import SERVICE_WORKER, service_worker
 from masthead.emit.headers import HEADERS_FILE, NGINX_FILE, headers_file, nginx_snippet
 from masthead.emit.search import INDEX_DIR
@@ -36,7 +38,8 @@ from masthead.site.urls import Urls
 
 # Folders at the top of the output that masthead fills itself: theme assets, image
 # variants (and video posters), the search index.
-FOLDERS = {"assets": "theme assets", "_img": "image variants", INDEX_DIR: "search index"}
+FOLDERS = {"assets": "theme assets", "_img": "image variants", INDEX_DIR: "search index",
+           FEDIVERSE: "fediverse accounts"}
 # Names a page cannot take although masthead writes no such file itself: what browsers
 # ask every site for, and the output folder's own mark.
 KEPT_NAMES = frozenset({"favicon.ico", ".masthead-output"})
@@ -99,18 +102,24 @@ def _robots(context: SiteContext) -> dict[str, bytes]:
 
 def _headers(context: SiteContext) -> dict[str, bytes]:
     config = context.config
-    return {HEADERS_FILE: headers_file(context.policy, config.onion, config.failover)}
+    return {HEADERS_FILE: headers_file(context.policy, config.onion, config.failover,
+                                       bool(fediverse_accounts(config)))}
 
 
 def _nginx(context: SiteContext) -> dict[str, bytes]:
     config = context.config
-    return {NGINX_FILE: nginx_snippet(context.policy, config.onion, config.failover)}
+    api = config.api_url if fediverse_accounts(config) else None
+    return {NGINX_FILE: nginx_snippet(context.policy, config.onion, config.failover, api)}
 
 
 def _service_worker(context: SiteContext) -> dict[str, bytes]:
     if not context.config.failover:
         return {}
     return {SERVICE_WORKER: service_worker(context.config, context.assets)}
+
+
+def _fediverse(context: SiteContext) -> dict[str, bytes]:
+    return fediverse_files(context.config, context.site, context.now)
 
 
 def _sitemaps(context: SiteContext) -> dict[str, bytes]:
@@ -129,6 +138,8 @@ SITE_FILES: tuple[SiteFile, ...] = (
     SiteFile(HEADERS_FILE, "headers", _headers, public_wins=True),
     SiteFile(NGINX_FILE, "headers", _nginx, public_wins=True),
     SiteFile(SERVICE_WORKER, "service worker", _service_worker, public_wins=True),
+    SiteFile(NODEINFO_LINK, "fediverse", _fediverse,
+             numbered=re.compile(re.escape(FEDIVERSE) + r"/.+")),
     SiteFile("sitemap.xml", "sitemap", _sitemaps, numbered=re.compile(r"sitemap-[^/]*\.xml"),
              from_pages=True, fingerprints=_sitemap_fingerprints),
 )

@@ -9,6 +9,7 @@ opened it)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -77,21 +78,12 @@ class SiteStories:
         return sorted(found, key=lambda slug: (found[slug], slug))
 
     def has(self, slug: str, lang: str) -> bool:
-        """Whether the story has a version of its own in ``lang``: a language's site
-        lists another's story where it has no translation (the same file); a file is
-        its language's when the language names one of its folders, else the default
-        language's."""
-        entry = self._entries.get((slug, lang))
-        if entry is None:
-            return False
-        sharing = [code for code in self.languages
-                   if (other := self._entries.get((slug, code))) is not None
-                   and other.source == entry.source]
-        if len(sharing) == 1:
-            return True
-        folders = entry.source.split("/")[:-1]
-        named = [code for code in sharing if code in folders]
-        return lang == (named[0] if named else self.languages[0])
+        """Whether the story has a version of its own in ``lang`` (``Site.own_posts``)."""
+        return slug in self._own_slugs(lang)
+
+    @functools.cache  # noqa: B019 (one SiteStories per run)
+    def _own_slugs(self, lang: str) -> frozenset[str]:
+        return frozenset(entry.slug for entry in self.site.own_posts(lang))
 
     def exists(self, slug: str) -> bool:
         return any((slug, lang) in self._entries for lang in self.languages)

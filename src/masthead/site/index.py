@@ -124,6 +124,26 @@ class Site:
     def default(self) -> LanguageSite:
         return self.languages[self.layout.default_language]
 
+    def own_posts(self, lang: str) -> list[Entry]:
+        """The posts that are ``lang``'s own version: a language's site also lists
+        another's story where it has no translation (the same file). A file listed by
+        several languages is the one whose code names one of its folders, else the
+        default language's. What a channel of that language is owed."""
+        listing: dict[str, list[str]] = {}
+        for code, language in self.languages.items():
+            for entry in language.posts:
+                listing.setdefault(entry.source, []).append(code)
+        found = []
+        for entry in self.languages[lang].posts if lang in self.languages else ():
+            sharing = listing[entry.source]
+            if len(sharing) > 1:
+                folders = entry.source.split("/")[:-1]
+                named = [code for code in sharing if code in folders]
+                if lang != (named[0] if named else self.layout.default_language):
+                    continue
+            found.append(entry)
+        return found
+
 
 def index_site(config: SiteConfig, layout: Layout, content: Content,
                reporter: Reporter) -> Site:

@@ -2,6 +2,21 @@
 // cookies, nothing stored in the browser; with Do Not Track or Global Privacy Control
 // on, the count is only read, not added to.
 (() => {
+  // Replies, likes and boosts the story's Article got on the fediverse: counts kept by
+  // the site's own API, nothing loaded from the servers they came from.
+  const counts = document.querySelector("[data-reactions-path]");
+  if (counts && window.fetch) {
+    const { reactionsApi, reactionsPath, reactionsLabel } = counts.dataset;
+    fetch(`${reactionsApi}/fediverse/reactions?path=${encodeURIComponent(reactionsPath)}`,
+      { credentials: "omit" })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((data) => {
+        if (!data || !(data.replies + data.likes + data.boosts > 0)) return;
+        counts.textContent = reactionsLabel.replace("{replies}", String(data.replies))
+          .replace("{likes}", String(data.likes)).replace("{boosts}", String(data.boosts));
+        counts.hidden = false;
+      }).catch(() => {});
+  }
   const el = document.querySelector("[data-views-path]");
   if (!el || !window.fetch) return;
   const api = el.dataset.viewsApi;

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from masthead.config import load_config
 from masthead.options import BuildOptions
 from masthead.pipeline import build_site
 from tests.api.conftest import Mailbox, RunningApi, api_site, mailbox, site_config, start_api
@@ -112,3 +113,42 @@ def test_the_contact_form_works_without_javascript(
     assert [m[3] for m in api.call(api.messages.messages())] == [
         "The ferry stopped running on Monday."]
     assert mailbox.wait(1)[0]["X-Envelope-To"] == "editors@example.org"
+
+
+def test_a_story_shows_its_replies_likes_and_boosts_from_the_fediverse(
+        browser: Any, tmp_path: Path) -> None:
+    """Counted by the site's own API (the inbox keeps them): the page asks it, and
+    nothing from the servers they came from."""
+    root = api_site(tmp_path / "site")
+    config = load_config(root, {
+        "api_url": '"/api"', "base_url": '"https://news.example.org/"',
+        "channels": '[{name = "fediverse-en", kind = "fediverse", language = "en", '
+                    'account = "news"}]'})
+    out = tmp_path / "dist"
+    build_site(config, out, BuildOptions(now=NOW))
+    for api in start_api(config, str(tmp_path / "api.sqlite"), rate_limit=0):
+        _react(api.store)
+        with nginx_serving(out, int(urlsplit(api.url).port or 0)) as url:
+            context, page, requests = _page(browser)
+            page.goto(f"{url}/posts/story-03/")
+            wait_for(page, "document.querySelector('.reactions').textContent === "
+                           "'On the fediverse: replies 1, likes 2, boosts 1'")
+            assert page.evaluate("document.querySelector('.reactions').hidden") is False
+            assert {urlsplit(r.split()[1]).netloc for r in requests} == {urlsplit(url).netloc}
+            assert page.evaluate("window.__csp") == []
+            page.goto(f"{url}/posts/story-05/")  # none yet: nothing shown
+            with page.expect_response(lambda r: "/api/fediverse/reactions" in r.url):
+                page.reload()
+            assert page.evaluate("document.querySelector('.reactions').hidden") is True
+            context.close()
+
+
+def _react(store: Any) -> None:
+    """Likes, a reply and a boost, as the inbox keeps them."""
+    def work(cur: Any) -> None:
+        for n, kind in enumerate(["likes", "likes", "replies", "boosts", "likes"]):
+            cur.execute(store.sql("INSERT INTO fediverse_reactions (id, kind, path, actor, "
+                                  "created) VALUES (?, ?, ?, 'x', 'now')"),
+                        (f"r{n}", kind, "/posts/story-03" if n < 4 else "/posts/story-04"))
+
+    store.transact(work)

@@ -3,6 +3,7 @@
 // and keeps every activity its inbox accepted. Fedify verifies each delivery's HTTP
 // signature against the key it fetches from the sender's actor document before an
 // inbox listener sees it: what is listed at /control/events was signed, and verified.
+// Its actor is served only to signed requests (authorized fetch).
 //
 //   node fedify_peer.mjs PORT [rfc9421|draft-cavage-http-signatures-12]
 //
@@ -34,7 +35,14 @@ federation.setActorDispatcher("/users/{identifier}", async (ctx, identifier) => 
     endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
     publicKey: pairs[0].cryptographicKey,
   });
-}).setKeyPairsDispatcher(async (_ctx, identifier) => (identifier === "reader" ? [keys] : []));
+}).setKeyPairsDispatcher(async (_ctx, identifier) => (identifier === "reader" ? [keys] : []))
+  // authorized fetch, as Mastodon's secure mode: the actor only to a signed GET whose key
+  // Fedify fetched and verified (every fetch is listed: a "fetch" event says which)
+  .authorize(async (ctx) => {
+    const owner = await ctx.getSignedKeyOwner();
+    events.push({ type: "fetch", signed: owner !== null, actor: owner?.id?.href ?? null });
+    return owner !== null;
+  });
 
 const keep = (kind) => async (ctx, activity) => {
   const object = await activity.getObject({ suppressError: true }).catch(() => null);

@@ -196,13 +196,19 @@ def test_fedify_follows_and_receives_each_story_once_signed(world: World) -> Non
     assert "refused" not in said and "/users/reader" not in said, said
     followers = httpx.get(f"{world.web}/api/fediverse/news/followers").json()
     assert followers["totalItems"] == 2
+    fetches = [e for e in world.rfc9421.events() if e["type"] == "fetch"]
+    assert fetches and all(e["signed"] for e in fetches), fetches  # authorized fetch
+    assert {e["actor"] for e in fetches} <= {world.actor("news"), world.actor("novosti")}
 
     said = world.send()  # the channels' time starts: nothing of the archive goes out
     assert not [e for e in world.rfc9421.events() if e["type"] == "Create"], said
     time.sleep(2)
     story(world.site, "en", "river-returns", "The river returns")
     story(world.site, "ru", "reka-vernulas", "Река вернулась")
+    seen = len(world.rfc9421.events())
     world.build()
+    time.sleep(1)
+    assert len(world.rfc9421.events()) == seen  # a build alone sends nothing
     said = world.send()
     assert "fediverse-en: river-returns: sent" in said, said
     assert "delivered 3" in said, said  # en to two servers, ru to one

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import ipaddress
+import os
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from http_message_signatures import (
 )
 from http_message_signatures.exceptions import HTTPMessageSignaturesException
 
-from masthead.emit.activitypub import ACTIVITY_TYPE, environ_allows_private_peers
+from masthead.emit.activitypub import ACTIVITY_TYPE
 
 MAX_DOCUMENT = 256 * 1024  # an actor document is a few kB; more is refused
 FETCH_TIMEOUT = 10.0
@@ -64,6 +65,12 @@ class Signed:
     key_id: str
     owner: str
     form: str
+
+
+def environ_allows_private_peers() -> bool:
+    """``MASTHEAD_FEDIVERSE_PRIVATE_PEERS=1``: a test network, whose peers are on
+    loopback (never on a server that faces the internet)."""
+    return os.environ.get("MASTHEAD_FEDIVERSE_PRIVATE_PEERS", "") == "1"
 
 
 def peer_allowed(url: str) -> str:

@@ -18,7 +18,6 @@ to the site."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -320,10 +319,3 @@ def article_link(config: SiteConfig, entry: Entry, own: bool) -> str:
         if account.channel.language == entry.lang:
             return account.article(entry.slug)
     return ""
-
-
-def environ_allows_private_peers() -> bool:
-    """Whether peers at private and loopback addresses may be fetched and delivered to
-    (``MASTHEAD_FEDIVERSE_PRIVATE_PEERS=1``: for a test network; off by default, since
-    an inbox's request names the addresses the server then fetches)."""
-    return os.environ.get("MASTHEAD_FEDIVERSE_PRIVATE_PEERS", "") == "1"

@@ -267,9 +267,13 @@ class Fediverse:
         if not key_id.startswith(("https://", "http://")) or len(key_id) > MAX_ID:
             return None, False
         q = self.db.sql
-        kept = self.db.transact(lambda cur: (cur.execute(
-            q("SELECT pem, fetched FROM fediverse_keys WHERE id = ?"), (self.hashed(key_id),)),
-            cur.fetchone())[1])
+
+        def look(cur: Cursor) -> Any:
+            cur.execute(q("SELECT pem, fetched FROM fediverse_keys WHERE id = ?"),
+                        (self.hashed(key_id),))
+            return cur.fetchone()
+
+        kept = self.db.transact(look)
         if kept and not refetch and dt.datetime.fromisoformat(kept[1]) > \
                 dt.datetime.now(dt.UTC) - KEY_FRESH:
             loaded = serialization.load_pem_public_key(kept[0].encode())

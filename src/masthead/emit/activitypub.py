@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from masthead import __version__
 from masthead.config import ChannelConfig, SiteConfig
 from masthead.content.models import Entry
+from masthead.errors import BuildFailed, Diagnostic
 from masthead.i18n import Strings, load_strings
 from masthead.output import write_atomic
 from masthead.safeurl import host_of
@@ -48,7 +49,10 @@ KEY_BITS = 2048  # what Mastodon makes and every peer reads
 
 
 class FediverseKeyError(Exception):
-    """The fediverse key cannot be read or made (said with the file and the fix)."""
+    """The fediverse key cannot be read: (what is wrong, with the file; the fix)."""
+
+    def __str__(self) -> str:
+        return "; ".join(str(a) for a in self.args)
 
 
 def fediverse_accounts(config: SiteConfig) -> tuple[ChannelConfig, ...]:
@@ -78,15 +82,17 @@ def private_key(config: SiteConfig, create: bool = False) -> rsa.RSAPrivateKey:
         loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except FileNotFoundError:
         raise FediverseKeyError(
-            f"{path}: the fediverse key does not exist; build the site once (the build "
-            "makes it), or copy the file the build made (setting fediverse_key)") from None
+            f"{path}: the fediverse key does not exist",
+            "build the site once (the build makes it), or copy here the file the build "
+            "made (setting fediverse_key)") from None
     except (OSError, ValueError, TypeError) as exc:
         raise FediverseKeyError(
-            f"{path}: not a readable private key ({exc}); move it away and build again to "
-            "make a new one (followers' servers fetch the new public key by themselves)"
-        ) from None
+            f"{path}: not a readable private key ({str(exc).split('.')[0]})",
+            "move it away and build again to make a new one (followers' servers fetch "
+            "the new public key by themselves)") from None
     if not isinstance(loaded, rsa.RSAPrivateKey):
-        raise FediverseKeyError(f"{path}: the fediverse key must be an RSA key")
+        raise FediverseKeyError(f"{path}: the fediverse key must be an RSA key",
+                                "move it away and build again to make one")
     return loaded
 
 
@@ -269,7 +275,16 @@ def fediverse_files(config: SiteConfig, site: Site, now: dt.datetime) -> dict[st
     accounts = accounts_of(config)
     if not accounts:
         return {}
-    pem = public_pem(private_key(config, create=True))
+    try:
+        pem = public_pem(private_key(config, create=True))
+    except FediverseKeyError as exc:
+        raise BuildFailed([Diagnostic(config.fediverse_key, None, str(exc.args[0]),
+                                      exc.args[1] if len(exc.args) > 1 else None)]) from None
+    except OSError as exc:
+        raise BuildFailed([Diagnostic(
+            config.fediverse_key, None, f"the fediverse key cannot be written: "
+            f"{exc.strerror or exc}", "make the folder writable, or set fediverse_key to a "
+            "file in one that is")]) from None
     strings = load_strings(config.root, tuple(site.languages))
     icon_path = config.logo_cropped or config.logo
     icon = config.absolute_url(icon_path) if icon_path else ""

@@ -88,6 +88,7 @@ class BotApiServer:
     # what the next calls meet, in order: ("429", retry_after), ("500", 0), ("hold", seconds)
     trouble: list[tuple[str, float]] = field(default_factory=list)
     bad_photos: set[str] = field(default_factory=set)  # addresses Telegram cannot fetch
+    undeletable: set[tuple[str, int]] = field(default_factory=set)  # (chat, id): no right
     url: str = ""
 
     def install(self, app: web.Application) -> None:
@@ -118,6 +119,15 @@ class BotApiServer:
             return _error(400, "Bad Request: chat not found")
         if chat not in self.admin_of:
             return _error(403, "Forbidden: bot is not a member of the channel chat")
+        if method == "deleteMessage":
+            found = next((m for m in self.messages if m.chat == chat
+                          and m.id == body.get("message_id")), None)
+            if found is None:
+                return _error(400, "Bad Request: message to delete not found")
+            if (found.chat, found.id) in self.undeletable:
+                return _error(400, "Bad Request: message can't be deleted")
+            self.messages.remove(found)
+            return web.json_response({"ok": True, "result": True})
         if method in ("sendMessage", "editMessageText"):
             markup, limit, empty = str(body.get("text", "")), 4096, "message text is empty"
             too_long = "message is too long"

@@ -53,6 +53,18 @@ def test_each_inbox_gets_an_activity_once_and_errors_are_tried_again(
         with Running(farm_state) as farm:
             inboxes = [farm.inbox(n) for n in range(6)] * 3  # many followers, six servers
 
+            def follow(cur: Cursor) -> None:
+                for n in (0, 3):
+                    cur.execute(store.sql("INSERT INTO fediverse_followers (account, actor, "
+                                          "inbox, followed) VALUES ('news', ?, ?, 'then')"),
+                                (f"h{n}", farm.inbox(n)))
+
+            def followed(cur: Cursor) -> list[str]:
+                cur.execute("SELECT actor FROM fediverse_followers ORDER BY actor")
+                return [str(row[0]) for row in cur.fetchall()]
+
+            store.transact(follow)
+
             def queue(cur: Cursor) -> int:
                 ledger.settle(cur, store.sql, "fediverse-en", "a", "en", ledger.SENT,
                               ACTIVITY["id"], "d1")
@@ -64,6 +76,7 @@ def test_each_inbox_gets_an_activity_once_and_errors_are_tried_again(
             assert (first.sent, first.retried, first.failed) == (2, 3, 1)
             assert _statuses(store) == {"s0": "sent", "s1": "pending", "s2": "pending",
                                         "s3": "failed", "s4": "pending", "s5": "sent"}
+            assert store.transact(followed) == ["h0"]  # s3 answered 410 Gone
             assert deliveries.deliver(store, SIGNER).sent == 0  # not due yet: waits
             for _ in range(len(deliveries.BACKOFF)):
                 _due_now(store)

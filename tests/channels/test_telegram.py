@@ -122,6 +122,19 @@ def test_new_stories_are_posted_once_in_their_language_and_never_the_archive(
     assert edited.returncode == 0, edited.stderr
     assert english.edits == 1 and english.text.startswith("A new dam on the river, and its cost")
     assert len(bot.messages) == 2
+    # an unpublished story's post is deleted; one the bot may not delete is said
+    (site / "content/posts/en/new-dam.md").unlink()
+    bot.undeletable.add((russian.chat, russian.id))  # older than 48 h, say
+    (site / "content/posts/ru/novaya-damba.md").unlink()
+    withdrawn = _masthead("channels", "send", site=site)
+    assert bot.posted("@news_en") == [], withdrawn.stdout + withdrawn.stderr
+    assert bot.posted("@novosti_ru") == [russian]
+    said = withdrawn.stdout + withdrawn.stderr
+    assert "telegram-en: new-dam: deleted (message 1)" in said, said
+    assert "could not be deleted" in said and withdrawn.returncode == 1
+    assert "0 posted, 0 edited, 1 deleted, 1 not done" in said
+    status = _masthead("channels", "status", site=site).stdout
+    assert "telegram-ru: novaya-damba: failed" in status and "delete it in the channel" in status
 
 
 def test_rate_limits_and_server_errors_are_waited_out_and_refusals_explained(

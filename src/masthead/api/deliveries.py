@@ -6,7 +6,8 @@ at any moment leaves it either wholly queued or not at all. A sender claims the 
 that are due, posts each signed, and records the answer: 2xx is sent; a 429, a 5xx, a
 timeout or a refused connection is tried again later (1 min, 5 min, 30 min, 2 h, 6 h,
 12 h; a Retry-After is honoured), and after the last try it is failed; any other 4xx
-is failed at once (the inbox will never take it). A row claimed by a sender that was
+is failed at once (the inbox will never take it), and a 410 Gone also forgets the
+followers behind that inbox. A row claimed by a sender that was
 killed is due again after ``LEASE``: the inbox may then get the activity twice, which
 it recognises by the activity's id (every server does: ids are how they deduplicate).
 
@@ -34,6 +35,7 @@ LEASE = 300  # a row claimed this long ago by a sender that is gone is due again
 POST_TIMEOUT = 15.0
 WORKERS = 16  # inboxes posted to at once (each a different server)
 BATCH = 200
+GONE = "answered 410"  # an inbox that is gone: its followers are forgotten
 
 Say = Callable[[str], None]
 
@@ -153,6 +155,8 @@ def _record(store: Database, due: _Due, status: str, wait: float, detail: str) -
         cur.execute(q("UPDATE fediverse_deliveries SET status = ?, due = ?, updated = ?, "
                       "detail = ? WHERE activity = ? AND inbox = ?"),
                     (status, _at(wait), now_text(), detail[:300], due.activity, due.inbox))
+        if detail.startswith(GONE):  # the server says the inbox is gone for good
+            cur.execute(q("DELETE FROM fediverse_followers WHERE inbox = ?"), (due.inbox,))
 
     store.transact(work)
     return status

@@ -107,6 +107,9 @@ class Channels:
                     if outcome is not None:
                         say(outcome.line())
                         outcomes.append(outcome)
+                for outcome in self._withdraw(store, api, channel):
+                    say(outcome.line())
+                    outcomes.append(outcome)
             finally:
                 api.close()
         if any(c.kind == "fediverse" and not self.problem(c) for c in self.config.channels):
@@ -167,6 +170,30 @@ class Channels:
         ledger.record(store, channel.name, slug, ledger.SENT, "", message=message,
                       digest=digest)
         return Outcome(channel.name, slug, ledger.SENT, f"message {message}")
+
+    def _withdraw(self, store: Database, api: BotApi, channel: ChannelConfig
+                  ) -> list[Outcome]:
+        """Delete the posts of stories no longer published (unpublished, or taken out of
+        the language): a channel must not keep sending readers to a page that is gone."""
+        done = []
+        for record in ledger.posts(store, channel.name):
+            if record.status != ledger.SENT or not record.message or \
+                    self.stories.has(record.story, channel.language):
+                continue
+            try:
+                api.delete(channel.chat, record.message)
+            except ChannelError as exc:
+                if "message to delete not found" not in str(exc):
+                    detail = (f"the story is no longer published, but its post could not "
+                              f"be deleted ({exc}): delete it in the channel")
+                    ledger.record(store, channel.name, record.story, ledger.FAILED, detail)
+                    done.append(Outcome(channel.name, record.story, ledger.FAILED, detail))
+                    continue
+            ledger.record(store, channel.name, record.story, ledger.DELETED,
+                          "the story is no longer published")
+            done.append(Outcome(channel.name, record.story, ledger.DELETED,
+                                f"message {record.message}"))
+        return done
 
     def status(self, store: Database, now: dt.datetime | None = None) -> list[Outcome]:
         """Each owed story in each channel: sent, unsure, failed (with why) or pending."""

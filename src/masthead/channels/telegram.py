@@ -155,6 +155,11 @@ class BotApi:
             self._call("editMessageText", {"chat_id": chat, "message_id": int(message),
                                            "text": post.html, "parse_mode": "HTML"})
 
+    def delete(self, chat: str, message: str) -> None:
+        """Take a post out of the channel (the bot needs the right to delete messages
+        for a post older than 48 hours)."""
+        self._call("deleteMessage", {"chat_id": chat, "message_id": int(message)})
+
     def _call(self, method: str, payload: dict[str, Any]) -> Any:
         pause, problem = 1.0, ""
         for attempt in range(1, ATTEMPTS + 1):

@@ -220,7 +220,8 @@ def send_command(args: argparse.Namespace) -> int:
         return 1 if done is None else done
     bad = [o for o in outcomes if o.state in ("failed", "unsure")]
     print(f"{sum(o.state == 'sent' for o in outcomes)} posted, "
-          f"{sum(o.state == 'edited' for o in outcomes)} edited, {len(bad)} not posted")
+          f"{sum(o.state == 'edited' for o in outcomes)} edited, "
+          f"{sum(o.state == 'deleted' for o in outcomes)} deleted, {len(bad)} not done")
     return 1 if bad else 0
 
 

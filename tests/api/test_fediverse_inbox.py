@@ -11,16 +11,20 @@ import os
 import socket
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import httpx
 import pytest
+from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from masthead.api.signatures import signed_headers
 from masthead.config import load_config
-from masthead.emit.activitypub import private_key
+from masthead.emit.activitypub import private_key, public_pem
 from masthead.options import BuildOptions
 from masthead.pipeline import build_site
 from tests.api.conftest import RunningApi, api_site, start_api
+from tests.channels.botapi import Running
 from tests.conftest import NOW
 
 CHANNEL = '[{name = "fediverse-en", kind = "fediverse", language = "en", account = "news"}]'
@@ -103,3 +107,42 @@ def test_the_followers_collection_says_how_many_not_who(api: RunningApi) -> None
     assert httpx.get(f"{api.url}/api/fediverse/reactions").status_code == 400
     assert httpx.get(f"{api.url}/api/fediverse/reactions",
                      params={"path": "/../etc/passwd"}).status_code == 400
+
+
+def test_a_key_cannot_speak_for_an_actor_on_another_server(
+        api: RunningApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key document may name any owner; one on the attacker's server naming a reader on
+    another is not taken as that reader's."""
+    monkeypatch.setenv("MASTHEAD_FEDIVERSE_PRIVATE_PEERS", "1")  # the attacker's server
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    victim = "https://victim.example/users/alice"
+    with Running(KeyServer(public_pem(key), victim)) as server:
+        key_id = f"{server.url}/key.json"
+        inbox = "https://news.example.org/api/fediverse/inbox"
+        body = json.dumps({"id": f"{server.url}/follows/1", "type": "Follow",
+                           "actor": victim,
+                           "object": "https://news.example.org/fediverse/news.json"}).encode()
+        answer = httpx.post(f"{api.url}/api/fediverse/inbox", content=body,
+                            headers=signed_headers(key, key_id, "POST", inbox, body))
+        assert server.fetched == 1  # it was fetched, and refused
+    assert answer.status_code == 401, answer.text
+    assert httpx.get(f"{api.url}/api/fediverse/news/followers").json()["totalItems"] == 0
+
+
+@dataclass
+class KeyServer:
+    """Serves one key document that names ``owner`` as its owner."""
+
+    pem: str
+    owner: str
+    url: str = ""
+    fetched: int = 0
+
+    def install(self, app: web.Application) -> None:
+        app.router.add_get("/key.json", self.key)
+
+    async def key(self, request: web.Request) -> web.Response:
+        self.fetched += 1
+        return web.json_response({"id": f"{self.url}/key.json", "owner": self.owner,
+                                  "publicKeyPem": self.pem},
+                                 content_type="application/activity+json")

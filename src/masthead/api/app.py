@@ -79,6 +79,7 @@ class Api:
         finally:
             for task in tasks:
                 task.cancel()
+            self.fediverse.close()
             await context.db.close()
 
     async def _housekeeping(self) -> None:

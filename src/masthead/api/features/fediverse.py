@@ -110,6 +110,11 @@ class Fediverse:
     async def housekeeping(self) -> None:
         await self.deliver_now()
 
+    def close(self) -> None:
+        """When the API stops: the connections to other servers are closed."""
+        if self.client is not None:
+            self.client.close()
+
     def hashed(self, address: str) -> str:
         """A keyed hash of a fediverse address (an actor, a like, a key): the same address
         gives the same hash, and the database alone does not tell whose it is."""
@@ -293,6 +298,9 @@ class Fediverse:
         entry = document.get("publicKey")
         if isinstance(entry, dict) and _id(entry.get("owner")):
             owner = _id(entry.get("owner"))
+        if origin_of(owner) != origin_of(key_id):  # a key may speak for its own server only
+            log.info("fediverse: a key of %s claims an owner elsewhere", _server(key_id))
+            return None, False
         pem = key.public_bytes(serialization.Encoding.PEM,
                                serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 

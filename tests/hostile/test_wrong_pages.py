@@ -110,8 +110,9 @@ def test_a_page_at_a_url_masthead_writes_is_an_error(build_errors: Errors, name:
     assert len(found) == 1 and found[0].startswith(f"content/pages/{name}.md:1: the URL /")
 
 
-# (A page file named _headers.md has the address /headers/: no page can be at /_headers.)
-@pytest.mark.parametrize("output", [o for o in SITE_FILES if not o.name.startswith("_")],
+# (A page file named _headers.md has the address /headers/: no page can be at /_headers;
+# nor under /.well-known/: files and folders whose names start with a dot are not read.)
+@pytest.mark.parametrize("output", [o for o in SITE_FILES if not o.name.startswith(("_", "."))],
                          ids=lambda output: output.name)
 def test_no_page_takes_the_name_of_a_site_file(build_errors: Errors, output: SiteFile) -> None:
     """The names come from the registry of what a build writes: a file added there is

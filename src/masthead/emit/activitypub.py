@@ -346,14 +346,3 @@ def fediverse_files(config: SiteConfig, site: Site, now: dt.datetime) -> dict[st
         "usage": {"users": {"total": len(accounts)}, "localPosts": posts},
         "metadata": {"nodeName": config.title}})
     return files
-
-
-def article_link(config: SiteConfig, entry: Entry, own: bool) -> str:
-    """The address of the story's Article, for the page's <link rel="alternate">; '' when
-    the story's language has no account or the story is not that language's own."""
-    if not own:
-        return ""
-    for account in accounts_of(config):
-        if account.channel.language == entry.lang:
-            return account.article(entry.slug)
-    return ""

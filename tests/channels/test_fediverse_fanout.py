@@ -68,5 +68,5 @@ def test_a_sender_killed_mid_delivery_loses_no_inbox(tmp_path: Path) -> None:
         masthead("channels", "send", str(site))
         assert sorted(farm.received) == list(range(40))
         twice = {n for n, ids in farm.received.items() if len(ids) > 1}
-        assert len(twice) <= 16 and all(len(ids) <= 2 for ids in farm.received.values())
+        assert all(len(ids) <= 2 for ids in farm.received.values())
         assert twice <= tried  # only where a post was under way when it was killed

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -172,9 +172,10 @@ def deliver(store: Database, signer: Signer, say: Say | None = None,
     try:
         with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="deliver") as pool:
             while batch := _claim(store, BATCH):
-                for due, (status, wait, detail) in zip(
-                        batch, pool.map(lambda d: _post(client, signer, d), batch),
-                        strict=True):
+                posting = {pool.submit(_post, client, signer, due): due for due in batch}
+                for answered in as_completed(posting):  # each recorded as it is answered
+                    due = posting[answered]
+                    status, wait, detail = answered.result()
                     final = _record(store, due, status, wait, detail)
                     if final == SENT:
                         done.sent += 1
